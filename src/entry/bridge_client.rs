@@ -1,0 +1,176 @@
+//! The extension-page end of the background channel.
+//!
+//! One port, opened lazily; when the worker is stopped (Chrome stops idle MV3 workers) the port
+//! drops, and every request still unanswered is re-sent after the next worker says `ready`.
+//! An answer is handed to the page once: a duplicate for an id already answered is dropped.
+
+use crate::platform::{self, Port};
+use crate::protocol::bridge::{Envelope, FromBackground, Reply, RequestId, ToBackground};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// What the page shows about the channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelState {
+    /// Waiting for the worker's `ready`.
+    Connecting,
+    /// The worker (this version) is ready.
+    Ready(String),
+    /// The port dropped; it is re-opened when there is something to send.
+    Disconnected,
+}
+
+type ReplyHandler = Box<dyn FnMut(RequestId, Reply)>;
+type StateHandler = Box<dyn FnMut(ChannelState)>;
+
+/// A page's connection to the background.
+#[derive(Clone)]
+pub struct BridgeClient {
+    port_name: &'static str,
+    link: Rc<RefCell<Link>>,
+    handlers: Rc<Handlers>,
+}
+
+struct Handlers {
+    on_reply: RefCell<ReplyHandler>,
+    on_state: RefCell<StateHandler>,
+}
+
+#[derive(Default)]
+struct Link {
+    port: Option<Port>,
+    ready: bool,
+    next_id: RequestId,
+    /// Unanswered requests as sent, by id; re-sent in order after a reconnect.
+    pending: BTreeMap<RequestId, String>,
+    /// Listeners of the current port, dropped with it.
+    listeners: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+impl BridgeClient {
+    /// A client whose answers go to `on_reply` and state changes to `on_state`.
+    pub fn new(
+        port_name: &'static str,
+        on_reply: impl FnMut(RequestId, Reply) + 'static,
+        on_state: impl FnMut(ChannelState) + 'static,
+    ) -> Self {
+        let client = Self {
+            port_name,
+            link: Rc::new(RefCell::new(Link::default())),
+            handlers: Rc::new(Handlers {
+                on_reply: RefCell::new(Box::new(on_reply)),
+                on_state: RefCell::new(Box::new(on_state)),
+            }),
+        };
+        client.connect();
+        client
+    }
+
+    /// Queues a request and sends it as soon as the worker is ready.
+    pub fn send(&self, body: ToBackground) -> RequestId {
+        let (id, text) = {
+            let mut link = self.link.borrow_mut();
+            link.next_id += 1;
+            let id = link.next_id;
+            let text = serde_json::to_string(&Envelope { id, body }).unwrap_or_default();
+            link.pending.insert(id, text.clone());
+            (id, text)
+        };
+        let sendable = {
+            let link = self.link.borrow();
+            link.ready.then(|| link.port.clone()).flatten()
+        };
+        match sendable {
+            Some(port) => post_text(&port, &text),
+            None if self.link.borrow().port.is_none() => self.connect(),
+            None => {}
+        }
+        id
+    }
+
+    fn connect(&self) {
+        let port = match platform::connect(self.port_name) {
+            Ok(port) => port,
+            Err(err) => {
+                platform::log_error(&format!("cannot reach the background: {err:?}"));
+                return;
+            }
+        };
+        let client = self.clone();
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+            client.receive(&value);
+        });
+        let client = self.clone();
+        let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+            client.dropped();
+        });
+        port.on_message()
+            .add_listener(on_message.as_ref().unchecked_ref());
+        port.on_disconnect()
+            .add_listener(on_disconnect.as_ref().unchecked_ref());
+        {
+            let mut link = self.link.borrow_mut();
+            link.port = Some(port);
+            link.ready = false;
+            link.listeners = vec![on_message, on_disconnect];
+        }
+        (self.handlers.on_state.borrow_mut())(ChannelState::Connecting);
+    }
+
+    fn receive(&self, value: &JsValue) {
+        let Some(message) = platform::to_json(value)
+            .and_then(|text| serde_json::from_str::<FromBackground>(&text).ok())
+        else {
+            platform::log_error("unreadable message from the background");
+            return;
+        };
+        match message {
+            FromBackground::Ready { version } => {
+                let (port, queued) = {
+                    let mut link = self.link.borrow_mut();
+                    link.ready = true;
+                    (
+                        link.port.clone(),
+                        link.pending.values().cloned().collect::<Vec<_>>(),
+                    )
+                };
+                if let Some(port) = port {
+                    for text in &queued {
+                        post_text(&port, text);
+                    }
+                }
+                (self.handlers.on_state.borrow_mut())(ChannelState::Ready(version));
+            }
+            FromBackground::Reply { id, reply } => {
+                let first_answer = self.link.borrow_mut().pending.remove(&id).is_some();
+                if first_answer {
+                    (self.handlers.on_reply.borrow_mut())(id, reply);
+                }
+            }
+        }
+    }
+
+    fn dropped(&self) {
+        let retry = {
+            let mut link = self.link.borrow_mut();
+            link.port = None;
+            link.ready = false;
+            // Listeners cannot be dropped while one of them runs; release them a tick later.
+            let listeners = std::mem::take(&mut link.listeners);
+            wasm_bindgen_futures::spawn_local(async move { drop(listeners) });
+            !link.pending.is_empty()
+        };
+        (self.handlers.on_state.borrow_mut())(ChannelState::Disconnected);
+        if retry {
+            self.connect();
+        }
+    }
+}
+
+fn post_text(port: &Port, text: &str) {
+    if let Err(err) = platform::from_json(text).and_then(|value| port.post_message(&value)) {
+        platform::log_error(&format!("could not send to the background: {err:?}"));
+    }
+}

@@ -1,0 +1,6 @@
+//! One small Rust entry per extension context, each started by a few lines of JS loader.
+
+mod background;
+mod bridge_client;
+mod stored_settings;
+mod widget_host;

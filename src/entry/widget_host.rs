@@ -1,0 +1,214 @@
+//! Widget host entry (`widget.html`): frames the Embeddable app and relays between it and the
+//! background.
+//!
+//! The host is an extension page on purpose: the CRM page cannot read it or its messages, it
+//! runs under the extension's CSP (Wasm allowed) instead of the page's, and the page's CSP does
+//! not apply to it. Only messages whose `source` is our widget frame's window and whose `origin`
+//! is the configured widget origin are accepted, and answers go only there.
+
+use super::bridge_client::{BridgeClient, ChannelState};
+use super::stored_settings::load_settings;
+use crate::platform;
+use crate::protocol::bridge::{Reply, ToBackground};
+use crate::protocol::widget::WidgetOrigin;
+use gloo::events::EventListener;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, HtmlElement, HtmlIFrameElement, MessageEvent, RequestInit, RequestMode};
+
+/// The iframe id the Embeddable docs and peers use (protocol.md §1.3).
+const WIDGET_FRAME_ID: &str = "rc-widget-adapter-frame";
+/// Sandbox of adapter.js's own frame (protocol.md §1.3): no top navigation of the CRM page.
+const WIDGET_SANDBOX: &str = "allow-same-origin allow-scripts allow-forms allow-popups \
+                              allow-downloads allow-popups-to-escape-sandbox";
+
+/// Starts the widget host in the current page.
+#[wasm_bindgen]
+pub async fn start_widget_host() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let (settings, problem) = load_settings().await;
+    if let Some(problem) = problem {
+        show_notice(&document, &problem, None)?;
+    }
+    let status = StatusLine::new(&document)?;
+
+    let frame_url = match settings.widget_frame_url() {
+        Ok(url) => url,
+        Err(err) => {
+            show_notice(&document, &err.to_string(), None)?;
+            return Ok(());
+        }
+    };
+    let origin = WidgetOrigin::of(&settings.widget_url().map_err(|e| e.to_string())?);
+    let frame = create_widget_frame(&document, &frame_url)?;
+    check_reachable(&document, &frame_url);
+
+    let widget_window = Rc::new(frame);
+    let target = widget_window.clone();
+    let target_origin = origin.clone();
+    let bridge = BridgeClient::new(
+        "widget-host",
+        move |_, reply| deliver(&target, &target_origin, reply, &status),
+        {
+            let status = StatusLine::new(&document)?;
+            move |state| status.show_channel(&state)
+        },
+    );
+    bridge.send(ToBackground::Ping {
+        sent_at_ms: platform::now_ms(),
+    });
+
+    let relay = bridge.clone();
+    EventListener::new(&window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<MessageEvent>() else {
+            return;
+        };
+        let from_widget = match (event.source(), widget_window.content_window()) {
+            (Some(source), Some(widget)) => JsValue::from(source) == JsValue::from(widget),
+            _ => false,
+        };
+        if !from_widget || !origin.accepts(&event.origin()) {
+            return;
+        }
+        if let Some(message) = platform::to_json(&event.data())
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        {
+            relay.send(ToBackground::FromWidget { message });
+        }
+    })
+    .forget();
+    Ok(())
+}
+
+/// Acts on one answer from the background.
+fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, status: &StatusLine) {
+    match reply {
+        Reply::Pong {
+            version,
+            sent_at_ms,
+        } => status.show_pong(&version, platform::now_ms() - sent_at_ms),
+        Reply::ToWidget { messages } => {
+            let Some(widget) = frame.content_window() else {
+                return;
+            };
+            for message in messages {
+                let posted = platform::from_json(&message.to_string())
+                    .and_then(|value| widget.post_message(&value, origin.as_str()));
+                if let Err(err) = posted {
+                    platform::log_error(&format!("could not answer the widget: {err:?}"));
+                }
+            }
+        }
+        Reply::Error { message } => platform::log_error(&message),
+        Reply::Diagnostics(_) => {}
+    }
+}
+
+fn create_widget_frame(document: &Document, url: &str) -> Result<HtmlIFrameElement, JsValue> {
+    let frame: HtmlIFrameElement = document.create_element("iframe")?.dyn_into()?;
+    frame.set_id(WIDGET_FRAME_ID);
+    frame.set_attribute("allow", "microphone; autoplay")?;
+    frame.set_attribute("sandbox", WIDGET_SANDBOX)?;
+    frame.set_attribute("title", "RingCentral phone")?;
+    frame.set_src(url);
+    area(document)?.append_child(&frame)?;
+    Ok(frame)
+}
+
+fn area(document: &Document) -> Result<web_sys::Element, JsValue> {
+    document
+        .get_element_by_id("widget-area")
+        .ok_or_else(|| JsValue::from_str("widget.html has no #widget-area"))
+}
+
+/// A cross-origin frame that fails to load still fires `load` (with an error page), so ask the
+/// network directly: an opaque `no-cors` fetch succeeds when the server answers at all.
+fn check_reachable(document: &Document, url: &str) {
+    let document = document.clone();
+    let url = url.to_owned();
+    wasm_bindgen_futures::spawn_local(async move {
+        let init = RequestInit::new();
+        init.set_mode(RequestMode::NoCors);
+        let reached = match web_sys::window() {
+            Some(window) => {
+                wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+                    .await
+                    .is_ok()
+            }
+            None => false,
+        };
+        if !reached {
+            let text = format!(
+                "The phone could not be loaded from {url}. Check the network connection, or the \
+                 widget URL in crm-bridge's options."
+            );
+            let _ = show_notice(&document, &text, Some(&url));
+        }
+    });
+}
+
+/// Replaces the widget area's content with a readable message (never a blank box).
+fn show_notice(document: &Document, text: &str, retry_url: Option<&str>) -> Result<(), JsValue> {
+    let notice = document
+        .get_element_by_id("widget-notice")
+        .ok_or("widget.html has no #widget-notice")?;
+    notice.set_text_content(Some(text));
+    if retry_url.is_some() {
+        let button = document.create_element("button")?;
+        button.set_text_content(Some("Try again"));
+        EventListener::new(&button, "click", |_| {
+            if let Some(location) = web_sys::window().map(|w| w.location()) {
+                let _ = location.reload();
+            }
+        })
+        .forget();
+        notice.append_child(&button)?;
+    }
+    notice.remove_attribute("hidden")?;
+    document
+        .body()
+        .ok_or("no body")?
+        .set_attribute("data-widget", "unreachable")?;
+    Ok(())
+}
+
+/// The thin status line under the widget: is the background there, and how fast.
+struct StatusLine {
+    body: HtmlElement,
+    text: web_sys::Element,
+}
+
+impl StatusLine {
+    fn new(document: &Document) -> Result<Self, JsValue> {
+        Ok(Self {
+            body: document.body().ok_or("no body")?,
+            text: document
+                .get_element_by_id("bridge-status-text")
+                .ok_or("widget.html has no #bridge-status-text")?,
+        })
+    }
+
+    fn show_channel(&self, state: &ChannelState) {
+        let (status, text) = match state {
+            ChannelState::Connecting => ("connecting", "Connecting to crm-bridge…".to_owned()),
+            ChannelState::Ready(version) => ("ready", format!("crm-bridge {version} ready")),
+            ChannelState::Disconnected => ("idle", "crm-bridge idle".to_owned()),
+        };
+        self.set(status, &text);
+    }
+
+    fn show_pong(&self, version: &str, round_trip_ms: f64) {
+        self.set(
+            "ready",
+            &format!("crm-bridge {version} connected · {round_trip_ms:.1} ms"),
+        );
+        let _ = self.body.set_attribute("data-ping", "ok");
+    }
+
+    fn set(&self, status: &str, text: &str) {
+        let _ = self.body.set_attribute("data-bridge-status", status);
+        self.text.set_text_content(Some(text));
+    }
+}

@@ -1,0 +1,23 @@
+//! crm-bridge: the RingCentral Embeddable phone inside any CRM page, with a Rust brain.
+//!
+//! The crate has two halves. The **core** (every module below without a `cfg`) is plain Rust:
+//! message types, routing, settings, site rules. It never touches a browser API, so it is
+//! tested natively with `cargo test`. The **edges** (`platform`, `store`, `entry`) exist only on
+//! `wasm32`; they bind the core to `chrome.*`/`browser.*`, the DOM and IndexedDB and stay thin.
+
+pub mod background;
+pub mod manifest_rules;
+pub mod protocol;
+pub mod settings;
+pub mod sites;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod entry;
+#[cfg(target_arch = "wasm32")]
+pub mod platform;
+#[cfg(target_arch = "wasm32")]
+pub mod store;
+
+/// The crate version, shown in diagnostics and checked by the widget host against the worker.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

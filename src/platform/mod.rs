@@ -1,0 +1,175 @@
+//! The one room where browsers differ.
+//!
+//! - Namespace: Firefox offers promise-based `browser.*`; Chrome offers `chrome.*` (promise-based
+//!   in MV3). [`api`] picks one, and nothing else in the crate names either.
+//! - Background: Chrome runs `background.js` as a module service worker, Firefox as a module
+//!   event page (a `Window`). Code here uses only what both globals have (`performance`,
+//!   `fetch`, `indexedDB` through rexie).
+//! - Manifest keys: derived per browser by `cargo xtask dist` (xtask/src/manifest.rs).
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `runtime.Port`: the long-lived channel between an extension page and the background.
+    #[derive(Clone, Debug)]
+    pub type Port;
+    /// Sends a structured-clonable message; throws when the port is disconnected.
+    #[wasm_bindgen(method, catch, js_name = postMessage)]
+    pub fn post_message(this: &Port, message: &JsValue) -> Result<(), JsValue>;
+    /// Fires with each message from the other end.
+    #[wasm_bindgen(method, getter, js_name = onMessage)]
+    pub fn on_message(this: &Port) -> ApiEvent;
+    /// Fires when the other end goes away (e.g. the service worker was stopped).
+    #[wasm_bindgen(method, getter, js_name = onDisconnect)]
+    pub fn on_disconnect(this: &Port) -> ApiEvent;
+    /// The name given to `runtime.connect`.
+    #[wasm_bindgen(method, getter)]
+    pub fn name(this: &Port) -> String;
+    /// Who opened the port, filled in by the browser (never by the sender).
+    #[wasm_bindgen(method, getter)]
+    pub fn sender(this: &Port) -> JsValue;
+    /// Closes the port.
+    #[wasm_bindgen(method)]
+    pub fn disconnect(this: &Port);
+
+    /// A WebExtension event (`onMessage`, `onDisconnect`, ...).
+    #[derive(Clone, Debug)]
+    pub type ApiEvent;
+    /// Registers a listener.
+    #[wasm_bindgen(method, js_name = addListener)]
+    pub fn add_listener(this: &ApiEvent, listener: &Function);
+}
+
+/// The extension API namespace of this browser.
+pub fn api() -> JsValue {
+    let global = js_sys::global();
+    for name in ["browser", "chrome"] {
+        if let Ok(namespace) = Reflect::get(&global, &JsValue::from_str(name)) {
+            if namespace.is_object() && has(&namespace, "runtime") {
+                return namespace;
+            }
+        }
+    }
+    JsValue::UNDEFINED
+}
+
+fn has(object: &JsValue, key: &str) -> bool {
+    Reflect::get(object, &JsValue::from_str(key)).is_ok_and(|v| !v.is_undefined())
+}
+
+/// Calls `api().<path>(args…)` with the right `this`.
+pub fn call(path: &[&str], args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let (method, parent_path) = path.split_last().ok_or("empty API path")?;
+    let mut this = api();
+    for key in parent_path {
+        this = Reflect::get(&this, &JsValue::from_str(key))?;
+    }
+    let function: Function = Reflect::get(&this, &JsValue::from_str(method))?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str(&format!("{} is not available", path.join("."))))?;
+    let arguments: Array = args.iter().collect();
+    function.apply(&this, &arguments)
+}
+
+/// Calls a promise-returning API and awaits it.
+///
+/// Firefox hands a page framed inside a web page API promises from another compartment, which
+/// fail an `instanceof Promise` check; `Promise.resolve` adopts any thenable as a local promise.
+pub async fn call_async(path: &[&str], args: &[JsValue]) -> Result<JsValue, JsValue> {
+    JsFuture::from(Promise::resolve(&call(path, args)?)).await
+}
+
+/// The `runtime.onX` event named by `path`, e.g. `["runtime", "onConnect"]`.
+pub fn event(path: &[&str]) -> Result<ApiEvent, JsValue> {
+    let mut value = api();
+    for key in path {
+        value = Reflect::get(&value, &JsValue::from_str(key))?;
+    }
+    Ok(value.unchecked_into())
+}
+
+/// Opens a port to the background.
+pub fn connect(name: &str) -> Result<Port, JsValue> {
+    let info = Object::new();
+    Reflect::set(&info, &"name".into(), &name.into())?;
+    Ok(call(&["runtime", "connect"], &[info.into()])?.unchecked_into())
+}
+
+/// `runtime.getURL(path)`: where a file of the extension is served.
+pub fn extension_url(path: &str) -> String {
+    call(&["runtime", "getURL"], &[path.into()])
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// The URL of the extension page that opened a port, if the browser says it is ours.
+pub fn port_sender_url(port: &Port) -> Option<String> {
+    let sender = port.sender();
+    let id = Reflect::get(&sender, &"id".into()).ok()?.as_string()?;
+    let own_id = Reflect::get(&Reflect::get(&api(), &"runtime".into()).ok()?, &"id".into())
+        .ok()?
+        .as_string()?;
+    if id != own_id {
+        return None;
+    }
+    Reflect::get(&sender, &"url".into()).ok()?.as_string()
+}
+
+/// Reads one `storage.local` value as JSON text (`None` when unset).
+pub async fn storage_local_get(key: &str) -> Result<Option<String>, JsValue> {
+    let items = call_async(&["storage", "local", "get"], &[key.into()]).await?;
+    let value = Reflect::get(&items, &key.into())?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    Ok(js_sys::JSON::stringify(&value)?.as_string())
+}
+
+/// Writes one `storage.local` value from JSON text.
+pub async fn storage_local_set(key: &str, json: &str) -> Result<(), JsValue> {
+    let items = Object::new();
+    Reflect::set(&items, &key.into(), &js_sys::JSON::parse(json)?)?;
+    call_async(&["storage", "local", "set"], &[items.into()]).await?;
+    Ok(())
+}
+
+/// `performance.now()` of this context (worker or window).
+pub fn now_ms() -> f64 {
+    Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Fetches a text resource (works in a worker and a window: `fetch` is on the global).
+pub async fn fetch_text(url: &str) -> Result<Option<String>, JsValue> {
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())?.dyn_into()?;
+    let response: web_sys::Response =
+        JsFuture::from(Promise::resolve(&fetch.call1(&JsValue::NULL, &url.into())?))
+            .await?
+            .dyn_into()?;
+    if !response.ok() {
+        return Ok(None);
+    }
+    Ok(JsFuture::from(response.text()?).await?.as_string())
+}
+
+/// Converts a JS value to JSON text for the serde core.
+pub fn to_json(value: &JsValue) -> Option<String> {
+    js_sys::JSON::stringify(value).ok()?.as_string()
+}
+
+/// Converts JSON text from the serde core to a JS value for posting.
+pub fn from_json(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text)
+}
+
+/// Logs an error where developers look (worker or page console).
+pub fn log_error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("crm-bridge: {message}")));
+}

@@ -1,0 +1,143 @@
+//! The extension's internal channel: extension pages talk to the background over a long-lived
+//! `runtime.Port`. Requests carry an id so the page can pair answers and re-send what was in
+//! flight when an MV3 service worker was stopped.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Pairs a request with its answer on one port; unique per sending page.
+pub type RequestId = u64;
+
+/// A request from an extension page with its correlation id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Chosen by the sender, echoed in the [`FromBackground::Reply`].
+    pub id: RequestId,
+    /// What is asked.
+    pub body: ToBackground,
+}
+
+/// What extension pages ask the background worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ToBackground {
+    /// Liveness and version check, sent by the widget host when its port opens.
+    #[serde(rename_all = "camelCase")]
+    Ping {
+        /// The sender's clock, echoed so it can compute the round trip.
+        sent_at_ms: f64,
+    },
+    /// Timings of the running worker instance (cold-start benchmark, diagnostics page).
+    Diagnostics,
+    /// A message the widget iframe posted to the widget host, already origin-checked there.
+    FromWidget {
+        /// The message exactly as the widget posted it.
+        message: Value,
+    },
+}
+
+/// What the background worker sends on a port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FromBackground {
+    /// First message on every port: the worker's Wasm is ready, so the page may (re)send.
+    Ready {
+        /// The worker's crate version.
+        version: String,
+    },
+    /// The answer to the request with this id.
+    Reply {
+        /// The request's id.
+        id: RequestId,
+        /// The answer.
+        reply: Reply,
+    },
+}
+
+/// The answer to one [`ToBackground`] request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Reply {
+    /// Answer to [`ToBackground::Ping`].
+    #[serde(rename_all = "camelCase")]
+    Pong {
+        /// The worker's crate version.
+        version: String,
+        /// Echo of the ping's clock.
+        sent_at_ms: f64,
+    },
+    /// Answer to [`ToBackground::Diagnostics`].
+    Diagnostics(WorkerTimings),
+    /// Messages the widget host must post into the widget iframe (often none).
+    ToWidget {
+        /// Each is posted to the widget window with the widget's origin as target.
+        messages: Vec<Value>,
+    },
+    /// The request could not be understood or served.
+    Error {
+        /// A sentence a person can act on.
+        message: String,
+    },
+}
+
+/// When this worker instance started and became useful, in ms since the worker's time origin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerTimings {
+    /// `performance.now()` when the loader script began to run.
+    pub script_start_ms: f64,
+    /// `performance.now()` when the Wasm module was instantiated and the core built.
+    pub wasm_ready_ms: f64,
+    /// Requests answered by this instance, to tell a fresh worker from a reused one.
+    pub requests_handled: u64,
+}
+
+/// Why an incoming envelope was refused, with the id when one could be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    /// The request id, if the envelope had a readable one, so the sender still gets an answer.
+    pub id: Option<RequestId>,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Reads an envelope from JSON text; a broken body still yields its id when possible.
+pub fn decode_envelope(text: &str) -> Result<Envelope, DecodeError> {
+    serde_json::from_str::<Envelope>(text).map_err(|err| {
+        let id = serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|value| value.get("id").and_then(Value::as_u64));
+        DecodeError {
+            id,
+            message: format!("unreadable request: {err}"),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_round_trips_with_camel_case_fields() {
+        let envelope = Envelope {
+            id: 7,
+            body: ToBackground::Ping { sent_at_ms: 1.5 },
+        };
+        let text = serde_json::to_string(&envelope).unwrap();
+        assert_eq!(text, r#"{"id":7,"body":{"kind":"ping","sentAtMs":1.5}}"#);
+        assert_eq!(decode_envelope(&text).unwrap(), envelope);
+    }
+
+    #[test]
+    fn broken_body_keeps_the_id_for_the_error_reply() {
+        let err = decode_envelope(r#"{"id":9,"body":{"kind":"nope"}}"#).unwrap_err();
+        assert_eq!(err.id, Some(9));
+        assert!(err.message.contains("unreadable request"));
+    }
+
+    #[test]
+    fn garbage_has_no_id() {
+        assert_eq!(decode_envelope("not json").unwrap_err().id, None);
+    }
+}

@@ -1,0 +1,223 @@
+//! The user's settings: typed defaults, a schema version and validation.
+//!
+//! Settings arrive from the options page, from an admin or test preset (`preset.json`, see
+//! README "Automation"), or from an imported file; all pass through [`Settings::from_json`], so a
+//! bad value is refused with a sentence and the previous settings stay untouched.
+
+use crate::sites::SitePattern;
+use crate::url::{encode_component, WebUrl};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The settings layout this build reads and writes.
+pub const SETTINGS_SCHEMA_VERSION: u32 = 1;
+
+/// The hosted RingCentral Embeddable app (protocol.md §1.1).
+pub const DEFAULT_WIDGET_URL: &str =
+    "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/app.html";
+
+/// Everything the user can configure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// Layout version; a file from a newer build is refused rather than half-read.
+    pub schema_version: u32,
+    /// How the phone widget is loaded.
+    pub widget: WidgetSettings,
+    /// Sites the user switched on.
+    pub sites: Vec<SitePattern>,
+}
+
+/// How the widget frame is built (protocol.md §1.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WidgetSettings {
+    /// The Embeddable `app.html` to frame.
+    pub app_url: String,
+    /// RingCentral app client id; empty uses the widget's demo id.
+    pub client_id: String,
+    /// RingCentral API server; empty means production.
+    pub app_server: String,
+    /// OAuth redirect page; empty means the widget's default.
+    pub redirect_uri: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            schema_version: SETTINGS_SCHEMA_VERSION,
+            widget: WidgetSettings::default(),
+            sites: Vec::new(),
+        }
+    }
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            app_url: DEFAULT_WIDGET_URL.to_owned(),
+            client_id: String::new(),
+            app_server: String::new(),
+            redirect_uri: String::new(),
+        }
+    }
+}
+
+/// Why settings were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsError {
+    /// The text is not settings JSON (or a field has the wrong type or value).
+    Unreadable(String),
+    /// Written by a newer crm-bridge.
+    FutureVersion(u32),
+    /// The widget URL cannot be used.
+    WidgetUrl(String),
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsError::Unreadable(why) => write!(f, "these settings cannot be read: {why}"),
+            SettingsError::FutureVersion(v) => write!(
+                f,
+                "these settings come from a newer crm-bridge (layout {v}, this one reads up to \
+                 {SETTINGS_SCHEMA_VERSION}); update the extension first"
+            ),
+            SettingsError::WidgetUrl(why) => write!(f, "widget URL refused: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Reads and validates settings JSON; missing fields take their defaults.
+    pub fn from_json(text: &str) -> Result<Self, SettingsError> {
+        let settings: Settings =
+            serde_json::from_str(text).map_err(|err| SettingsError::Unreadable(err.to_string()))?;
+        if settings.schema_version > SETTINGS_SCHEMA_VERSION {
+            return Err(SettingsError::FutureVersion(settings.schema_version));
+        }
+        settings.widget_url()?;
+        Ok(Settings {
+            schema_version: SETTINGS_SCHEMA_VERSION,
+            ..settings
+        })
+    }
+
+    /// The validated widget app URL.
+    pub fn widget_url(&self) -> Result<WebUrl, SettingsError> {
+        validate_widget_url(&self.widget.app_url)
+    }
+
+    /// The URL the widget iframe loads: the app URL plus the widget's query options (§1.4).
+    pub fn widget_frame_url(&self) -> Result<String, SettingsError> {
+        let base = self.widget_url()?.to_string();
+        let (base, fragment) = match base.split_once('#') {
+            Some((b, f)) => (b.to_owned(), format!("#{f}")),
+            None => (base, String::new()),
+        };
+        let options = [
+            ("clientId", &self.widget.client_id),
+            ("appServer", &self.widget.app_server),
+            ("redirectUri", &self.widget.redirect_uri),
+        ];
+        let query: Vec<String> = options
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(key, value)| format!("{key}={}", encode_component(value)))
+            .collect();
+        if query.is_empty() {
+            return Ok(format!("{base}{fragment}"));
+        }
+        let joiner = if base.contains('?') { '&' } else { '?' };
+        Ok(format!("{base}{joiner}{}{fragment}", query.join("&")))
+    }
+
+    /// Match patterns of every enabled site.
+    pub fn site_match_patterns(&self) -> Vec<String> {
+        self.sites.iter().map(SitePattern::match_pattern).collect()
+    }
+}
+
+/// Accepts `https:` anywhere, and `http:` only on this machine (a local widget simulator).
+pub fn validate_widget_url(input: &str) -> Result<WebUrl, SettingsError> {
+    let url = WebUrl::parse(input).map_err(|err| SettingsError::WidgetUrl(err.to_string()))?;
+    if !url.is_secure() && !url.is_loopback() {
+        return Err(SettingsError::WidgetUrl(format!(
+            "{input} is not https; plain http is allowed only for 127.0.0.1 or localhost"
+        )));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_frame_the_hosted_app() {
+        let settings = Settings::from_json("{}").unwrap();
+        assert_eq!(settings.widget_frame_url().unwrap(), DEFAULT_WIDGET_URL);
+        assert_eq!(settings.schema_version, SETTINGS_SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn widget_options_become_query_parameters() {
+        let settings = Settings::from_json(
+            r#"{"widget":{"appUrl":"https://x.test/app.html?a=1#h","clientId":"id 1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.widget_frame_url().unwrap(),
+            "https://x.test/app.html?a=1&clientId=id%201#h"
+        );
+    }
+
+    #[test]
+    fn widget_url_must_be_https_or_local() {
+        for bad in [
+            "http://evil.test/app.html",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "",
+        ] {
+            let err = validate_widget_url(bad).unwrap_err();
+            assert!(
+                err.to_string().starts_with("widget URL refused"),
+                "{bad}: {err}"
+            );
+        }
+        assert!(validate_widget_url("http://127.0.0.1:9000/widget-sim/").is_ok());
+        assert!(validate_widget_url("http://localhost/sim").is_ok());
+        let err =
+            Settings::from_json(r#"{"widget":{"appUrl":"http://crm.test/app"}}"#).unwrap_err();
+        assert!(matches!(err, SettingsError::WidgetUrl(_)));
+    }
+
+    #[test]
+    fn refuses_future_and_broken_files() {
+        assert_eq!(
+            Settings::from_json(r#"{"schemaVersion": 99}"#),
+            Err(SettingsError::FutureVersion(99))
+        );
+        assert!(matches!(
+            Settings::from_json("{\"sites\": [\"*\"]}"),
+            Err(SettingsError::Unreadable(_))
+        ));
+        assert!(matches!(
+            Settings::from_json("{"),
+            Err(SettingsError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn sites_become_match_patterns() {
+        let settings =
+            Settings::from_json(r#"{"sites":["http://127.0.0.1:4000","*.example.com"]}"#).unwrap();
+        assert_eq!(
+            settings.site_match_patterns(),
+            vec!["http://127.0.0.1/*", "https://*.example.com/*"]
+        );
+    }
+}

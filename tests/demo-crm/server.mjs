@@ -1,0 +1,135 @@
+// The demo CRM: a small, realistic CRM web app on 127.0.0.1 for `make run` and the e2e tests.
+// Contacts list, contact detail pages, company pages, an SPA section (history navigation), and a
+// strict-CSP page. It also serves the widget simulator under /widget-sim/.
+//
+//   node tests/demo-crm/server.mjs [--port N]      prints {"origin": "..."} and serves until killed
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const simDir = join(here, '..', 'widget-sim');
+const data = JSON.parse(await readFile(join(here, 'contacts.json'), 'utf8'));
+const companyById = new Map(data.companies.map((c) => [c.id, c]));
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.json': 'application/json', '.svg': 'image/svg+xml',
+};
+
+const escape = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const fullName = (p) => `${p.first} ${p.last}`;
+
+function layout(title, active, main) {
+  const nav = [['/contacts', 'Contacts'], ['/companies', 'Companies'], ['/app/', 'Pipeline']]
+    .map(([href, label]) => `<a href="${href}"${active === label ? ' aria-current="page"' : ''}>${label}</a>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>${escape(title)} · Northwind CRM</title><link rel="stylesheet" href="/static/crm.css"><link rel="icon" href="/static/favicon.svg"></head>
+<body><header class="top"><a class="brand" href="/contacts">Northwind CRM</a>
+<input class="search" type="search" placeholder="Search records" aria-label="Search records"></header>
+<div class="shell"><nav class="side">${nav}</nav><main>${main}</main></div></body></html>`;
+}
+
+function contactsPage() {
+  const rows = data.contacts.map((p) => {
+    const company = companyById.get(p.company);
+    return `<tr><td><a href="/contacts/${p.id}">${escape(fullName(p))}</a></td>
+<td><a href="/companies/${company.id}">${escape(company.name)}</a></td>
+<td><a href="tel:${escape(p.phone)}">${escape(p.phone)}</a></td><td>${escape(p.email)}</td></tr>`;
+  }).join('');
+  return layout('Contacts', 'Contacts', `<h1>Contacts</h1><p class="meta">${data.contacts.length} records</p>
+<table class="grid"><thead><tr><th>Name</th><th>Company</th><th>Phone</th><th>Email</th></tr></thead>
+<tbody>${rows}</tbody></table>`);
+}
+
+function contactPage(p) {
+  const company = companyById.get(p.company);
+  const field = (label, value) => (value ? `<dt>${label}</dt><dd>${value}</dd>` : '');
+  return layout(fullName(p), 'Contacts', `<p class="crumbs"><a href="/contacts">Contacts</a> / ${escape(fullName(p))}</p>
+<h1>${escape(fullName(p))}</h1><p class="meta">${escape(p.title)} · ${escape(company.name)}</p>
+<section class="card"><h2>Details</h2><dl>
+${field('Phone', `<a href="tel:${escape(p.phone)}">${escape(p.phone)}</a>`)}
+${field('Mobile', p.mobile && escape(p.mobile))}
+${field('Email', `<a href="mailto:${escape(p.email)}">${escape(p.email)}</a>`)}
+${field('Company', `<a href="/companies/${company.id}">${escape(company.name)}</a>`)}
+${field('Country', escape(company.country))}
+</dl></section>`);
+}
+
+function companiesPage() {
+  const rows = data.companies.map((c) => `<tr><td><a href="/companies/${c.id}">${escape(c.name)}</a></td>
+<td>${escape(c.city)}</td><td>${escape(c.country)}</td><td>${escape(c.phone)}</td></tr>`).join('');
+  return layout('Companies', 'Companies', `<h1>Companies</h1><table class="grid"><thead><tr>
+<th>Name</th><th>City</th><th>Country</th><th>Main line</th></tr></thead><tbody>${rows}</tbody></table>`);
+}
+
+function companyPage(c) {
+  const people = data.contacts.filter((p) => p.company === c.id).map((p) => `<li class="card person">
+<a href="/contacts/${p.id}">${escape(fullName(p))}</a><span>${escape(p.title)}</span><span>${escape(p.phone)}</span></li>`).join('');
+  return layout(c.name, 'Companies', `<p class="crumbs"><a href="/companies">Companies</a> / ${escape(c.name)}</p>
+<h1>${escape(c.name)}</h1><p class="meta">${escape(c.city)}, ${escape(c.country)} · Main line ${escape(c.phone)}</p>
+<h2>People</h2><ul class="people">${people}</ul>`);
+}
+
+function spaShell() {
+  return layout('Pipeline', 'Pipeline', `<h1>Pipeline</h1><div id="spa" aria-live="polite">Loading…</div>
+<script src="/static/spa.js"></script>`);
+}
+
+const STRICT_CSP = "default-src 'self'; frame-src 'none'; script-src 'self'; object-src 'none'";
+
+async function route(req, res) {
+  const url = new URL(req.url, 'http://demo');
+  const send = (status, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': TYPES['.html'], 'cache-control': 'no-store', ...headers });
+    res.end(body);
+  };
+  const path = url.pathname;
+  if (path === '/') return send(302, '', { location: '/contacts' });
+  if (path === '/favicon.ico') return send(302, '', { location: '/static/favicon.svg' });
+  if (path === '/contacts') return send(200, contactsPage());
+  if (path === '/strict-csp') return send(200, contactsPage(), { 'content-security-policy': STRICT_CSP });
+  if (path === '/companies') return send(200, companiesPage());
+  let match = path.match(/^\/contacts\/(\w+)$/);
+  if (match) {
+    const person = data.contacts.find((p) => p.id === match[1]);
+    return person ? send(200, contactPage(person)) : send(404, layout('Not found', '', '<h1>No such contact</h1>'));
+  }
+  match = path.match(/^\/companies\/(\w+)$/);
+  if (match && companyById.has(match[1])) return send(200, companyPage(companyById.get(match[1])));
+  if (path === '/app' || path.startsWith('/app/')) return send(200, spaShell());
+  if (path === '/api/contacts') {
+    return send(200, JSON.stringify(data), { 'content-type': TYPES['.json'] });
+  }
+  const staticRoots = [['/static/', join(here, 'static')], ['/widget-sim/', simDir]];
+  for (const [prefix, dir] of staticRoots) {
+    if (!path.startsWith(prefix)) continue;
+    const file = normalize(join(dir, path.slice(prefix.length) || 'index.html'));
+    if (!file.startsWith(dir)) break;
+    try {
+      return send(200, await readFile(file), { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    } catch { break; }
+  }
+  send(404, layout('Not found', '', '<h1>Not found</h1>'));
+}
+
+/** Starts the demo CRM on 127.0.0.1; resolves to {origin, port, close}. */
+export function startDemoCrm({ port = 0 } = {}) {
+  const server = createServer((req, res) => {
+    route(req, res).catch((err) => { res.writeHead(500); res.end(String(err)); });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const actual = server.address().port;
+      resolve({ origin: `http://127.0.0.1:${actual}`, port: actual, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = process.argv.indexOf('--port');
+  const { origin } = await startDemoCrm({ port: flag > 0 ? Number(process.argv[flag + 1]) : 0 });
+  console.log(JSON.stringify({ origin }));
+}

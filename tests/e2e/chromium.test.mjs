@@ -1,0 +1,100 @@
+// End-to-end in real Chromium: the built extension, the demo CRM and the widget simulator.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemoCrm } from '../demo-crm/server.mjs';
+import {
+  buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig,
+} from './lib/extension.mjs';
+
+let crm;
+let browser;
+const consoleErrors = [];
+
+before(async () => {
+  crm = await startDemoCrm();
+  const dir = await buildDevExtension('chrome', demoConfig(crm.origin));
+  browser = await launchChromium(dir);
+  browser.worker.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`worker: ${m.text()}`); });
+  await waitForSiteRegistration(browser.worker);
+});
+
+after(async () => {
+  await browser?.context.close();
+  await crm?.close();
+});
+
+async function openWatched(url) {
+  const page = await browser.context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  await page.goto(url);
+  return page;
+}
+
+const isWidgetHost = () => (frame) => frame.url().startsWith(`chrome-extension://${browser.extensionId}/widget.html`);
+
+async function assertWidgetRelays(page) {
+  await page.waitForSelector('crm-bridge-phone', { state: 'attached' });
+  const host = await waitForFrame(page, isWidgetHost());
+  // A ping from the widget host reached the Rust worker and its answer came back.
+  await host.waitForSelector('body[data-ping="ok"]', { timeout: 10_000 });
+  // The simulator's service request went widget → host → worker and its answer came back.
+  const widget = await waitForFrame(page, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
+  assert.equal(await host.locator('#rc-widget-adapter-frame').getAttribute('allow'), 'microphone; autoplay');
+}
+
+test('the widget host appears on an enabled CRM page and relays both ways', async () => {
+  const page = await openWatched(`${crm.origin}/contacts`);
+  await assertWidgetRelays(page);
+  await page.close();
+});
+
+test('a strict page CSP (frame-src none, script-src self) does not block the widget host', async () => {
+  const page = await openWatched(`${crm.origin}/strict-csp`);
+  const csp = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
+  assert.match(csp, /frame-src 'none'/);
+  await assertWidgetRelays(page);
+  await page.close();
+});
+
+test('a site that is not enabled gets no content script and no widget', async () => {
+  const other = crm.origin.replace('127.0.0.1', 'localhost');
+  const page = await openWatched(`${other}/contacts`);
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(1500);
+  assert.equal(await page.locator('crm-bridge-phone').count(), 0);
+  assert.equal(page.frames().filter(isWidgetHost()).length, 0);
+  await page.close();
+});
+
+test('the widget can be minimised and restored, and keeps its place per site', async () => {
+  const page = await openWatched(`${crm.origin}/contacts/101`);
+  await page.waitForSelector('crm-bridge-phone', { state: 'attached' });
+  const box = async () => page.locator('crm-bridge-phone').evaluate((el) => el.style.transform);
+  // Drag the title bar 200 px left with real input events (the shadow root is closed to scripts).
+  const before = await box();
+  const [x, y] = before.match(/-?\d+/g).map(Number);
+  await page.mouse.move(x + 60, y + 16);
+  await page.mouse.down();
+  await page.mouse.move(x - 140, y + 16, { steps: 5 });
+  await page.mouse.up();
+  const moved = await box();
+  assert.notEqual(moved, before);
+  await page.reload();
+  await page.waitForSelector('crm-bridge-phone', { state: 'attached' });
+  await page.waitForFunction((t) => document.querySelector('crm-bridge-phone').style.transform === t, moved);
+  // Minimise with the bar's button (top right of the 320 px panel), restore with the round button.
+  const [mx, my] = moved.match(/-?\d+/g).map(Number);
+  await page.mouse.click(mx + 320 - 19, my + 16);
+  const minimised = await box();
+  const [fx, fy] = minimised.match(/-?\d+/g).map(Number);
+  assert.deepEqual([fx - mx, fy - my], [320 - 52, 588 - 52], 'the button keeps the panel corner');
+  await page.mouse.click(fx + 26, fy + 26);
+  assert.equal(await box(), moved);
+  await page.close();
+});
+
+test('no errors in the service worker or page consoles', () => {
+  assert.deepEqual(consoleErrors, []);
+});

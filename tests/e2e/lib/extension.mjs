@@ -1,0 +1,73 @@
+// Shared e2e helpers: build a development copy of the extension with a preset (the same
+// non-interactive route `make run CONFIG=…` uses), and launch real browsers with it.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+
+/** Chromium flags for this machine kind (../shared/toolchain.md): no background networking. */
+export const CHROMIUM_FLAGS = [
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-quic', '--disable-gpu', '--no-default-browser-check',
+];
+
+/**
+ * Writes `config` (settings JSON, see README "Automation") and derives
+ * target/e2e/<name>/<browser> from dist/<browser> with it. Returns the folder.
+ */
+export async function buildDevExtension(browser, config, name = 'default') {
+  const dir = join(ROOT, 'target', 'e2e', name);
+  await mkdir(dir, { recursive: true });
+  const configPath = join(dir, `${browser}.config.json`);
+  await writeFile(configPath, JSON.stringify(config, null, 2));
+  const out = join(dir, browser);
+  execFileSync('cargo', ['xtask', 'profile', '--browser', browser, '--config', configPath, '--out', out], {
+    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return out;
+}
+
+/** Launches Chromium with the unpacked extension; resolves to {context, worker, extensionId}. */
+export async function launchChromium(extensionDir, { headless = true, userDataDir } = {}) {
+  const { chromium } = await import('playwright-core');
+  const profile = userDataDir ?? await mkdtemp(join(tmpdir(), 'crm-bridge-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless,
+    viewport: { width: 1280, height: 800 },
+    args: [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`, ...CHROMIUM_FLAGS],
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  const extensionId = new URL(worker.url()).host;
+  return { context, worker, extensionId, profile };
+}
+
+/** Waits until the background has registered the content script for the preset's sites. */
+export async function waitForSiteRegistration(worker, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const scripts = await worker.evaluate(() => chrome.scripting.getRegisteredContentScripts());
+    if (scripts.length > 0) return scripts;
+    if (Date.now() > deadline) throw new Error('the background registered no content script');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls for a frame of `page` matching `predicate`. */
+export async function waitForFrame(page, predicate, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = page.frames().find(predicate);
+    if (frame) return frame;
+    if (Date.now() > deadline) throw new Error(`no matching frame among ${page.frames().map((f) => f.url()).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The settings preset the e2e tests use: the demo CRM enabled, the widget simulator as widget. */
+export function demoConfig(crmOrigin) {
+  return { sites: [crmOrigin], widget: { appUrl: `${crmOrigin}/widget-sim/` } };
+}

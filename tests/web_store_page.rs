@@ -1,0 +1,7 @@
+//! The store in a page: where Firefox's MV3 background (an event page) runs.
+#![cfg(target_arch = "wasm32")]
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+#[path = "common/store_cases.rs"]
+mod store_cases;

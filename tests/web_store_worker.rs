@@ -1,0 +1,12 @@
+//! The store in a service worker: where Chrome's MV3 background runs (no `window` there).
+#![cfg(target_arch = "wasm32")]
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_service_worker);
+
+#[path = "common/store_cases.rs"]
+mod store_cases;
+
+#[wasm_bindgen_test::wasm_bindgen_test]
+fn runs_without_a_window() {
+    assert!(web_sys::window().is_none(), "expected a worker global");
+}
