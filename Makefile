@@ -14,7 +14,7 @@ dist: setup
 
 ## Build, start the demo CRM, launch Chromium with the extension (SITE=, CONFIG=, WIDGET=sim).
 run: dist
-	node scripts/run.mjs
+	SITE="$(SITE)" CONFIG="$(CONFIG)" WIDGET="$(WIDGET)" node scripts/run.mjs
 
 ## Every test tier; ends with "N passed, N failed".
 test: setup

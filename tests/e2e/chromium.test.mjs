@@ -95,6 +95,23 @@ test('the widget can be minimised and restored, and keeps its place per site', a
   await page.close();
 });
 
+test('an unreachable widget URL shows a message naming it, never a blank box', async () => {
+  const unreachable = 'http://127.0.0.1:9/app.html'; // the discard port: nothing listens
+  const saved = await browser.worker.evaluate(() => chrome.storage.local.get('settings'));
+  await browser.worker.evaluate((url) => chrome.storage.local.get('settings').then(({ settings }) =>
+    chrome.storage.local.set({ settings: { ...settings, widget: { ...settings.widget, appUrl: url } } })), unreachable);
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${browser.extensionId}/widget.html?placement=window`);
+    const notice = page.locator('#widget-notice');
+    await notice.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await notice.textContent(), new RegExp(`could not be loaded from ${unreachable.replace(/[.:/]/g, '\\$&')}`));
+    await page.close();
+  } finally {
+    await browser.worker.evaluate((items) => chrome.storage.local.set(items), saved);
+  }
+});
+
 test('no errors in the service worker or page consoles', () => {
   assert.deepEqual(consoleErrors, []);
 });

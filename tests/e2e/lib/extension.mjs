@@ -15,11 +15,10 @@ export const CHROMIUM_FLAGS = [
 ];
 
 /**
- * Writes `config` (settings JSON, see README "Automation") and derives
- * target/e2e/<name>/<browser> from dist/<browser> with it. Returns the folder.
+ * Writes `config` (settings JSON, see README "Automation") and derives <dir>/<browser> from
+ * dist/<browser> with it (default dir: target/e2e). Returns the folder.
  */
-export async function buildDevExtension(browser, config, name = 'default') {
-  const dir = join(ROOT, 'target', 'e2e', name);
+export async function buildDevExtension(browser, config, dir = join(ROOT, 'target', 'e2e')) {
   await mkdir(dir, { recursive: true });
   const configPath = join(dir, `${browser}.config.json`);
   await writeFile(configPath, JSON.stringify(config, null, 2));

@@ -1,0 +1,118 @@
+// `make bench`: the benchmark table, also written to target/bench/results.json as
+// [{name, value, unit, target, met}] so runs can be compared across commits.
+// Each later issue adds its rows here (browser figures) or through criterion (core figures).
+import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { startDemoCrm } from '../demo-crm/server.mjs';
+import { ROOT, buildDevExtension, launchChromium, demoConfig, waitForSiteRegistration } from '../e2e/lib/extension.mjs';
+import { version } from './version.mjs';
+
+const rows = [];
+/** Records one figure; `target` is {op: '<' | '<=', value} or null when the issue sets none. */
+const record = (name, value, unit, target = null) => {
+  const met = target ? (target.op === '<' ? value < target.value : value <= target.value) : null;
+  rows.push({ name, value: Number(value.toFixed(2)), unit, target: target ? `${target.op} ${target.value}` : null, met });
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+// Sizes of what ships.
+const dist = join(ROOT, 'dist', 'chrome');
+const wasm = await readFile(join(dist, 'pkg', 'crm_bridge_bg.wasm'));
+const glue = await readFile(join(dist, 'pkg', 'crm_bridge.js'));
+const content = await readFile(join(dist, 'content.js'));
+record('core .wasm raw', wasm.length / 1024, 'KiB');
+record('core .wasm gzip', gzipSync(wasm, { level: 9 }).length / 1024, 'KiB');
+record('wasm-bindgen JS glue gzip', gzipSync(glue, { level: 9 }).length / 1024, 'KiB');
+record('content script gzip', gzipSync(content, { level: 9 }).length / 1024, 'KiB');
+record('Chrome store zip', (await stat(join(ROOT, 'dist', `crm-bridge-chrome-${await version()}.zip`))).size / 1024, 'KiB');
+
+// The service worker's cold start and the bridge round trip, in real Chromium.
+const crm = await startDemoCrm();
+const dir = await buildDevExtension('chrome', demoConfig(crm.origin), join(ROOT, 'target', 'bench'));
+const { context, extensionId, worker } = await launchChromium(dir);
+await waitForSiteRegistration(worker); // let the install work finish before stopping the worker
+const page = await context.newPage();
+// A passive extension page (it holds no port, so the worker can really stop).
+await page.goto(`chrome-extension://${extensionId}/manifest.json`);
+const cdp = await context.newCDPSession(page);
+let workerStatus = '';
+cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+  const ours = versions.find((v) => v.scriptURL.startsWith(`chrome-extension://${extensionId}/`));
+  if (ours) workerStatus = ours.runningStatus;
+});
+await cdp.send('ServiceWorker.enable');
+const stopWorker = async () => {
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  const deadline = Date.now() + 5_000;
+  while (workerStatus !== 'stopped') {
+    if (Date.now() > deadline) throw new Error(`the worker did not stop (${workerStatus})`);
+    await page.waitForTimeout(20);
+  }
+};
+
+/** Opens a port, waits for `ready`, asks for diagnostics; times measured inside the page. */
+const wakeAndAsk = () => page.evaluate(() => new Promise((resolve, reject) => {
+  const started = performance.now();
+  const port = chrome.runtime.connect({ name: 'bench' });
+  let readyAt = 0;
+  const seen = [];
+  port.onDisconnect.addListener(() => seen.push('disconnected'));
+  port.onMessage.addListener((message) => {
+    seen.push(message.kind);
+    if (message.kind === 'ready') {
+      readyAt = performance.now();
+      port.postMessage({ id: 1, body: { kind: 'diagnostics' } });
+    } else if (message.kind === 'reply') {
+      port.disconnect();
+      resolve({ connectToReady: readyAt - started, connectToAnswer: performance.now() - started, worker: message.reply });
+    }
+  });
+  setTimeout(() => reject(new Error(`no answer from the worker (saw: ${seen.join(', ')})`)), 10_000);
+}));
+
+const coldReady = [];
+const coldAnswer = [];
+const wasmReady = [];
+for (let run = 0; run < 15; run += 1) {
+  await stopWorker();
+  const result = await wakeAndAsk();
+  if (result.worker.requestsHandled !== 1) throw new Error(`the worker was not restarted: ${JSON.stringify(result)}`);
+  coldReady.push(result.connectToReady);
+  coldAnswer.push(result.connectToAnswer);
+  wasmReady.push(result.worker.wasmReadyMs);
+}
+record('worker start → Wasm ready (median, in worker)', median(wasmReady), 'ms');
+record('cold worker: connect → ready (median)', median(coldReady), 'ms');
+record('cold worker: connect → first answer (median)', median(coldAnswer), 'ms', { op: '<', value: 150 });
+
+// Warm round trip page → worker → page over the port (1,000 pings).
+const trips = await page.evaluate(() => new Promise((resolve) => {
+  const port = chrome.runtime.connect({ name: 'bench' });
+  const times = [];
+  let id = 0;
+  let sentAt = 0;
+  const next = () => { id += 1; sentAt = performance.now(); port.postMessage({ id, body: { kind: 'ping', sentAtMs: sentAt } }); };
+  port.onMessage.addListener((message) => {
+    if (message.kind === 'ready') return next();
+    times.push(performance.now() - sentAt);
+    if (times.length < 1000) next(); else { port.disconnect(); resolve(times); }
+  });
+}));
+record('bridge ping round trip p50 (1,000)', median(trips), 'ms');
+record('bridge ping round trip p99 (1,000)', percentile(trips, 99), 'ms', { op: '<', value: 10 });
+
+await context.close();
+await crm.close();
+
+const outDir = join(ROOT, 'target', 'bench');
+await mkdir(outDir, { recursive: true });
+await writeFile(join(outDir, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+const width = Math.max(...rows.map((r) => r.name.length));
+console.log(`${'benchmark'.padEnd(width)}  ${'value'.padStart(9)}  unit  target    met`);
+for (const r of rows) {
+  const met = r.met === null ? '' : r.met ? 'yes' : 'NO';
+  console.log(`${r.name.padEnd(width)}  ${String(r.value).padStart(9)}  ${r.unit.padEnd(4)}  ${(r.target ?? '').padEnd(8)}  ${met}`);
+}
+console.log(`machine: ${(await import('node:os')).cpus().length} cores; written to target/bench/results.json`);
