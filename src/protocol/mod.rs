@@ -2,7 +2,9 @@
 //!
 //! - [`bridge`]: the extension's own channel between extension pages (widget host, popup,
 //!   options) and the background worker.
-//! - [`widget`]: the RingCentral Embeddable `postMessage` protocol (see `../shared/protocol.md`).
+//! - [`widget`]: the RingCentral Embeddable `postMessage` envelopes (see `../shared/protocol.md`).
+//! - [`registration`]: the third-party service description we register in the widget.
 
 pub mod bridge;
+pub mod registration;
 pub mod widget;
