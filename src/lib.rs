@@ -6,11 +6,17 @@
 //! `wasm32`; they bind the core to `chrome.*`/`browser.*`, the DOM and IndexedDB and stay thin.
 
 pub mod background;
+pub mod contacts;
 pub mod manifest_rules;
+pub mod phone;
 pub mod protocol;
+pub mod service;
 pub mod settings;
 pub mod sites;
 pub mod url;
+
+#[doc(hidden)]
+pub mod test_support;
 
 #[cfg(target_arch = "wasm32")]
 mod entry;

@@ -1,19 +1,46 @@
-//! The background worker's brain: one router from [`ToBackground`] requests to replies.
+//! The background worker's brain: one router from [`ToBackground`] requests to replies, with
+//! widget service requests handed to the [`ServiceRouter`].
 //!
-//! It holds no browser handles; `entry::background` feeds it decoded envelopes and posts what it
-//! returns, so every rule here is tested natively.
+//! It holds no browser handles; `entry::background` feeds it decoded envelopes, posts what it
+//! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, ToBackground, WorkerTimings,
 };
-use crate::protocol::widget::{service_request, ServiceResponse};
-use serde_json::Value;
+use crate::service::data::ServiceState;
+use crate::service::description::{default_widget_settings, registration, SERVICE_NAME};
+use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
+use crate::service::{Effect, ServiceRouter};
+use crate::settings::Settings;
+use std::cell::{Cell, RefCell};
+
+/// Contacts per page of the widget's contact sync.
+pub const CONTACTS_PAGE_SIZE: usize = 500;
+
+/// The router over the data the background has today (in memory until the store lands).
+pub type BackgroundRouter = ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>;
+
+/// What handling one request produced: the reply for the page and work for the edge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handled {
+    /// Posted back on the port.
+    pub reply: Reply,
+    /// Carried out by the background entry (open a tab, the options page).
+    pub effects: Vec<Effect>,
+}
 
 /// State of one worker instance (an MV3 service worker may be stopped and started at any time,
 /// so nothing here may be the only copy of anything that matters).
-#[derive(Debug, Default)]
 pub struct BackgroundCore {
-    timings: WorkerTimings,
+    timings: Cell<WorkerTimings>,
+    settings: RefCell<Settings>,
+    router: BackgroundRouter,
+}
+
+impl Default for BackgroundCore {
+    fn default() -> Self {
+        Self::new(0.0, 0.0)
+    }
 }
 
 impl BackgroundCore {
@@ -21,12 +48,29 @@ impl BackgroundCore {
     /// `wasm_ready_ms` (both `performance.now()` of the worker).
     pub fn new(script_start_ms: f64, wasm_ready_ms: f64) -> Self {
         Self {
-            timings: WorkerTimings {
+            timings: Cell::new(WorkerTimings {
                 script_start_ms,
                 wasm_ready_ms,
                 requests_handled: 0,
-            },
+            }),
+            settings: RefCell::new(Settings::default()),
+            router: ServiceRouter::new(
+                SERVICE_NAME,
+                MemoryContacts::new(CONTACTS_PAGE_SIZE),
+                MemoryLogs::default(),
+                MemoryState::new(default_widget_settings()),
+            ),
         }
+    }
+
+    /// Uses these settings from now on (loaded at wake-up and on every change).
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.borrow_mut() = settings;
+    }
+
+    /// The service router (discovery and tests feed its data).
+    pub fn router(&self) -> &BackgroundRouter {
+        &self.router
     }
 
     /// The first message on every new port.
@@ -37,67 +81,86 @@ impl BackgroundCore {
     }
 
     /// Answers one request.
-    pub fn handle(&mut self, request: ToBackground) -> Reply {
-        self.timings.requests_handled += 1;
+    pub async fn handle(&self, request: ToBackground) -> Handled {
+        let mut timings = self.timings.get();
+        timings.requests_handled += 1;
+        self.timings.set(timings);
+        let reply = |reply| Handled {
+            reply,
+            effects: Vec::new(),
+        };
         match request {
-            ToBackground::Ping { sent_at_ms } => Reply::Pong {
+            ToBackground::Ping { sent_at_ms } => reply(Reply::Pong {
                 version: crate::VERSION.to_owned(),
                 sent_at_ms,
-            },
-            ToBackground::Diagnostics => Reply::Diagnostics(self.timings),
-            ToBackground::FromWidget { message } => Reply::ToWidget {
-                messages: widget_answers(&message),
-            },
+            }),
+            ToBackground::Diagnostics => reply(Reply::Diagnostics(self.timings.get())),
+            ToBackground::Register => {
+                let state = self.router.state();
+                let (items, authorized) = (state.widget_settings().await, state.authorized().await);
+                let registration = registration(&self.settings.borrow(), items, authorized);
+                reply(Reply::ToWidget {
+                    messages: serde_json::to_value(registration).into_iter().collect(),
+                })
+            }
+            ToBackground::FromWidget { message } => {
+                let Some(answer) = self.router.answer(&message).await else {
+                    return reply(Reply::ToWidget {
+                        messages: Vec::new(),
+                    });
+                };
+                let (to_widget, effects): (Vec<Effect>, Vec<Effect>) = answer
+                    .effects
+                    .into_iter()
+                    .partition(|e| matches!(e, Effect::PostToWidget(_)));
+                let mut messages = vec![answer.response];
+                messages.extend(to_widget.into_iter().filter_map(|e| match e {
+                    Effect::PostToWidget(message) => Some(message),
+                    _ => None,
+                }));
+                Handled {
+                    reply: Reply::ToWidget { messages },
+                    effects,
+                }
+            }
         }
     }
 
     /// Answers one raw port message; `None` when it has no id to answer to.
-    pub fn handle_text(&mut self, text: &str) -> Option<FromBackground> {
+    pub async fn handle_text(&self, text: &str) -> Option<(FromBackground, Vec<Effect>)> {
         match decode_envelope(text) {
-            Ok(envelope) => Some(FromBackground::Reply {
-                id: envelope.id,
-                reply: self.handle(envelope.body),
-            }),
-            Err(err) => err.id.map(|id| FromBackground::Reply {
-                id,
-                reply: Reply::Error {
+            Ok(envelope) => {
+                let handled = self.handle(envelope.body).await;
+                Some((
+                    FromBackground::Reply {
+                        id: envelope.id,
+                        reply: handled.reply,
+                    },
+                    handled.effects,
+                ))
+            }
+            Err(err) => err.id.map(|id| {
+                let reply = Reply::Error {
                     message: err.message,
-                },
+                };
+                (FromBackground::Reply { id, reply }, Vec::new())
             }),
         }
     }
-}
-
-/// What the widget must receive in answer to one of its messages.
-///
-/// The skeleton serves no path yet: every service request gets a readable error answer, never
-/// silence (the widget would otherwise wait for its timeout).
-fn widget_answers(message: &Value) -> Vec<Value> {
-    let answer = match service_request(message) {
-        None => return Vec::new(),
-        Some(Ok(request)) => ServiceResponse::error(
-            &request.request_id,
-            &format!("crm-bridge does not serve {} yet", request.path),
-        ),
-        Some(Err(reason)) => match message.get("requestId").and_then(Value::as_str) {
-            Some(id) => ServiceResponse::error(id, &format!("malformed request: {reason}")),
-            None => return Vec::new(),
-        },
-    };
-    serde_json::to_value(answer).into_iter().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::block_on;
     use serde_json::json;
 
     #[test]
     fn ping_is_answered_with_the_version_and_echo() {
-        let mut core = BackgroundCore::new(1.0, 20.0);
-        let reply = core.handle_text(r#"{"id":1,"body":{"kind":"ping","sentAtMs":5}}"#);
+        let core = BackgroundCore::new(1.0, 20.0);
+        let reply = block_on(core.handle_text(r#"{"id":1,"body":{"kind":"ping","sentAtMs":5}}"#));
         assert_eq!(
-            reply,
+            reply.map(|(r, _)| r),
             Some(FromBackground::Reply {
                 id: 1,
                 reply: Reply::Pong {
@@ -110,9 +173,10 @@ mod tests {
 
     #[test]
     fn diagnostics_count_requests() {
-        let mut core = BackgroundCore::new(1.0, 20.0);
-        core.handle(ToBackground::Ping { sent_at_ms: 0.0 });
-        let Reply::Diagnostics(timings) = core.handle(ToBackground::Diagnostics) else {
+        let core = BackgroundCore::new(1.0, 20.0);
+        block_on(core.handle(ToBackground::Ping { sent_at_ms: 0.0 }));
+        let Reply::Diagnostics(timings) = block_on(core.handle(ToBackground::Diagnostics)).reply
+        else {
             panic!("expected diagnostics");
         };
         assert_eq!(timings.requests_handled, 2);
@@ -121,36 +185,81 @@ mod tests {
 
     #[test]
     fn unreadable_request_with_id_gets_an_error_reply() {
-        let mut core = BackgroundCore::default();
-        match core.handle_text(r#"{"id":4,"body":{"kind":"launchMissiles"}}"#) {
-            Some(FromBackground::Reply {
-                id: 4,
-                reply: Reply::Error { .. },
-            }) => {}
+        let core = BackgroundCore::default();
+        match block_on(core.handle_text(r#"{"id":4,"body":{"kind":"launchMissiles"}}"#)) {
+            Some((
+                FromBackground::Reply {
+                    id: 4,
+                    reply: Reply::Error { .. },
+                },
+                _,
+            )) => {}
             other => panic!("unexpected {other:?}"),
         }
-        assert_eq!(core.handle_text("][").map(|_| ()), None);
+        assert!(block_on(core.handle_text("][")).is_none());
     }
 
     #[test]
     fn every_widget_request_is_answered_with_its_id() {
-        let mut core = BackgroundCore::default();
-        let reply = core.handle(ToBackground::FromWidget {
+        let core = BackgroundCore::default();
+        let handled = block_on(core.handle(ToBackground::FromWidget {
             message: json!({"type": "rc-post-message-request", "requestId": "r1", "path": "/nope"}),
-        });
-        let Reply::ToWidget { messages } = reply else {
+        }));
+        let Reply::ToWidget { messages } = handled.reply else {
             panic!("expected widget messages")
         };
         assert_eq!(messages[0]["responseId"], "r1");
         assert_eq!(messages[0]["type"], "rc-post-message-response");
+        assert!(messages[0]["response"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("/nope"));
     }
 
     #[test]
     fn widget_events_need_no_answer() {
-        let mut core = BackgroundCore::default();
-        let reply = core.handle(ToBackground::FromWidget {
+        let core = BackgroundCore::default();
+        let handled = block_on(core.handle(ToBackground::FromWidget {
             message: json!({"type": "rc-login-status-notify", "loggedIn": true}),
-        });
-        assert_eq!(reply, Reply::ToWidget { messages: vec![] });
+        }));
+        assert_eq!(handled.reply, Reply::ToWidget { messages: vec![] });
+    }
+
+    #[test]
+    fn registration_follows_the_settings() {
+        let core = BackgroundCore::default();
+        let mut settings = Settings::default();
+        settings.services.message_logging = false;
+        core.set_settings(settings);
+        let Reply::ToWidget { messages } = block_on(core.handle(ToBackground::Register)).reply
+        else {
+            panic!("expected the registration")
+        };
+        assert_eq!(
+            messages[0]["type"],
+            "rc-adapter-register-third-party-service"
+        );
+        assert_eq!(messages[0]["service"]["name"], "crm-bridge");
+        assert!(messages[0]["service"].get("messageLoggerPath").is_none());
+        assert!(messages[0]["service"]["settings"].as_array().is_some());
+    }
+
+    #[test]
+    fn authorization_updates_reach_the_widget_after_the_answer() {
+        let core = BackgroundCore::default();
+        let handled = block_on(core.handle(ToBackground::FromWidget {
+            message: json!({"type": "rc-post-message-request", "requestId": "a1",
+                            "path": "/authorize", "body": {"authorized": true}}),
+        }));
+        let Reply::ToWidget { messages } = handled.reply else {
+            panic!()
+        };
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0]["responseId"], "a1");
+        assert_eq!(
+            messages[1]["type"],
+            "rc-adapter-update-authorization-status"
+        );
+        assert_eq!(messages[1]["authorized"], false);
     }
 }

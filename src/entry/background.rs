@@ -7,9 +7,9 @@
 use super::stored_settings::{load_settings, SETTINGS_KEY};
 use crate::background::BackgroundCore;
 use crate::platform::{self, Port};
+use crate::service::Effect;
 use crate::settings::Settings;
 use serde_json::json;
-use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -19,7 +19,7 @@ const SITES_SCRIPT_ID: &str = "crm-bridge-sites";
 /// The running background: the core plus what ties it to ports.
 #[wasm_bindgen]
 pub struct Background {
-    core: Rc<RefCell<BackgroundCore>>,
+    core: Rc<BackgroundCore>,
 }
 
 /// Builds the background once the Wasm is instantiated; `script_start_ms` is the loader's
@@ -28,7 +28,7 @@ pub struct Background {
 pub fn start_background(script_start_ms: f64) -> Background {
     let core = BackgroundCore::new(script_start_ms, platform::now_ms());
     Background {
-        core: Rc::new(RefCell::new(core)),
+        core: Rc::new(core),
     }
 }
 
@@ -52,17 +52,55 @@ impl Background {
             let Some(text) = platform::to_json(&message) else {
                 return;
             };
-            let answer = core.borrow_mut().handle_text(&text);
-            if let Some(answer) = answer {
-                post(&reply_port, &answer);
-            }
+            let core = core.clone();
+            let port = reply_port.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some((answer, effects)) = core.handle_text(&text).await {
+                    post(&port, &answer);
+                    for effect in effects {
+                        carry_out(effect).await;
+                    }
+                }
+            });
         });
         port.on_message()
             .add_listener(on_message.as_ref().unchecked_ref());
         // The message listener lives exactly as long as the port.
         let release = Closure::once_into_js(move || drop(on_message));
         port.on_disconnect().add_listener(release.unchecked_ref());
-        post(&port, &self.core.borrow().ready());
+        // Settings first (registration is built from them), then tell the page we are ready.
+        let core = self.core.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let (settings, problem) = load_settings().await;
+            if let Some(problem) = problem {
+                platform::log_error(&problem);
+            }
+            core.set_settings(settings);
+            post(&port, &core.ready());
+        });
+    }
+}
+
+/// Does what a handler asked for besides its answer.
+async fn carry_out(effect: Effect) {
+    let result = match &effect {
+        Effect::OpenUrl(url) => {
+            let options = platform::from_json(&json!({ "url": url, "active": true }).to_string());
+            match options {
+                Ok(options) => platform::call_async(&["tabs", "create"], &[options])
+                    .await
+                    .map(drop),
+                Err(err) => Err(err),
+            }
+        }
+        Effect::OpenOptions => platform::call_async(&["runtime", "openOptionsPage"], &[])
+            .await
+            .map(drop),
+        // Posted by the widget host together with the answer.
+        Effect::PostToWidget(_) => Ok(()),
+    };
+    if let Err(err) = result {
+        platform::log_error(&format!("could not carry out {effect:?}: {err:?}"));
     }
 }
 

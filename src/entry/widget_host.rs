@@ -10,8 +10,10 @@ use super::bridge_client::{BridgeClient, ChannelState};
 use super::stored_settings::load_settings;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
-use crate::protocol::widget::WidgetOrigin;
+use crate::protocol::widget::{ServiceResponse, WidgetOrigin};
+use crate::service::lifecycle::WidgetLifecycle;
 use gloo::events::EventListener;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -60,7 +62,15 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         sent_at_ms: platform::now_ms(),
     });
 
+    let lifecycle = Rc::new(RefCell::new(WidgetLifecycle::default()));
+    let loads = lifecycle.clone();
+    EventListener::new(&widget_window, "load", move |_| {
+        loads.borrow_mut().frame_loaded()
+    })
+    .forget();
+
     let relay = bridge.clone();
+    let answer_frame = widget_window.clone();
     EventListener::new(&window, "message", move |event| {
         let Some(event) = event.dyn_ref::<MessageEvent>() else {
             return;
@@ -72,14 +82,37 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         if !from_widget || !origin.accepts(&event.origin()) {
             return;
         }
-        if let Some(message) = platform::to_json(&event.data())
+        let data = event.data();
+        let Some(message) = platform::to_json(&data)
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        {
-            relay.send(ToBackground::FromWidget { message });
+        else {
+            refuse_unreadable(&answer_frame, &origin, &data);
+            return;
+        };
+        if lifecycle.borrow_mut().should_register(&message) {
+            relay.send(ToBackground::Register);
         }
+        relay.send(ToBackground::FromWidget { message });
     })
     .forget();
     Ok(())
+}
+
+/// A request the core cannot read (not JSON-able, nested too deep) still gets an error answer
+/// when it carries a request id, so the widget does not wait for its timeout.
+fn refuse_unreadable(frame: &HtmlIFrameElement, origin: &WidgetOrigin, data: &JsValue) {
+    let id = js_sys::Reflect::get(data, &"requestId".into())
+        .ok()
+        .and_then(|id| id.as_string());
+    let (Some(id), Some(widget)) = (id, frame.content_window()) else {
+        return;
+    };
+    let answer = ServiceResponse::error(&id, "crm-bridge cannot read this request");
+    if let Ok(text) = serde_json::to_string(&answer) {
+        if let Ok(value) = platform::from_json(&text) {
+            let _ = widget.post_message(&value, origin.as_str());
+        }
+    }
 }
 
 /// Acts on one answer from the background.

@@ -29,6 +29,8 @@ pub enum ToBackground {
     },
     /// Timings of the running worker instance (cold-start benchmark, diagnostics page).
     Diagnostics,
+    /// The service registration for a widget that just loaded (sent once per widget load).
+    Register,
     /// A message the widget iframe posted to the widget host, already origin-checked there.
     FromWidget {
         /// The message exactly as the widget posted it.

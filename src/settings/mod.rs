@@ -26,6 +26,39 @@ pub struct Settings {
     pub widget: WidgetSettings,
     /// Sites the user switched on.
     pub sites: Vec<SitePattern>,
+    /// Which parts of the service are registered in the widget.
+    pub services: ServiceSwitches,
+}
+
+/// Parts of the third-party service the user can switch off; an off part is not registered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceSwitches {
+    /// Contact sync, search, caller matching and "view contact".
+    pub contacts: bool,
+    /// A contact's logged calls and messages.
+    pub activities: bool,
+    /// Call logging and "is this call logged".
+    pub call_logging: bool,
+    /// Message logging and "is this conversation logged".
+    pub message_logging: bool,
+    /// The pre-call / pre-SMS do-not-contact check.
+    pub do_not_contact: bool,
+    /// Meeting invitations sent to the CRM.
+    pub meeting_invite: bool,
+}
+
+impl Default for ServiceSwitches {
+    fn default() -> Self {
+        Self {
+            contacts: true,
+            activities: true,
+            call_logging: true,
+            message_logging: true,
+            do_not_contact: true,
+            meeting_invite: true,
+        }
+    }
 }
 
 /// How the widget frame is built (protocol.md §1.4).
@@ -48,6 +81,7 @@ impl Default for Settings {
             schema_version: SETTINGS_SCHEMA_VERSION,
             widget: WidgetSettings::default(),
             sites: Vec::new(),
+            services: ServiceSwitches::default(),
         }
     }
 }

@@ -4,12 +4,13 @@
 //
 //   node tests/demo-crm/server.mjs [--port N]      prints {"origin": "..."} and serves until killed
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const simDir = join(here, '..', 'widget-sim');
+const fixturesDir = join(here, '..', 'fixtures', 'widget');
 const data = JSON.parse(await readFile(join(here, 'contacts.json'), 'utf8'));
 const companyById = new Map(data.companies.map((c) => [c.id, c]));
 const TYPES = {
@@ -102,7 +103,12 @@ async function route(req, res) {
   if (path === '/api/contacts') {
     return send(200, JSON.stringify(data), { 'content-type': TYPES['.json'] });
   }
-  const staticRoots = [['/static/', join(here, 'static')], ['/widget-sim/', simDir]];
+  if (path === '/fixtures/widget/index.json') {
+    const names = async (sub) => (await readdir(join(fixturesDir, sub)))
+      .filter((n) => n.endsWith('.json')).map((n) => (sub ? `${sub}/${n}` : n));
+    return send(200, JSON.stringify([...await names(''), ...await names('calls')]), { 'content-type': TYPES['.json'] });
+  }
+  const staticRoots = [['/static/', join(here, 'static')], ['/widget-sim/', simDir], ['/fixtures/widget/', fixturesDir]];
   for (const [prefix, dir] of staticRoots) {
     if (!path.startsWith(prefix)) continue;
     const file = normalize(join(dir, path.slice(prefix.length) || 'index.html'));

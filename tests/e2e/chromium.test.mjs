@@ -42,11 +42,69 @@ async function assertWidgetRelays(page) {
   const widget = await waitForFrame(page, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
   assert.equal(await host.locator('#rc-widget-adapter-frame').getAttribute('allow'), 'microphone; autoplay');
+  return widget;
 }
 
 test('the widget host appears on an enabled CRM page and relays both ways', async () => {
   const page = await openWatched(`${crm.origin}/contacts`);
   await assertWidgetRelays(page);
+  await page.close();
+});
+
+test('the widget simulator gets one registration and valid answers to every recorded request', async () => {
+  const page = await openWatched(`${crm.origin}/contacts`);
+  const widget = await assertWidgetRelays(page);
+  await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+  const summary = await widget.locator('body').getAttribute('data-suite-summary');
+  const failures = await widget.locator('#log li.fail').allTextContents();
+  assert.equal(await widget.locator('body').getAttribute('data-suite'), 'passed', `${summary}\n${failures.join('\n')}`);
+  assert.match(summary, /^(\d+) passed, 0 failed/);
+  assert.ok(Number(summary.split(' ')[0]) >= 60, summary);
+  // Exactly one registration in this widget lifetime, even though login status repeats.
+  await widget.evaluate(() => window.parent.postMessage({ type: 'rc-login-status-notify', loggedIn: true }, '*'));
+  await page.waitForTimeout(300);
+  const state = await widget.evaluate(() => window.simState());
+  assert.equal(state.registrations, 1);
+  assert.equal(await widget.locator('body').getAttribute('data-registration'), 'registered');
+  // The authorization button round trip: the host answers and updates the widget's state.
+  await widget.locator('#auth-button').click();
+  await widget.waitForFunction(() => document.getElementById('auth-state').textContent.startsWith('Not connected'));
+  await widget.locator('#auth-button').click();
+  await widget.waitForFunction(() => document.getElementById('auth-state').textContent.startsWith('Connected'));
+  await page.close();
+});
+
+test('200 requests in flight survive the service worker being stopped, each answered once', async () => {
+  const page = await openWatched(`${crm.origin}/contacts`);
+  const widget = await assertWidgetRelays(page);
+  await widget.waitForSelector('body[data-registration="registered"]');
+  const cdp = await browser.context.newCDPSession(page);
+  const states = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) if (v.scriptURL.startsWith(`chrome-extension://${browser.extensionId}/`)) states.push(v.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+  const burst = widget.evaluate(() => window.simBurst(200));
+  await page.waitForTimeout(5);
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  const result = await burst;
+  assert.ok(states.includes('stopped'), `the worker was never stopped: ${states.join(', ')}`);
+  // The new worker instance handled part of the burst: requests really crossed the restart.
+  const probe = await browser.context.newPage();
+  await probe.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
+  const handled = await probe.evaluate(() => new Promise((resolve) => {
+    const port = chrome.runtime.connect({ name: 'probe' });
+    port.onMessage.addListener((m) => {
+      if (m.kind === 'ready') port.postMessage({ id: 1, body: { kind: 'diagnostics' } });
+      else resolve(m.reply.requestsHandled);
+    });
+  }));
+  await probe.close();
+  assert.ok(handled > 1, `the restarted worker handled ${handled - 1} of the burst`);
+  assert.deepEqual({ answered: result.answered, timedOut: result.timedOut, duplicates: result.duplicates },
+    { answered: 200, timedOut: 0, duplicates: 0 });
+  const state = await widget.evaluate(() => window.simState());
+  assert.equal(state.stats.late, 0, 'no answer arrived for an unknown or finished request');
   await page.close();
 });
 

@@ -1,41 +1,238 @@
-// Widget simulator: behaves like RingCentral Embeddable seen from its host window.
-// Like the real widget (protocol.md §2.2) it posts everything to window.parent with target '*'
-// and matches answers by responseId only.
-const log = document.getElementById('log');
-const note = (text, kind = '') => {
+// Widget simulator: behaves like RingCentral Embeddable 2.3.1 seen from its host window.
+// Like the real widget (protocol.md §2.2) it posts everything to window.parent with target '*',
+// matches answers by responseId only, ignores late answers, and throws on a second registration
+// with contactsPath in one lifetime (§3.1). After registration it replays every request recorded
+// from the real widget (tests/fixtures/widget/) against the paths the host registered and checks
+// each answer with the shared response schemas.
+import { makeChecker } from './schema.js';
+
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+const pending = new Map();
+const answeredIds = new Set();
+const stats = { duplicates: 0, late: 0 };
+let service = null;
+let registrations = 0;
+let checkAnswer = () => ['schemas not loaded'];
+
+const TIMEOUTS = { contactsPath: 60_000, contactSearchPath: 30_000, contactMatchPath: 30_000,
+  callLogEntityMatcherPath: 30_000, messageLogEntityMatcherPath: 30_000, callLoggerPath: 15_000,
+  messageLoggerPath: 15_000 };
+
+function note(text, kind = '') {
   const item = document.createElement('li');
   item.textContent = text;
   if (kind) item.className = kind;
-  log.append(item);
-};
-const pending = new Map();
+  $('log').append(item);
+}
 
-function request(path, body) {
+/** Sends one service request and resolves with the whole answer message (§2.1). */
+function request(path, requestBody, timeoutMs = 3_000) {
   const requestId = crypto.randomUUID();
-  window.parent.postMessage({ type: 'rc-post-message-request', requestId, path, body }, '*');
+  window.parent.postMessage({ type: 'rc-post-message-request', requestId, path, body: requestBody }, '*');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { pending.delete(requestId); reject(new Error(`timeout on ${path}`)); }, 3000);
-    pending.set(requestId, (response) => { clearTimeout(timer); resolve(response); });
+    const timer = setTimeout(() => { pending.delete(requestId); reject(new Error(`timeout on ${path}`)); }, timeoutMs);
+    pending.set(requestId, (message) => { clearTimeout(timer); resolve(message); });
   });
+}
+
+function keyFor(path) {
+  return Object.keys(service ?? {}).find((k) => k.endsWith('Path') && service[k] === path);
 }
 
 window.addEventListener('message', (event) => {
   const message = event.data || {};
-  if (message.type === 'rc-post-message-response' && pending.has(message.responseId)) {
-    const settle = pending.get(message.responseId);
-    pending.delete(message.responseId);
-    settle(message.response);
-  } else if (message.type === 'rc-adapter-register-third-party-service') {
-    note(`Service registered: ${message.service && message.service.name}`, 'ok');
+  switch (message.type) {
+    case 'rc-post-message-response': {
+      if (answeredIds.has(message.responseId)) { stats.duplicates += 1; return; }
+      const settle = pending.get(message.responseId);
+      if (!settle) { stats.late += 1; return; }
+      pending.delete(message.responseId);
+      answeredIds.add(message.responseId);
+      settle(message);
+      return;
+    }
+    case 'rc-adapter-register-third-party-service': {
+      registrations += 1;
+      if (!message.service || !message.service.name) return; // ignored, like the widget
+      if (service && service.contactsPath && message.service.contactsPath) {
+        body.dataset.registration = 'duplicate';
+        note('Error: sourceName already exists (registered twice in one widget lifetime)', 'fail');
+        return;
+      }
+      service = message.service;
+      body.dataset.registration = 'registered';
+      body.dataset.registeredAtMs = String(Math.round(performance.now())); // since this frame started loading
+      onRegistered();
+      return;
+    }
+    case 'rc-adapter-update-authorization-status':
+      if (service) { service.authorized = Boolean(message.authorized); service.authorizedAccount = message.authorizedAccount; showAuth(); }
+      return;
+    case 'rc-adapter-sync-third-party-contacts':
+      syncContacts('api');
+      return;
+    default:
   }
 });
 
-window.parent.postMessage({ type: 'rc-login-status-notify', loggedIn: false, loginNumber: '' }, '*');
-note('Posted rc-login-status-notify');
-request('/sim/hello', { from: 'widget-sim' }).then((response) => {
-  note(`Host answered a service request (data: ${JSON.stringify(response && response.data)})`, 'ok');
-  document.body.dataset.relay = 'answered';
-}, (error) => {
-  note(`No answer from the host: ${error.message}`, 'fail');
-  document.body.dataset.relay = 'timeout';
+function showAuth() {
+  const button = $('auth-button');
+  button.disabled = !service.authorizationPath;
+  button.textContent = service.authorized ? (service.authorizedTitle ?? 'Unauthorize') : (service.unauthorizedTitle ?? 'Authorize');
+  $('auth-state').textContent = service.authorized
+    ? `Connected${service.authorizedAccount ? ` as ${service.authorizedAccount}` : ''}.`
+    : 'Not connected: contacts and matching are off.';
+}
+
+function renderContacts(list) {
+  $('contacts').replaceChildren(...list.map((c) => {
+    const item = document.createElement('li');
+    item.textContent = `${c.name} · ${(c.phoneNumbers ?? []).map((p) => p.phoneNumber).join(', ')}`;
+    return item;
+  }));
+}
+
+async function syncContacts(type) {
+  if (!service?.contactsPath) return [];
+  let all = [];
+  let page = 1;
+  let syncTimestamp = null;
+  for (;;) {
+    const answer = await request(service.contactsPath, { page, syncTimestamp, ...(type ? { type } : {}) }, TIMEOUTS.contactsPath);
+    const { data, nextPage } = answer.response;
+    all = all.concat(Array.isArray(data) ? data : []);
+    if (!nextPage) break;
+    page = nextPage;
+  }
+  renderContacts(all);
+  return all;
+}
+
+function renderSettings() {
+  const items = (service.settings ?? []).filter((s) => s.type === 'boolean' || s.type === 'button');
+  $('settings').replaceChildren(...items.map((item) => {
+    if (item.type === 'button') {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = `${item.name}: ${item.buttonLabel ?? 'Open'}`;
+      button.addEventListener('click', () => request(service.buttonEventPath, { button: { id: item.id, type: 'setting', label: item.buttonLabel, name: item.name } }));
+      return button;
+    }
+    const label = document.createElement('label');
+    label.className = 'toggle';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = Boolean(item.value);
+    box.addEventListener('change', () => {
+      item.value = box.checked; // the widget applies the change locally first (§4.12)
+      request(service.settingsPath, { settings: service.settings, setting: item });
+    });
+    label.append(box, item.name);
+    return label;
+  }));
+}
+
+/** Replays every recorded request against the registered paths and checks every answer. */
+async function runSuite() {
+  const names = await (await fetch('/fixtures/widget/index.json')).json();
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const name of names) {
+    const fixture = await (await fetch(`/fixtures/widget/${name}`)).json();
+    if (!fixture.registrationKey || !Array.isArray(fixture.requests)) continue;
+    const key = fixture.registrationKey;
+    const path = service[key];
+    if (!path) { skipped += fixture.requests.length; continue; }
+    for (const { request: recorded } of fixture.requests) {
+      try {
+        const answer = await request(path, recorded.body, TIMEOUTS[key] ?? 3_000);
+        const problems = checkAnswer(key, answer);
+        if (answer.response && answer.response.error) problems.push(`error answer: ${answer.response.error}`);
+        if (problems.length === 0) passed += 1;
+        else { failed += 1; note(`${key} ${name}: ${problems.join('; ')}`, 'fail'); }
+      } catch (error) {
+        failed += 1;
+        note(`${key} ${name}: ${error.message}`, 'fail');
+      }
+    }
+  }
+  const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} not registered` : ''}`;
+  $('suite-summary').textContent = summary;
+  note(`Recorded requests replayed: ${summary}`, failed ? 'fail' : 'ok');
+  body.dataset.suiteSummary = summary;
+  body.dataset.suite = failed === 0 && passed > 0 ? 'passed' : 'failed';
+}
+
+async function onRegistered() {
+  $('service-name').textContent = service.displayName ?? service.name;
+  showAuth();
+  renderSettings();
+  note(`Service registered: ${service.name}`, 'ok');
+  try {
+    const answer = await request('/sim/hello', { from: 'widget-sim' });
+    note('Host answers unknown paths with an error answer', answer.response?.error ? 'ok' : 'fail');
+    body.dataset.relay = 'answered';
+  } catch (error) {
+    note(`No answer from the host: ${error.message}`, 'fail');
+    body.dataset.relay = 'timeout';
+  }
+  if (service.authorized !== false) await syncContacts().catch((e) => note(e.message, 'fail'));
+  await runSuite();
+}
+
+$('auth-button').addEventListener('click', () => request(service.authorizationPath, { authorized: Boolean(service.authorized) }));
+$('sync').addEventListener('click', () => syncContacts('manual'));
+$('search').addEventListener('input', async (event) => {
+  const text = event.target.value.trim();
+  if (!text || !service?.contactSearchPath) return;
+  const answer = await request(service.contactSearchPath, { searchString: text }, TIMEOUTS.contactSearchPath);
+  renderContacts(answer.response.data ?? []);
 });
+$('ring').addEventListener('click', async () => {
+  const number = $('caller').value.trim();
+  const answer = await request(service.contactMatchPath, { phoneNumbers: [number], callerIds: {} }, TIMEOUTS.contactMatchPath);
+  const match = answer.response.data?.[number]?.[0];
+  $('call-result').textContent = match ? `Incoming call from ${match.name}` : `Incoming call from ${number} (unknown)`;
+});
+$('log-call').addEventListener('click', async () => {
+  const sessionId = `sim-${Date.now()}`;
+  const call = { sessionId, direction: 'Inbound', from: { phoneNumber: $('caller').value }, startTime: Date.now(), duration: 30, result: 'Call connected' };
+  const answer = await request(service.callLoggerPath, { call, triggerType: 'createLog', note: $('note').value, redirect: true }, TIMEOUTS.callLoggerPath);
+  const matched = await request(service.callLogEntityMatcherPath, { sessionIds: [sessionId], activeSessionIds: [] }, TIMEOUTS.callLogEntityMatcherPath);
+  $('log-result').textContent = answer.response.data === 'ok' && matched.response.data[sessionId] ? 'Call logged' : 'Logging failed';
+});
+
+/** Test hook: `count` concurrent contact-match requests; how they were answered. */
+window.simBurst = async (count) => {
+  const started = performance.now();
+  const before = { ...stats };
+  const results = await Promise.allSettled(Array.from({ length: count }, (_, i) =>
+    request(service.contactMatchPath, { phoneNumbers: [`+1650555${String(i).padStart(4, '0')}`], callerIds: {} }, TIMEOUTS.contactMatchPath)));
+  return {
+    answered: results.filter((r) => r.status === 'fulfilled').length,
+    timedOut: results.filter((r) => r.status === 'rejected').length,
+    duplicates: stats.duplicates - before.duplicates,
+    ms: performance.now() - started,
+  };
+};
+
+/** Test hook: round-trip times of `count` sequential contact-match requests, in ms. */
+window.simLatency = async (count) => {
+  const times = [];
+  for (let i = 0; i < count; i += 1) {
+    const t = performance.now();
+    await request(service.contactMatchPath, { phoneNumbers: ['+12065550134'], callerIds: {} }, TIMEOUTS.contactMatchPath);
+    times.push(performance.now() - t);
+  }
+  return times;
+};
+
+/** Test hook: how many registrations arrived, and answer statistics. */
+window.simState = () => ({ registrations, registered: Boolean(service), stats: { ...stats } });
+
+const schemas = await (await fetch('/fixtures/widget/response-schemas.json')).json();
+checkAnswer = makeChecker(schemas);
+// Like the real widget: announce the login state once the app is up (the host registers then).
+window.parent.postMessage({ type: 'rc-login-status-notify', loggedIn: true, loginNumber: '+16505550101*101' }, '*');

@@ -1,0 +1,93 @@
+//! The contact model shared by discovery, the store and the widget answers.
+
+use serde::{Deserialize, Serialize};
+
+/// One person (or company) known for a site.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Stable per site (from the record URL or a recipe's id field).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Numbers, E.164 where discovery could tell the region.
+    #[serde(default)]
+    pub phone_numbers: Vec<ContactPhone>,
+    /// E-mail addresses.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Company or organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// The contact's CRM record, opened on "view contact" and on an incoming call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_url: Option<String>,
+    /// A tombstone: the contact was removed from the CRM (sent as `deleted: true`).
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// One number of a contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactPhone {
+    /// E.164 when known, else as displayed.
+    pub phone_number: String,
+    /// One of the widget's phone types (`mobile`, `business`, `home`, `fax`, `other`, …).
+    #[serde(default = "other_type")]
+    pub phone_type: String,
+}
+
+fn other_type() -> String {
+    "other".to_owned()
+}
+
+impl Contact {
+    /// The contact as the widget reads it (protocol.md §4.1): `type` is our service name; our own
+    /// fields (record URL) are not sent.
+    pub fn to_widget(&self, service_name: &str) -> serde_json::Value {
+        let mut value = serde_json::json!({
+            "id": self.id,
+            "type": service_name,
+            "name": self.name,
+            "phoneNumbers": self.phone_numbers,
+            "emails": self.emails,
+            "deleted": self.deleted,
+        });
+        if let Some(company) = &self.company {
+            value["company"] = company.clone().into();
+        }
+        if let Some(title) = &self.job_title {
+            value["jobTitle"] = title.clone().into();
+        }
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widget_shape_has_type_and_no_record_url() {
+        let contact = Contact {
+            id: "101".into(),
+            name: "Ava Thompson".into(),
+            phone_numbers: vec![ContactPhone {
+                phone_number: "+12065550134".into(),
+                phone_type: "business".into(),
+            }],
+            company: Some("Northwind".into()),
+            record_url: Some("https://crm.test/contacts/101".into()),
+            ..Default::default()
+        };
+        let widget = contact.to_widget("crm-bridge");
+        assert_eq!(widget["type"], "crm-bridge");
+        assert_eq!(widget["phoneNumbers"][0]["phoneType"], "business");
+        assert_eq!(widget["company"], "Northwind");
+        assert!(widget.get("recordUrl").is_none());
+    }
+}

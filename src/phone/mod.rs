@@ -1,0 +1,63 @@
+//! Phone-number keys for matching.
+//!
+//! The widget sends numbers in E.164 most of the time, but not always: on incoming calls it also
+//! asks to match the dialed number without its `+` (`16505550101`, see the call fixtures), and
+//! call history can carry extensions. [`match_key`] reduces a number to the digits that identify
+//! the line, so those forms meet. Full parsing with regions (national formats, `030 1234567`)
+//! belongs to discovery, which stores every contact number already normalised.
+
+/// The digits of a number without its extension: `+1 (650) 555-0101 x12` → `16505550101`.
+pub fn match_key(number: &str) -> String {
+    let without_extension = strip_extension(number);
+    without_extension
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+/// The extension of a number (`x123`, `ext. 123`, `;ext=123`, `#123`), if it has one.
+pub fn extension(number: &str) -> Option<String> {
+    let lower = number.to_ascii_lowercase();
+    let start = extension_start(&lower)?;
+    let digits: String = lower[start..]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then_some(digits)
+}
+
+fn strip_extension(number: &str) -> &str {
+    let lower = number.to_ascii_lowercase();
+    match extension_start(&lower) {
+        Some(start) => &number[..start],
+        None => number,
+    }
+}
+
+fn extension_start(lower: &str) -> Option<usize> {
+    [";ext=", "ext.", "ext", "x", "#", "*"]
+        .iter()
+        .filter_map(|marker| lower.find(marker))
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forms_the_widget_sends_meet() {
+        assert_eq!(match_key("+16505550101"), "16505550101");
+        assert_eq!(match_key("16505550101"), "16505550101");
+        assert_eq!(match_key("+1 (650) 555-0101"), "16505550101");
+    }
+
+    #[test]
+    fn extensions_are_split_off() {
+        assert_eq!(match_key("(206) 555-0147 x204"), "2065550147");
+        assert_eq!(extension("(206) 555-0147 x204").as_deref(), Some("204"));
+        assert_eq!(extension("+1 206 555 0147;ext=17").as_deref(), Some("17"));
+        assert_eq!(extension("+1 206 555 0147 ext. 9").as_deref(), Some("9"));
+        assert_eq!(extension("+12065550147"), None);
+    }
+}

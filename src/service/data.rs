@@ -1,0 +1,126 @@
+//! Where the router's data comes from. The extension implements these over IndexedDB and
+//! discovery; [`super::memory`] implements them in memory for tests and until the store lands.
+//!
+//! Methods are `async` (IndexedDB is) and take `&self` (implementations use interior
+//! mutability), so a handler never holds a borrow across an await.
+#![allow(async_fn_in_trait)] // single-threaded Wasm: the futures are never sent between threads
+
+use crate::contacts::Contact;
+use crate::service::requests::{CallLog, MessageLog};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A failure a handler reports to the widget as an error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError(pub String);
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One page of the contact sync (§4.1).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactsPage {
+    /// Contacts (tombstones included in delta syncs).
+    pub contacts: Vec<Contact>,
+    /// The page to ask for next, if any.
+    pub next_page: Option<u32>,
+    /// The cursor the widget sends back next time (must be truthy: never 0).
+    pub sync_timestamp: u64,
+}
+
+/// The contacts the widget may see.
+pub trait ContactSource {
+    /// A page of the full list (`since` = None) or of what changed since a cursor.
+    async fn contacts_page(
+        &self,
+        since: Option<u64>,
+        page: u32,
+    ) -> Result<ContactsPage, ServiceError>;
+    /// Best matches first, at most `limit`.
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<Contact>, ServiceError>;
+    /// Each queried number (as given) → every contact with that number; no key = no match.
+    async fn match_numbers(
+        &self,
+        numbers: &[String],
+    ) -> Result<BTreeMap<String, Vec<Contact>>, ServiceError>;
+    /// The contact with this id, if known.
+    async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError>;
+}
+
+/// One row of a contact's activities (§4.5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    /// The log entry id.
+    pub id: String,
+    /// Row text.
+    pub subject: String,
+    /// ms since the epoch.
+    pub time: f64,
+}
+
+/// A log entity that marks a call or conversation-day as logged (§4.7, §4.10).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogMatch {
+    /// The log entry id.
+    pub id: String,
+    /// Pre-fills the log page (calls only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Which matched contact was logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+}
+
+/// Call and message logs.
+pub trait LogStore {
+    /// Stores (or merges into the entry of the same session) a call log; durable when it returns.
+    async fn log_call(&self, log: &CallLog) -> Result<String, ServiceError>;
+    /// Stores (or merges) one conversation-day; durable when it returns.
+    async fn log_message(&self, log: &MessageLog) -> Result<String, ServiceError>;
+    /// Session id → its log entries; sessions without a log are absent.
+    async fn call_log_matches(
+        &self,
+        session_ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError>;
+    /// Conversation-log id → its log entries.
+    async fn message_log_matches(
+        &self,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError>;
+    /// A contact's logged calls and messages, newest first.
+    async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError>;
+}
+
+/// A do-not-contact verdict (§4.20).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DoNotContactVerdict {
+    /// True when a number is on the list.
+    pub result: bool,
+    /// Why, shown to the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `restrict` blocks; otherwise the user is asked to confirm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// Settings and lists the service reads and the widget may change.
+pub trait ServiceState {
+    /// The widget-side settings items (§4.12), with the user's values.
+    async fn widget_settings(&self) -> Vec<Value>;
+    /// Keeps the items the user changed in the widget.
+    async fn save_widget_settings(&self, items: Vec<Value>) -> Result<(), ServiceError>;
+    /// Whether any of these numbers may not be contacted.
+    async fn do_not_contact(&self, numbers: &[String])
+        -> Result<DoNotContactVerdict, ServiceError>;
+    /// Whether the user has connected crm-bridge in the widget (the authorization button).
+    async fn authorized(&self) -> bool;
+    /// Records the new authorization state.
+    async fn set_authorized(&self, authorized: bool) -> Result<(), ServiceError>;
+}

@@ -1,0 +1,329 @@
+//! In-memory data for the router: the fakes the core is tested with, and what the background
+//! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
+
+use crate::contacts::Contact;
+use crate::phone::match_key;
+use crate::service::data::*;
+use crate::service::requests::{CallLog, MessageLog};
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+/// Contacts with a change sequence: every upsert or removal takes the next number, and the
+/// sync cursor is the highest number handed out (never a clock).
+#[derive(Debug)]
+pub struct MemoryContacts {
+    entries: RefCell<BTreeMap<String, (u64, Contact)>>,
+    sequence: Cell<u64>,
+    page_size: usize,
+}
+
+impl MemoryContacts {
+    /// An empty source answering in pages of `page_size`.
+    pub fn new(page_size: usize) -> Self {
+        Self {
+            entries: RefCell::new(BTreeMap::new()),
+            sequence: Cell::new(0),
+            page_size: page_size.max(1),
+        }
+    }
+
+    /// Adds or replaces a contact.
+    pub fn upsert(&self, contact: Contact) {
+        let seq = self.next();
+        self.entries
+            .borrow_mut()
+            .insert(contact.id.clone(), (seq, contact));
+    }
+
+    /// Marks a contact deleted (kept as a tombstone for delta syncs).
+    pub fn remove(&self, id: &str) {
+        let seq = self.next();
+        if let Some((s, contact)) = self.entries.borrow_mut().get_mut(id) {
+            *s = seq;
+            contact.deleted = true;
+        }
+    }
+
+    fn next(&self) -> u64 {
+        self.sequence.set(self.sequence.get() + 1);
+        self.sequence.get()
+    }
+}
+
+impl ContactSource for MemoryContacts {
+    async fn contacts_page(
+        &self,
+        since: Option<u64>,
+        page: u32,
+    ) -> Result<ContactsPage, ServiceError> {
+        let entries = self.entries.borrow();
+        let mut changed: Vec<&(u64, Contact)> = entries
+            .values()
+            .filter(|(seq, contact)| match since {
+                Some(cursor) => *seq > cursor,
+                None => !contact.deleted,
+            })
+            .collect();
+        changed.sort_by_key(|(seq, _)| *seq);
+        let start = (page as usize - 1) * self.page_size;
+        let contacts: Vec<Contact> = changed
+            .iter()
+            .skip(start)
+            .take(self.page_size)
+            .map(|(_, c)| c.clone())
+            .collect();
+        let more = changed.len() > start + self.page_size;
+        Ok(ContactsPage {
+            contacts,
+            next_page: more.then_some(page + 1),
+            sync_timestamp: self.sequence.get().max(1),
+        })
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<Contact>, ServiceError> {
+        let needle = text.to_lowercase();
+        let digits = match_key(text);
+        let mut scored: Vec<(u8, Contact)> = self
+            .entries
+            .borrow()
+            .values()
+            .filter(|(_, c)| !c.deleted)
+            .filter_map(|(_, c)| {
+                let name = c.name.to_lowercase();
+                let score = if name.starts_with(&needle) {
+                    0
+                } else if name.split_whitespace().any(|w| w.starts_with(&needle)) {
+                    1
+                } else if name.contains(&needle)
+                    || c.company
+                        .as_deref()
+                        .is_some_and(|co| co.to_lowercase().contains(&needle))
+                    || c.emails.iter().any(|e| e.to_lowercase().contains(&needle))
+                {
+                    2
+                } else if digits.len() >= 3
+                    && c.phone_numbers
+                        .iter()
+                        .any(|p| match_key(&p.phone_number).contains(&digits))
+                {
+                    3
+                } else {
+                    return None;
+                };
+                Some((score, c.clone()))
+            })
+            .collect();
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        Ok(scored.into_iter().take(limit).map(|(_, c)| c).collect())
+    }
+
+    async fn match_numbers(
+        &self,
+        numbers: &[String],
+    ) -> Result<BTreeMap<String, Vec<Contact>>, ServiceError> {
+        let entries = self.entries.borrow();
+        let mut found = BTreeMap::new();
+        for number in numbers {
+            let key = match_key(number);
+            if key.is_empty() {
+                continue;
+            }
+            let matches: Vec<Contact> = entries
+                .values()
+                .filter(|(_, c)| !c.deleted)
+                .filter(|(_, c)| {
+                    c.phone_numbers
+                        .iter()
+                        .any(|p| match_key(&p.phone_number) == key)
+                })
+                .map(|(_, c)| c.clone())
+                .collect();
+            if !matches.is_empty() {
+                found.insert(number.clone(), matches);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError> {
+        Ok(self.entries.borrow().get(id).map(|(_, c)| c.clone()))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct LogEntry {
+    id: String,
+    note: Option<String>,
+    contact_id: Option<String>,
+    subject: String,
+    time: f64,
+}
+
+/// Call logs by session and message logs by conversation-day; a repeat merges into its entry.
+#[derive(Debug, Default)]
+pub struct MemoryLogs {
+    calls: RefCell<BTreeMap<String, LogEntry>>,
+    messages: RefCell<BTreeMap<String, LogEntry>>,
+}
+
+fn entity_id(entity: &Option<Value>) -> Option<String> {
+    entity
+        .as_ref()?
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+impl LogStore for MemoryLogs {
+    async fn log_call(&self, log: &CallLog) -> Result<String, ServiceError> {
+        let mut calls = self.calls.borrow_mut();
+        let entry = calls
+            .entry(log.call.session_id.clone())
+            .or_insert_with(|| LogEntry {
+                id: format!("call-{}", log.call.session_id),
+                note: None,
+                contact_id: None,
+                subject: String::new(),
+                time: log.call.start_time.unwrap_or_default(),
+            });
+        if log.note.is_some() {
+            entry.note = log.note.clone();
+        }
+        if let Some(contact) = entity_id(&log.from_entity).or_else(|| entity_id(&log.to_entity)) {
+            entry.contact_id = Some(contact);
+        }
+        let direction = log.call.direction.as_deref().unwrap_or("Call");
+        let result = log.call.result.as_deref().unwrap_or("logged");
+        entry.subject = format!("{direction} call · {result}");
+        Ok(entry.id.clone())
+    }
+
+    async fn log_message(&self, log: &MessageLog) -> Result<String, ServiceError> {
+        let id = log.conversation.conversation_log_id.clone();
+        let mut messages = self.messages.borrow_mut();
+        let entry = messages.entry(id.clone()).or_insert_with(|| LogEntry {
+            id: format!("messages-{id}"),
+            note: None,
+            contact_id: None,
+            subject: "Messages".into(),
+            time: 0.0,
+        });
+        entry.subject = format!("{} messages", log.conversation.messages.len());
+        Ok(entry.id.clone())
+    }
+
+    async fn call_log_matches(
+        &self,
+        session_ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError> {
+        Ok(matches(&self.calls.borrow(), session_ids))
+    }
+
+    async fn message_log_matches(
+        &self,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError> {
+        Ok(matches(&self.messages.borrow(), ids))
+    }
+
+    async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError> {
+        let mut rows: Vec<Activity> = self
+            .calls
+            .borrow()
+            .values()
+            .chain(self.messages.borrow().values())
+            .filter(|e| e.contact_id.as_deref() == Some(contact_id))
+            .map(|e| Activity {
+                id: e.id.clone(),
+                subject: e.subject.clone(),
+                time: e.time,
+            })
+            .collect();
+        rows.sort_by(|a, b| b.time.total_cmp(&a.time));
+        Ok(rows)
+    }
+}
+
+fn matches(
+    entries: &BTreeMap<String, LogEntry>,
+    keys: &[String],
+) -> BTreeMap<String, Vec<LogMatch>> {
+    keys.iter()
+        .filter_map(|key| {
+            let entry = entries.get(key)?;
+            Some((
+                key.clone(),
+                vec![LogMatch {
+                    id: entry.id.clone(),
+                    note: entry.note.clone(),
+                    contact_id: entry.contact_id.clone(),
+                }],
+            ))
+        })
+        .collect()
+}
+
+/// Widget settings items, a do-not-contact list and the authorization state.
+#[derive(Debug)]
+pub struct MemoryState {
+    items: RefCell<Vec<Value>>,
+    do_not_contact: RefCell<Vec<String>>,
+    authorized: Cell<bool>,
+}
+
+impl MemoryState {
+    /// State starting with these widget settings items, authorized.
+    pub fn new(items: Vec<Value>) -> Self {
+        Self {
+            items: RefCell::new(items),
+            do_not_contact: RefCell::new(Vec::new()),
+            authorized: Cell::new(true),
+        }
+    }
+
+    /// Replaces the do-not-contact list.
+    pub fn set_do_not_contact(&self, numbers: Vec<String>) {
+        *self.do_not_contact.borrow_mut() = numbers.iter().map(|n| match_key(n)).collect();
+    }
+}
+
+impl ServiceState for MemoryState {
+    async fn widget_settings(&self) -> Vec<Value> {
+        self.items.borrow().clone()
+    }
+
+    async fn save_widget_settings(&self, items: Vec<Value>) -> Result<(), ServiceError> {
+        *self.items.borrow_mut() = items;
+        Ok(())
+    }
+
+    async fn do_not_contact(
+        &self,
+        numbers: &[String],
+    ) -> Result<DoNotContactVerdict, ServiceError> {
+        let list = self.do_not_contact.borrow();
+        let blocked = numbers.iter().find(|n| list.contains(&match_key(n)));
+        Ok(match blocked {
+            Some(number) => DoNotContactVerdict {
+                result: true,
+                message: Some(format!("{number} is on this site's do-not-contact list")),
+                mode: Some("restrict".into()),
+            },
+            None => DoNotContactVerdict {
+                result: false,
+                message: None,
+                mode: None,
+            },
+        })
+    }
+
+    async fn authorized(&self) -> bool {
+        self.authorized.get()
+    }
+
+    async fn set_authorized(&self, authorized: bool) -> Result<(), ServiceError> {
+        self.authorized.set(authorized);
+        Ok(())
+    }
+}

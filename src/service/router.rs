@@ -1,0 +1,282 @@
+//! One router: every request path maps to one handler.
+//!
+//! Every request with a `requestId` is answered — unknown paths and malformed bodies with an
+//! error answer the widget can read (`{data: null, error}`), never silence, never a panic.
+//! What a handler needs done outside the answer (open a tab, post a command to the widget) comes
+//! back as [`Effect`]s for the edge to carry out.
+
+use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, SERVICE_RESPONSE};
+use crate::service::data::{ContactSource, LogStore, ServiceError, ServiceState};
+use crate::service::paths::ServicePath;
+use crate::service::requests::*;
+use crate::url::WebUrl;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+/// At most this many contacts answer a search (the widget shows a short list).
+pub const SEARCH_LIMIT: usize = 25;
+/// A match request for more numbers than this is refused (the widget batches far fewer).
+pub const MATCH_LIMIT: usize = 1_000;
+
+/// Something the edge must do besides answering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Open this http(s) URL in a new tab (a CRM record).
+    OpenUrl(String),
+    /// Open crm-bridge's options page.
+    OpenOptions,
+    /// Post this message into the widget (e.g. an authorization update).
+    PostToWidget(Value),
+}
+
+/// The answer to one widget message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The `rc-post-message-response` to post into the widget.
+    pub response: Value,
+    /// What else to do.
+    pub effects: Vec<Effect>,
+}
+
+type Handled = Result<(Value, Vec<Effect>), ServiceError>;
+
+/// Routes widget service requests to handlers over the data traits.
+pub struct ServiceRouter<C, L, S> {
+    service_name: String,
+    contacts: C,
+    logs: L,
+    state: S,
+}
+
+impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
+    /// A router answering as service `service_name` (contacts carry it as their `type`).
+    pub fn new(service_name: &str, contacts: C, logs: L, state: S) -> Self {
+        Self {
+            service_name: service_name.to_owned(),
+            contacts,
+            logs,
+            state,
+        }
+    }
+
+    /// The contact source (discovery feeds it).
+    pub fn contacts(&self) -> &C {
+        &self.contacts
+    }
+
+    /// The log store.
+    pub fn logs(&self) -> &L {
+        &self.logs
+    }
+
+    /// The service state (settings items, do-not-contact list, authorization).
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// Answers a widget message; `None` for messages that are not service requests (events)
+    /// and for requests so broken they carry no id to answer to.
+    pub async fn answer(&self, message: &Value) -> Option<Answer> {
+        let request = match service_request(message)? {
+            Ok(request) => request,
+            Err(reason) => {
+                let id = message.get("requestId").and_then(Value::as_str)?;
+                return Some(error_answer(id, &format!("malformed request: {reason}")));
+            }
+        };
+        let handled = match ServicePath::from_path(&request.path) {
+            Some(path) => self.route(path, &request).await,
+            None => Err(ServiceError(format!(
+                "crm-bridge does not serve the path \"{}\"",
+                truncate(&request.path, 200)
+            ))),
+        };
+        Some(match handled {
+            Ok((response, effects)) => Answer {
+                response: envelope(&request.request_id, response),
+                effects,
+            },
+            Err(err) => error_answer(&request.request_id, &err.0),
+        })
+    }
+
+    async fn route(&self, path: ServicePath, request: &ServiceRequest) -> Handled {
+        let ok = || Ok((json!({ "data": "ok" }), Vec::new()));
+        match path {
+            ServicePath::Contacts => self.contacts_page(body(request)?).await,
+            ServicePath::ContactSearch => self.search(body(request)?).await,
+            ServicePath::ContactMatch => self.match_numbers(body(request)?).await,
+            ServicePath::ViewMatchedContact => self.view_contact(&request.body).await,
+            ServicePath::Activities => self.activities(&request.body).await,
+            ServicePath::CallLogger => {
+                self.logs.log_call(&body::<CallLog>(request)?).await?;
+                ok()
+            }
+            ServicePath::CallLogEntityMatcher => {
+                let query: CallLogMatch = body(request)?;
+                let matches = self.logs.call_log_matches(&query.session_ids).await?;
+                Ok((json!({ "data": matches }), Vec::new()))
+            }
+            ServicePath::MessageLogger => {
+                self.logs.log_message(&body::<MessageLog>(request)?).await?;
+                ok()
+            }
+            ServicePath::MessageLogEntityMatcher => {
+                let query: MessageLogMatch = body(request)?;
+                let matches = self
+                    .logs
+                    .message_log_matches(&query.conversation_log_ids)
+                    .await?;
+                Ok((json!({ "data": matches }), Vec::new()))
+            }
+            ServicePath::Settings => {
+                let change: SettingsChange = body(request)?;
+                self.state.save_widget_settings(change.settings).await?;
+                ok()
+            }
+            ServicePath::ButtonEvent => {
+                let event: ButtonEvent = body(request)?;
+                let effects = match event.button.id.as_str() {
+                    crate::service::description::OPEN_OPTIONS_BUTTON => vec![Effect::OpenOptions],
+                    _ => Vec::new(),
+                };
+                Ok((json!({ "data": "ok" }), effects))
+            }
+            ServicePath::Feedback => Ok((json!({ "data": "ok" }), vec![Effect::OpenOptions])),
+            ServicePath::Authorization => self.authorization(body(request)?).await,
+            ServicePath::DoNotContact => {
+                let check: DoNotContactCheck = body(request)?;
+                let verdict = self.state.do_not_contact(&check.numbers()).await?;
+                Ok((json!({ "data": verdict }), Vec::new()))
+            }
+            ServicePath::MeetingUpcoming => Ok((json!({ "data": [] }), Vec::new())),
+            // Form and page events, activity clicks, vCards and meeting invites need no data
+            // back; the widget ignores these answers, but always gets one.
+            ServicePath::Activity
+            | ServicePath::CallLogPageInputChanged
+            | ServicePath::MessagesLogPageInputChanged
+            | ServicePath::CustomizedPageInputChanged
+            | ServicePath::Vcard
+            | ServicePath::MeetingInvite => ok(),
+        }
+    }
+
+    async fn contacts_page(&self, query: ContactsQuery) -> Handled {
+        let page = self
+            .contacts
+            .contacts_page(query.sync_timestamp, query.page)
+            .await?;
+        let data: Vec<Value> = page
+            .contacts
+            .iter()
+            .map(|c| c.to_widget(&self.service_name))
+            .collect();
+        Ok((
+            json!({ "data": data, "nextPage": page.next_page, "syncTimestamp": page.sync_timestamp.max(1) }),
+            Vec::new(),
+        ))
+    }
+
+    async fn search(&self, query: ContactSearch) -> Handled {
+        let text = query.search_string.trim();
+        let found = if text.is_empty() {
+            Vec::new()
+        } else {
+            self.contacts.search(text, SEARCH_LIMIT).await?
+        };
+        let data: Vec<Value> = found
+            .iter()
+            .map(|c| c.to_widget(&self.service_name))
+            .collect();
+        Ok((json!({ "data": data }), Vec::new()))
+    }
+
+    async fn match_numbers(&self, query: ContactMatch) -> Handled {
+        if query.phone_numbers.len() > MATCH_LIMIT {
+            return Err(ServiceError(format!(
+                "too many numbers in one match request ({}; at most {MATCH_LIMIT})",
+                query.phone_numbers.len()
+            )));
+        }
+        let matches = self.contacts.match_numbers(&query.phone_numbers).await?;
+        let data: Map<String, Value> = matches
+            .into_iter()
+            .filter(|(_, contacts)| !contacts.is_empty())
+            .map(|(number, contacts)| {
+                let list = contacts
+                    .iter()
+                    .map(|c| c.to_widget(&self.service_name))
+                    .collect();
+                (number, Value::Array(list))
+            })
+            .collect();
+        Ok((json!({ "data": data }), Vec::new()))
+    }
+
+    async fn view_contact(&self, body: &Value) -> Handled {
+        let id = body
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ServiceError("the contact to view has no id".into()))?;
+        let record = self.contacts.contact(id).await?.and_then(|c| c.record_url);
+        // The URL came from a web page: open it only if it is a plain http(s) URL.
+        match record.as_deref().map(WebUrl::parse) {
+            Some(Ok(url)) => Ok((
+                json!({ "data": "ok" }),
+                vec![Effect::OpenUrl(url.to_string())],
+            )),
+            _ => Err(ServiceError(format!(
+                "no CRM record is known for contact {}",
+                truncate(id, 100)
+            ))),
+        }
+    }
+
+    async fn activities(&self, body: &Value) -> Handled {
+        let query = ActivitiesQuery::from_body(body)
+            .ok_or_else(|| ServiceError("the activities request names no contact".into()))?;
+        let rows = self.logs.activities(&query.contact_id).await?;
+        Ok((json!({ "data": rows }), Vec::new()))
+    }
+
+    async fn authorization(&self, press: AuthorizationPress) -> Handled {
+        let authorized = !press.authorized;
+        self.state.set_authorized(authorized).await?;
+        let update = json!({
+            "type": "rc-adapter-update-authorization-status",
+            "authorized": authorized,
+            "authorizedAccount": if authorized { "this browser" } else { "" },
+        });
+        Ok((json!({ "data": "ok" }), vec![Effect::PostToWidget(update)]))
+    }
+}
+
+fn body<T: DeserializeOwned>(request: &ServiceRequest) -> Result<T, ServiceError> {
+    T::deserialize(&request.body).map_err(|err| {
+        ServiceError(format!(
+            "the request body for {} cannot be read: {}",
+            request.path,
+            truncate(&err.to_string(), 300)
+        ))
+    })
+}
+
+fn envelope(request_id: &str, response: Value) -> Value {
+    json!({ "type": SERVICE_RESPONSE, "responseId": request_id, "response": response })
+}
+
+fn error_answer(request_id: &str, message: &str) -> Answer {
+    Answer {
+        response: serde_json::to_value(ServiceResponse::error(request_id, message))
+            .unwrap_or(Value::Null),
+        effects: Vec::new(),
+    }
+}
+
+/// Cuts echoed input so a 1 MB path or body never comes back in an error text.
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
