@@ -10,5 +10,9 @@ const ready = init({ module_or_path: new URL('./pkg/crm_bridge_bg.wasm', import.
   .then(() => start_background(scriptStart));
 
 chrome.runtime.onConnect.addListener((port) => { ready.then((bg) => bg.connect(port)); });
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  ready.then((bg) => bg.message(message, sender)).then(sendResponse, () => sendResponse(null));
+  return true; // the answer comes asynchronously
+});
 chrome.runtime.onInstalled.addListener(() => { ready.then(on_installed).catch(console.error); });
 chrome.runtime.onStartup.addListener(() => { ready.then(on_startup).catch(console.error); });

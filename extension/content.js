@@ -56,7 +56,14 @@
   const fab = element('button', { className: 'fab', type: 'button', title: 'Open phone',
     'aria-label': 'Open phone', hidden: true }, '\u260e');
   root.append(style, panel, fab);
-  frame.src = chrome.runtime.getURL('widget.html?placement=floating');
+  // The widget host frames the phone only with a single-use ticket from the background, which
+  // gives one only to this script on an enabled site; the fragment never leaves the browser and
+  // the page cannot read the frame's address (closed shadow root, cross-origin frame).
+  const hostUrl = chrome.runtime.getURL('widget.html?placement=floating');
+  chrome.runtime.sendMessage({ id: 1, body: { kind: 'widgetTicket' } }).then((answer) => {
+    const ticket = answer && answer.reply && answer.reply.kind === 'ticket' ? answer.reply.ticket : '';
+    frame.src = `${hostUrl}#ticket=${encodeURIComponent(ticket)}`;
+  }, () => { frame.src = hostUrl; }); // the host then explains that it was not admitted
 
   // Position of the panel's top-left corner; minimised, the button keeps the panel's corner.
   let place = {

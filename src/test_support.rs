@@ -1,5 +1,7 @@
 //! Helpers for the core's native tests (unit and integration); not part of the product.
 
+use crate::background::{BackgroundCore, Caller, CallerKind};
+use crate::protocol::bridge::{Reply, ToBackground};
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -14,4 +16,19 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
     panic!("the future kept waiting: in-memory data should answer at once");
+}
+
+/// An extension-page caller that went through the ticket admission, as a widget host does.
+pub fn admitted_caller(core: &BackgroundCore) -> Caller {
+    let caller = Caller::new(CallerKind::ExtensionPage, None);
+    let Reply::Ticket { ticket } = block_on(core.handle(ToBackground::WidgetTicket, &caller)).reply
+    else {
+        panic!("no ticket")
+    };
+    let admitted = block_on(core.handle(ToBackground::Admit { ticket }, &caller)).reply;
+    assert!(
+        matches!(admitted, Reply::Admitted { ok: true, .. }),
+        "{admitted:?}"
+    );
+    caller
 }

@@ -9,7 +9,7 @@ mod schema;
 use crm_bridge::background::BackgroundCore;
 use crm_bridge::contacts::Contact;
 use crm_bridge::protocol::bridge::{Reply, ToBackground};
-use crm_bridge::test_support::block_on;
+use crm_bridge::test_support::{admitted_caller, block_on};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -55,7 +55,8 @@ fn core_with_recorded_contacts() -> BackgroundCore {
 }
 
 fn answers(core: &BackgroundCore, message: Value) -> Vec<Value> {
-    match block_on(core.handle(ToBackground::FromWidget { message })).reply {
+    let caller = admitted_caller(core);
+    match block_on(core.handle(ToBackground::FromWidget { message }, &caller)).reply {
         Reply::ToWidget { messages } => messages,
         other => panic!("expected widget messages, got {other:?}"),
     }

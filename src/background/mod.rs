@@ -8,11 +8,17 @@ use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, ToBackground, WorkerTimings,
 };
 use crate::service::data::ServiceState;
-use crate::service::description::{default_widget_settings, registration, SERVICE_NAME};
+use crate::service::description::{
+    default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
+};
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
 use crate::settings::Settings;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use tickets::TicketBook;
+
+pub mod tickets;
 
 /// Contacts per page of the widget's contact sync.
 pub const CONTACTS_PAGE_SIZE: usize = 500;
@@ -29,24 +35,84 @@ pub struct Handled {
     pub effects: Vec<Effect>,
 }
 
+/// What the core needs from the platform: a clock and unguessable tokens.
+pub struct Environment {
+    /// Milliseconds on a monotonic clock (`performance.now()` at the edge).
+    pub now_ms: Box<dyn Fn() -> f64>,
+    /// An unguessable token (128 random bits from `crypto.getRandomValues` at the edge).
+    pub random_token: Box<dyn Fn() -> String>,
+}
+
+impl Default for Environment {
+    /// A frozen clock and counting tokens, for tests.
+    fn default() -> Self {
+        let counter = Cell::new(0u64);
+        Self {
+            now_ms: Box::new(|| 0.0),
+            random_token: Box::new(move || {
+                counter.set(counter.get() + 1);
+                format!("test-token-{}", counter.get())
+            }),
+        }
+    }
+}
+
+/// Who sent a request, as the browser (never the message) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallerKind {
+    /// Our content script on an enabled site.
+    ContentScript,
+    /// One of our extension pages over a port (widget host, popup, options).
+    ExtensionPage,
+}
+
+/// The sender of a request, with the admission state of its port.
+#[derive(Debug)]
+pub struct Caller {
+    kind: CallerKind,
+    tab_id: Option<i64>,
+    admitted: Cell<bool>,
+}
+
+impl Caller {
+    /// A sender of this kind in this tab (if it is in a tab).
+    pub fn new(kind: CallerKind, tab_id: Option<i64>) -> Self {
+        Self {
+            kind,
+            tab_id,
+            admitted: Cell::new(false),
+        }
+    }
+
+    /// Whether this port presented a valid ticket.
+    pub fn is_admitted(&self) -> bool {
+        self.admitted.get()
+    }
+}
+
 /// State of one worker instance (an MV3 service worker may be stopped and started at any time,
 /// so nothing here may be the only copy of anything that matters).
 pub struct BackgroundCore {
     timings: Cell<WorkerTimings>,
     settings: RefCell<Settings>,
     router: BackgroundRouter,
+    tickets: RefCell<TicketBook>,
+    /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
+    /// a host stays admitted across worker restarts for the browser session.
+    passes: RefCell<BTreeMap<String, Option<i64>>>,
+    environment: Environment,
 }
 
 impl Default for BackgroundCore {
     fn default() -> Self {
-        Self::new(0.0, 0.0)
+        Self::new(0.0, 0.0, Environment::default())
     }
 }
 
 impl BackgroundCore {
     /// A core for a worker whose loader started at `script_start_ms` and became ready at
     /// `wasm_ready_ms` (both `performance.now()` of the worker).
-    pub fn new(script_start_ms: f64, wasm_ready_ms: f64) -> Self {
+    pub fn new(script_start_ms: f64, wasm_ready_ms: f64, environment: Environment) -> Self {
         Self {
             timings: Cell::new(WorkerTimings {
                 script_start_ms,
@@ -60,11 +126,27 @@ impl BackgroundCore {
                 MemoryLogs::default(),
                 MemoryState::new(default_widget_settings()),
             ),
+            tickets: RefCell::new(TicketBook::default()),
+            passes: RefCell::new(BTreeMap::new()),
+            environment,
         }
+    }
+
+    /// Restores the passes kept in session storage (at worker wake-up).
+    pub fn restore_passes(&self, passes: BTreeMap<String, Option<i64>>) {
+        self.passes.borrow_mut().extend(passes);
+    }
+
+    /// The current settings (e.g. to check a content script's site).
+    pub fn settings(&self) -> Settings {
+        self.settings.borrow().clone()
     }
 
     /// Uses these settings from now on (loaded at wake-up and on every change).
     pub fn set_settings(&self, settings: Settings) {
+        self.router
+            .state()
+            .replace_widget_settings(widget_settings_items(&settings.widget_toggles));
         *self.settings.borrow_mut() = settings;
     }
 
@@ -80,8 +162,8 @@ impl BackgroundCore {
         }
     }
 
-    /// Answers one request.
-    pub async fn handle(&self, request: ToBackground) -> Handled {
+    /// Answers one request from `caller`.
+    pub async fn handle(&self, request: ToBackground, caller: &Caller) -> Handled {
         let mut timings = self.timings.get();
         timings.requests_handled += 1;
         self.timings.set(timings);
@@ -95,6 +177,48 @@ impl BackgroundCore {
                 sent_at_ms,
             }),
             ToBackground::Diagnostics => reply(Reply::Diagnostics(self.timings.get())),
+            ToBackground::WidgetTicket => {
+                let ticket = (self.environment.random_token)();
+                // A content script's ticket works only in its own tab.
+                let bound_to = match caller.kind {
+                    CallerKind::ContentScript => caller.tab_id,
+                    CallerKind::ExtensionPage => None,
+                };
+                let now = (self.environment.now_ms)();
+                self.tickets
+                    .borrow_mut()
+                    .issue(ticket.clone(), bound_to, now);
+                reply(Reply::Ticket { ticket })
+            }
+            ToBackground::Admit { ticket } => {
+                let now = (self.environment.now_ms)();
+                let ok = caller.kind == CallerKind::ExtensionPage
+                    && self.tickets.borrow_mut().admit(&ticket, caller.tab_id, now);
+                if !ok {
+                    return reply(Reply::Admitted { ok, pass: None });
+                }
+                caller.admitted.set(true);
+                let pass = (self.environment.random_token)();
+                self.passes.borrow_mut().insert(pass.clone(), caller.tab_id);
+                Handled {
+                    reply: Reply::Admitted {
+                        ok,
+                        pass: Some(pass),
+                    },
+                    effects: vec![Effect::KeepPasses(self.passes.borrow().clone())],
+                }
+            }
+            ToBackground::Resume { pass } => {
+                let ok = caller.kind == CallerKind::ExtensionPage
+                    && self.passes.borrow().get(&pass) == Some(&caller.tab_id);
+                caller.admitted.set(ok);
+                reply(Reply::Admitted { ok, pass: None })
+            }
+            ToBackground::Register | ToBackground::FromWidget { .. } if !caller.is_admitted() => {
+                reply(Reply::Error {
+                    message: "this widget host was not admitted".into(),
+                })
+            }
             ToBackground::Register => {
                 let state = self.router.state();
                 let (items, authorized) = (state.widget_settings().await, state.authorized().await);
@@ -126,11 +250,15 @@ impl BackgroundCore {
         }
     }
 
-    /// Answers one raw port message; `None` when it has no id to answer to.
-    pub async fn handle_text(&self, text: &str) -> Option<(FromBackground, Vec<Effect>)> {
+    /// Answers one raw message; `None` when it has no id to answer to.
+    pub async fn handle_text(
+        &self,
+        text: &str,
+        caller: &Caller,
+    ) -> Option<(FromBackground, Vec<Effect>)> {
         match decode_envelope(text) {
             Ok(envelope) => {
-                let handled = self.handle(envelope.body).await;
+                let handled = self.handle(envelope.body, caller).await;
                 Some((
                     FromBackground::Reply {
                         id: envelope.id,
@@ -152,13 +280,18 @@ impl BackgroundCore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::block_on;
+    use crate::test_support::{admitted_caller, block_on};
     use serde_json::json;
+
+    fn page() -> Caller {
+        Caller::new(CallerKind::ExtensionPage, Some(1))
+    }
 
     #[test]
     fn ping_is_answered_with_the_version_and_echo() {
-        let core = BackgroundCore::new(1.0, 20.0);
-        let reply = block_on(core.handle_text(r#"{"id":1,"body":{"kind":"ping","sentAtMs":5}}"#));
+        let core = BackgroundCore::new(1.0, 20.0, Environment::default());
+        let reply =
+            block_on(core.handle_text(r#"{"id":1,"body":{"kind":"ping","sentAtMs":5}}"#, &page()));
         assert_eq!(
             reply.map(|(r, _)| r),
             Some(FromBackground::Reply {
@@ -173,9 +306,10 @@ mod tests {
 
     #[test]
     fn diagnostics_count_requests() {
-        let core = BackgroundCore::new(1.0, 20.0);
-        block_on(core.handle(ToBackground::Ping { sent_at_ms: 0.0 }));
-        let Reply::Diagnostics(timings) = block_on(core.handle(ToBackground::Diagnostics)).reply
+        let core = BackgroundCore::new(1.0, 20.0, Environment::default());
+        block_on(core.handle(ToBackground::Ping { sent_at_ms: 0.0 }, &page()));
+        let Reply::Diagnostics(timings) =
+            block_on(core.handle(ToBackground::Diagnostics, &page())).reply
         else {
             panic!("expected diagnostics");
         };
@@ -186,7 +320,7 @@ mod tests {
     #[test]
     fn unreadable_request_with_id_gets_an_error_reply() {
         let core = BackgroundCore::default();
-        match block_on(core.handle_text(r#"{"id":4,"body":{"kind":"launchMissiles"}}"#)) {
+        match block_on(core.handle_text(r#"{"id":4,"body":{"kind":"launchMissiles"}}"#, &page())) {
             Some((
                 FromBackground::Reply {
                     id: 4,
@@ -196,15 +330,16 @@ mod tests {
             )) => {}
             other => panic!("unexpected {other:?}"),
         }
-        assert!(block_on(core.handle_text("][")).is_none());
+        assert!(block_on(core.handle_text("][", &page())).is_none());
     }
 
     #[test]
     fn every_widget_request_is_answered_with_its_id() {
         let core = BackgroundCore::default();
+        let caller = admitted_caller(&core);
         let handled = block_on(core.handle(ToBackground::FromWidget {
             message: json!({"type": "rc-post-message-request", "requestId": "r1", "path": "/nope"}),
-        }));
+        }, &caller));
         let Reply::ToWidget { messages } = handled.reply else {
             panic!("expected widget messages")
         };
@@ -219,9 +354,13 @@ mod tests {
     #[test]
     fn widget_events_need_no_answer() {
         let core = BackgroundCore::default();
-        let handled = block_on(core.handle(ToBackground::FromWidget {
-            message: json!({"type": "rc-login-status-notify", "loggedIn": true}),
-        }));
+        let caller = admitted_caller(&core);
+        let handled = block_on(core.handle(
+            ToBackground::FromWidget {
+                message: json!({"type": "rc-login-status-notify", "loggedIn": true}),
+            },
+            &caller,
+        ));
         assert_eq!(handled.reply, Reply::ToWidget { messages: vec![] });
     }
 
@@ -231,7 +370,9 @@ mod tests {
         let mut settings = Settings::default();
         settings.services.message_logging = false;
         core.set_settings(settings);
-        let Reply::ToWidget { messages } = block_on(core.handle(ToBackground::Register)).reply
+        let caller = admitted_caller(&core);
+        let Reply::ToWidget { messages } =
+            block_on(core.handle(ToBackground::Register, &caller)).reply
         else {
             panic!("expected the registration")
         };
@@ -245,12 +386,46 @@ mod tests {
     }
 
     #[test]
+    fn widget_settings_changes_are_kept_and_registered_again() {
+        let core = BackgroundCore::default();
+        let caller = admitted_caller(&core);
+        let mut items = default_widget_settings();
+        items[0]["value"] = json!(false);
+        let handled = block_on(core.handle(ToBackground::FromWidget {
+            message: json!({"type": "rc-post-message-request", "requestId": "s1", "path": "/settings",
+                            "body": {"settings": items, "setting": items[0]}}),
+        }, &caller));
+        let [Effect::SaveWidgetToggles(values)] = handled.effects.as_slice() else {
+            panic!("expected the values to be saved: {:?}", handled.effects)
+        };
+        assert_eq!(values["openRecordOnRing"], json!(false));
+        // After a worker restart the stored values come back through the settings.
+        let restarted = BackgroundCore::default();
+        let settings = Settings {
+            widget_toggles: values.clone(),
+            ..Default::default()
+        };
+        restarted.set_settings(settings);
+        let caller = admitted_caller(&restarted);
+        let Reply::ToWidget { messages } =
+            block_on(restarted.handle(ToBackground::Register, &caller)).reply
+        else {
+            panic!()
+        };
+        assert_eq!(messages[0]["service"]["settings"][0]["value"], false);
+    }
+
+    #[test]
     fn authorization_updates_reach_the_widget_after_the_answer() {
         let core = BackgroundCore::default();
-        let handled = block_on(core.handle(ToBackground::FromWidget {
-            message: json!({"type": "rc-post-message-request", "requestId": "a1",
+        let caller = admitted_caller(&core);
+        let handled = block_on(core.handle(
+            ToBackground::FromWidget {
+                message: json!({"type": "rc-post-message-request", "requestId": "a1",
                             "path": "/authorize", "body": {"authorized": true}}),
-        }));
+            },
+            &caller,
+        ));
         let Reply::ToWidget { messages } = handled.reply else {
             panic!()
         };
@@ -261,5 +436,125 @@ mod tests {
             "rc-adapter-update-authorization-status"
         );
         assert_eq!(messages[1]["authorized"], false);
+    }
+
+    #[test]
+    fn widget_traffic_needs_an_admitted_port() {
+        let core = BackgroundCore::default();
+        let stranger = page();
+        let request =
+            json!({"type": "rc-post-message-request", "requestId": "x", "path": "/contacts"});
+        for body in [
+            ToBackground::Register,
+            ToBackground::FromWidget { message: request },
+        ] {
+            let handled = block_on(core.handle(body, &stranger));
+            assert!(
+                matches!(handled.reply, Reply::Error { .. }),
+                "{:?}",
+                handled.reply
+            );
+        }
+        // A made-up ticket does not admit.
+        let reply = block_on(core.handle(
+            ToBackground::Admit {
+                ticket: "guess".into(),
+            },
+            &stranger,
+        ))
+        .reply;
+        assert_eq!(
+            reply,
+            Reply::Admitted {
+                ok: false,
+                pass: None
+            }
+        );
+        assert!(!stranger.is_admitted());
+    }
+
+    #[test]
+    fn a_content_script_ticket_admits_one_host_in_its_tab() {
+        let core = BackgroundCore::default();
+        let content = Caller::new(CallerKind::ContentScript, Some(5));
+        let Reply::Ticket { ticket } =
+            block_on(core.handle(ToBackground::WidgetTicket, &content)).reply
+        else {
+            panic!()
+        };
+        // A content script cannot admit itself.
+        let reply = block_on(core.handle(
+            ToBackground::Admit {
+                ticket: ticket.clone(),
+            },
+            &content,
+        ))
+        .reply;
+        assert_eq!(
+            reply,
+            Reply::Admitted {
+                ok: false,
+                pass: None
+            }
+        );
+        let Reply::Ticket { ticket } =
+            block_on(core.handle(ToBackground::WidgetTicket, &content)).reply
+        else {
+            panic!()
+        };
+        let other_tab = Caller::new(CallerKind::ExtensionPage, Some(6));
+        let reply = block_on(core.handle(
+            ToBackground::Admit {
+                ticket: ticket.clone(),
+            },
+            &other_tab,
+        ))
+        .reply;
+        assert_eq!(
+            reply,
+            Reply::Admitted {
+                ok: false,
+                pass: None
+            },
+            "the ticket is spent and was for tab 5"
+        );
+        let Reply::Ticket { ticket } =
+            block_on(core.handle(ToBackground::WidgetTicket, &content)).reply
+        else {
+            panic!()
+        };
+        let host = Caller::new(CallerKind::ExtensionPage, Some(5));
+        let handled = block_on(core.handle(ToBackground::Admit { ticket }, &host));
+        let Reply::Admitted {
+            ok: true,
+            pass: Some(pass),
+        } = handled.reply
+        else {
+            panic!("{:?}", handled.reply)
+        };
+        assert!(host.is_admitted());
+        assert!(
+            matches!(handled.effects.as_slice(), [Effect::KeepPasses(kept)] if kept.contains_key(&pass))
+        );
+        // After a worker restart: a new core, a new port, the kept pass.
+        let restarted = BackgroundCore::default();
+        if let [Effect::KeepPasses(kept)] = handled.effects.as_slice() {
+            restarted.restore_passes(kept.clone());
+        }
+        let new_port = Caller::new(CallerKind::ExtensionPage, Some(5));
+        let reply =
+            block_on(restarted.handle(ToBackground::Resume { pass: pass.clone() }, &new_port))
+                .reply;
+        assert_eq!(
+            reply,
+            Reply::Admitted {
+                ok: true,
+                pass: None
+            }
+        );
+        assert!(new_port.is_admitted());
+        let elsewhere = Caller::new(CallerKind::ExtensionPage, Some(9));
+        block_on(restarted.handle(ToBackground::Resume { pass }, &elsewhere));
+        assert!(!elsewhere.is_admitted(), "a pass works only in its tab");
     }
 }

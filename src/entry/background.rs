@@ -5,8 +5,12 @@
 //! requires for a worker woken by an event, and forwards them here once the Wasm is ready.
 
 use super::stored_settings::{load_settings, SETTINGS_KEY};
-use crate::background::BackgroundCore;
+
+/// `storage.session` key of the admitted widget hosts' passes (pass → tab).
+const PASSES_KEY: &str = "widgetPasses";
+use crate::background::{BackgroundCore, Caller, CallerKind, Environment};
 use crate::platform::{self, Port};
+use crate::protocol::bridge::{decode_envelope, FromBackground, Reply, ToBackground};
 use crate::service::Effect;
 use crate::settings::Settings;
 use serde_json::json;
@@ -26,7 +30,11 @@ pub struct Background {
 /// `performance.now()` at its first line, for the cold-start figure.
 #[wasm_bindgen]
 pub fn start_background(script_start_ms: f64) -> Background {
-    let core = BackgroundCore::new(script_start_ms, platform::now_ms());
+    let environment = Environment {
+        now_ms: Box::new(platform::now_ms),
+        random_token: Box::new(platform::random_token),
+    };
+    let core = BackgroundCore::new(script_start_ms, platform::now_ms(), environment);
     Background {
         core: Rc::new(core),
     }
@@ -48,14 +56,20 @@ impl Background {
         }
         let core = self.core.clone();
         let reply_port = port.clone();
+        // Admission (see background::tickets) belongs to this port and dies with it.
+        let caller = Rc::new(Caller::new(
+            CallerKind::ExtensionPage,
+            platform::sender_tab_id(&port.sender()),
+        ));
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
             let Some(text) = platform::to_json(&message) else {
                 return;
             };
             let core = core.clone();
             let port = reply_port.clone();
+            let caller = caller.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Some((answer, effects)) = core.handle_text(&text).await {
+                if let Some((answer, effects)) = core.handle_text(&text, &caller).await {
                     post(&port, &answer);
                     for effect in effects {
                         carry_out(effect).await;
@@ -68,7 +82,8 @@ impl Background {
         // The message listener lives exactly as long as the port.
         let release = Closure::once_into_js(move || drop(on_message));
         port.on_disconnect().add_listener(release.unchecked_ref());
-        // Settings first (registration is built from them), then tell the page we are ready.
+        // Settings (registration is built from them) and the passes of admitted hosts (a
+        // host reconnecting after a worker stop resumes with one) first, then `ready`.
         let core = self.core.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let (settings, problem) = load_settings().await;
@@ -76,8 +91,52 @@ impl Background {
                 platform::log_error(&problem);
             }
             core.set_settings(settings);
+            match platform::storage_session_get(PASSES_KEY).await {
+                Ok(Some(text)) => {
+                    core.restore_passes(serde_json::from_str(&text).unwrap_or_default())
+                }
+                Ok(None) => {}
+                Err(err) => platform::log_error(&format!("cannot read admitted hosts: {err:?}")),
+            }
             post(&port, &core.ready());
         });
+    }
+}
+
+#[wasm_bindgen]
+impl Background {
+    /// A one-off message from `runtime.onMessage`: only our content script, in a tab of an
+    /// enabled site, may ask (for a widget ticket); everything else is refused.
+    pub fn message(&self, message: JsValue, sender: JsValue) -> js_sys::Promise {
+        let core = self.core.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let text = platform::to_json(&message).unwrap_or_default();
+            let Ok(envelope) = decode_envelope(&text) else {
+                return Err(JsValue::from_str("unreadable message"));
+            };
+            let (settings, _) = load_settings().await;
+            let from_enabled_site = platform::sender_is_own(&sender)
+                && platform::sender_tab_id(&sender).is_some()
+                && platform::sender_url(&sender).is_some_and(|url| settings.enables_url(&url));
+            core.set_settings(settings);
+            let reply = match envelope.body {
+                ToBackground::WidgetTicket if from_enabled_site => {
+                    let caller =
+                        Caller::new(CallerKind::ContentScript, platform::sender_tab_id(&sender));
+                    core.handle(ToBackground::WidgetTicket, &caller).await.reply
+                }
+                _ => Reply::Error {
+                    message: "not allowed from this sender".into(),
+                },
+            };
+            let answer = FromBackground::Reply {
+                id: envelope.id,
+                reply,
+            };
+            serde_json::to_string(&answer)
+                .map_err(|e| JsValue::from_str(&e.to_string()))
+                .and_then(|text| platform::from_json(&text))
+        })
     }
 }
 
@@ -98,6 +157,11 @@ async fn carry_out(effect: Effect) {
             .map(drop),
         // Posted by the widget host together with the answer.
         Effect::PostToWidget(_) => Ok(()),
+        Effect::SaveWidgetToggles(values) => save_widget_toggles(values).await,
+        Effect::KeepPasses(passes) => match serde_json::to_string(passes) {
+            Ok(text) => platform::storage_session_set(PASSES_KEY, &text).await,
+            Err(err) => Err(JsValue::from_str(&err.to_string())),
+        },
     };
     if let Err(err) = result {
         platform::log_error(&format!("could not carry out {effect:?}: {err:?}"));
@@ -112,6 +176,20 @@ fn post(port: &Port, message: &impl serde::Serialize) {
     if let Err(err) = sent {
         platform::log_error(&format!("could not answer on a port: {err:?}"));
     }
+}
+
+/// Merges widget-settings values into the stored settings (the options page shows them).
+async fn save_widget_toggles(
+    values: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> Result<(), JsValue> {
+    let (mut settings, problem) = load_settings().await;
+    if let Some(problem) = problem {
+        // Never overwrite settings we could not read with defaults.
+        return Err(JsValue::from_str(&problem));
+    }
+    settings.widget_toggles.extend(values.clone());
+    let text = serde_json::to_string(&settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    platform::storage_local_set(SETTINGS_KEY, &text).await
 }
 
 /// `runtime.onInstalled`: applies a packaged preset (admin or test copy) when no settings

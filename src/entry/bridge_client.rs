@@ -36,6 +36,8 @@ pub struct BridgeClient {
 struct Handlers {
     on_reply: RefCell<ReplyHandler>,
     on_state: RefCell<StateHandler>,
+    /// Resolvers of requests sent with [`BridgeClient::request`], by id.
+    waiting: RefCell<std::collections::HashMap<RequestId, js_sys::Function>>,
 }
 
 #[derive(Default)]
@@ -47,6 +49,9 @@ struct Link {
     pending: BTreeMap<RequestId, String>,
     /// Listeners of the current port, dropped with it.
     listeners: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// Sent first after every `ready` once the host was admitted (a new worker must admit the
+    /// new port before it serves anything widget-related).
+    resume: Option<String>,
 }
 
 impl BridgeClient {
@@ -62,6 +67,7 @@ impl BridgeClient {
             handlers: Rc::new(Handlers {
                 on_reply: RefCell::new(Box::new(on_reply)),
                 on_state: RefCell::new(Box::new(on_state)),
+                waiting: RefCell::new(std::collections::HashMap::new()),
             }),
         };
         client.connect();
@@ -88,6 +94,28 @@ impl BridgeClient {
             None => {}
         }
         id
+    }
+
+    /// After admission: re-admit every future port with this pass before re-sending anything.
+    pub fn resume_with(&self, pass: String) {
+        let envelope = Envelope {
+            id: 0, // never a request id (those start at 1); its answer is not waited for
+            body: ToBackground::Resume { pass },
+        };
+        self.link.borrow_mut().resume = serde_json::to_string(&envelope).ok();
+    }
+
+    /// Sends a request and waits for its answer (instead of passing it to `on_reply`).
+    pub async fn request(&self, body: ToBackground) -> Result<Reply, JsValue> {
+        let mut resolver = None;
+        let promise = js_sys::Promise::new(&mut |resolve, _| resolver = Some(resolve));
+        let id = self.send(body);
+        if let Some(resolve) = resolver {
+            self.handlers.waiting.borrow_mut().insert(id, resolve);
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(promise).await?;
+        serde_json::from_str(&text.as_string().unwrap_or_default())
+            .map_err(|err| JsValue::from_str(&err.to_string()))
     }
 
     fn connect(&self) {
@@ -131,10 +159,9 @@ impl BridgeClient {
                 let (port, queued) = {
                     let mut link = self.link.borrow_mut();
                     link.ready = true;
-                    (
-                        link.port.clone(),
-                        link.pending.values().cloned().collect::<Vec<_>>(),
-                    )
+                    // A resumed host re-admits the new port before anything is re-sent.
+                    let queued = link.resume.iter().chain(link.pending.values()).cloned();
+                    (link.port.clone(), queued.collect::<Vec<_>>())
                 };
                 if let Some(port) = port {
                     for text in &queued {
@@ -145,8 +172,16 @@ impl BridgeClient {
             }
             FromBackground::Reply { id, reply } => {
                 let first_answer = self.link.borrow_mut().pending.remove(&id).is_some();
-                if first_answer {
-                    (self.handlers.on_reply.borrow_mut())(id, reply);
+                if !first_answer {
+                    return;
+                }
+                let waiter = self.handlers.waiting.borrow_mut().remove(&id);
+                match waiter {
+                    Some(resolve) => {
+                        let text = serde_json::to_string(&reply).unwrap_or_default();
+                        let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
+                    }
+                    None => (self.handlers.on_reply.borrow_mut())(id, reply),
                 }
             }
         }

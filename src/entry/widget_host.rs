@@ -44,10 +44,8 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         }
     };
     let origin = WidgetOrigin::of(&settings.widget_url().map_err(|e| e.to_string())?);
-    let frame = create_widget_frame(&document, &frame_url)?;
-    check_reachable(&document, &frame_url);
-
-    let widget_window = Rc::new(frame);
+    let ticket = take_ticket(&window);
+    let widget_window = Rc::new(prepare_widget_frame(&document)?);
     let target = widget_window.clone();
     let target_origin = origin.clone();
     let bridge = BridgeClient::new(
@@ -61,6 +59,35 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
     bridge.send(ToBackground::Ping {
         sent_at_ms: platform::now_ms(),
     });
+
+    // No widget before the background admits this host (see background::tickets).
+    let admitted = match ticket {
+        Some(ticket) => match bridge.request(ToBackground::Admit { ticket }).await {
+            Ok(Reply::Admitted { ok: true, pass }) => {
+                if let Some(pass) = pass {
+                    bridge.resume_with(pass);
+                }
+                true
+            }
+            _ => false,
+        },
+        None => false,
+    };
+    if !admitted {
+        show_notice(
+            &document,
+            "This phone opens only inside crm-bridge, on the sites you switched it on for.",
+            None,
+        )?;
+        document
+            .body()
+            .ok_or("no body")?
+            .set_attribute("data-widget", "refused")?;
+        return Ok(());
+    }
+    widget_window.set_src(&frame_url);
+    area(&document)?.append_child(&widget_window)?;
+    check_reachable(&document, &frame_url);
 
     let lifecycle = Rc::new(RefCell::new(WidgetLifecycle::default()));
     let loads = lifecycle.clone();
@@ -135,19 +162,31 @@ fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, statu
             }
         }
         Reply::Error { message } => platform::log_error(&message),
-        Reply::Diagnostics(_) => {}
+        // Answers to requests the host awaits itself, or never makes.
+        Reply::Diagnostics(_) | Reply::Ticket { .. } | Reply::Admitted { .. } => {}
     }
 }
 
-fn create_widget_frame(document: &Document, url: &str) -> Result<HtmlIFrameElement, JsValue> {
+/// The widget iframe, configured but not yet loading anything or in the page.
+fn prepare_widget_frame(document: &Document) -> Result<HtmlIFrameElement, JsValue> {
     let frame: HtmlIFrameElement = document.create_element("iframe")?.dyn_into()?;
     frame.set_id(WIDGET_FRAME_ID);
     frame.set_attribute("allow", "microphone; autoplay")?;
     frame.set_attribute("sandbox", WIDGET_SANDBOX)?;
     frame.set_attribute("title", "RingCentral phone")?;
-    frame.set_src(url);
-    area(document)?.append_child(&frame)?;
     Ok(frame)
+}
+
+/// Reads the admission ticket from `#ticket=…` and removes it from the address.
+fn take_ticket(window: &web_sys::Window) -> Option<String> {
+    let hash = window.location().hash().ok()?;
+    let ticket = hash.strip_prefix("#ticket=")?.to_owned();
+    let location = window.location();
+    let bare = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&bare));
+    }
+    (!ticket.is_empty()).then_some(ticket)
 }
 
 fn area(document: &Document) -> Result<web_sys::Element, JsValue> {

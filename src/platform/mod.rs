@@ -120,9 +120,67 @@ pub fn port_sender_url(port: &Port) -> Option<String> {
     Reflect::get(&sender, &"url".into()).ok()?.as_string()
 }
 
+/// Whether a `runtime.MessageSender` is this extension (the browser fills it, not the sender).
+pub fn sender_is_own(sender: &JsValue) -> bool {
+    let own_id = Reflect::get(&api(), &"runtime".into())
+        .and_then(|runtime| Reflect::get(&runtime, &"id".into()))
+        .ok()
+        .and_then(|id| id.as_string());
+    let id = Reflect::get(sender, &"id".into())
+        .ok()
+        .and_then(|id| id.as_string());
+    own_id.is_some() && own_id == id
+}
+
+/// The tab a `runtime.MessageSender` (or a port's sender) is in, if any.
+pub fn sender_tab_id(sender: &JsValue) -> Option<i64> {
+    let tab = Reflect::get(sender, &"tab".into()).ok()?;
+    Reflect::get(&tab, &"id".into())
+        .ok()?
+        .as_f64()
+        .map(|id| id as i64)
+}
+
+/// The URL of the document that sent a message.
+pub fn sender_url(sender: &JsValue) -> Option<String> {
+    Reflect::get(sender, &"url".into()).ok()?.as_string()
+}
+
+/// 128 random bits as hex, from `crypto.getRandomValues` (workers and pages alike).
+pub fn random_token() -> String {
+    let bytes = js_sys::Uint8Array::new_with_length(16);
+    let filled = Reflect::get(&js_sys::global(), &"crypto".into())
+        .and_then(|crypto| {
+            let get: Function = Reflect::get(&crypto, &"getRandomValues".into())?.dyn_into()?;
+            get.call1(&crypto, &bytes)
+        })
+        .is_ok();
+    assert!(filled, "crypto.getRandomValues is unavailable"); // never issue a guessable ticket
+    bytes.to_vec().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Reads one `storage.local` value as JSON text (`None` when unset).
 pub async fn storage_local_get(key: &str) -> Result<Option<String>, JsValue> {
-    let items = call_async(&["storage", "local", "get"], &[key.into()]).await?;
+    storage_get("local", key).await
+}
+
+/// Writes one `storage.local` value from JSON text.
+pub async fn storage_local_set(key: &str, json: &str) -> Result<(), JsValue> {
+    storage_set("local", key, json).await
+}
+
+/// Reads one `storage.session` value (kept across worker restarts, gone with the browser).
+pub async fn storage_session_get(key: &str) -> Result<Option<String>, JsValue> {
+    storage_get("session", key).await
+}
+
+/// Writes one `storage.session` value from JSON text.
+pub async fn storage_session_set(key: &str, json: &str) -> Result<(), JsValue> {
+    storage_set("session", key, json).await
+}
+
+async fn storage_get(area: &str, key: &str) -> Result<Option<String>, JsValue> {
+    let items = call_async(&["storage", area, "get"], &[key.into()]).await?;
     let value = Reflect::get(&items, &key.into())?;
     if value.is_undefined() {
         return Ok(None);
@@ -130,11 +188,10 @@ pub async fn storage_local_get(key: &str) -> Result<Option<String>, JsValue> {
     Ok(js_sys::JSON::stringify(&value)?.as_string())
 }
 
-/// Writes one `storage.local` value from JSON text.
-pub async fn storage_local_set(key: &str, json: &str) -> Result<(), JsValue> {
+async fn storage_set(area: &str, key: &str, json: &str) -> Result<(), JsValue> {
     let items = Object::new();
     Reflect::set(&items, &key.into(), &js_sys::JSON::parse(json)?)?;
-    call_async(&["storage", "local", "set"], &[items.into()]).await?;
+    call_async(&["storage", area, "set"], &[items.into()]).await?;
     Ok(())
 }
 

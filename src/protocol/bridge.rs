@@ -31,6 +31,21 @@ pub enum ToBackground {
     Diagnostics,
     /// The service registration for a widget that just loaded (sent once per widget load).
     Register,
+    /// A single-use ticket that admits one widget host (asked by the content script on an
+    /// enabled site, or by our own extension pages before they open one).
+    WidgetTicket,
+    /// A widget host presents the ticket from its URL; nothing widget-related is served to a
+    /// port that was not admitted.
+    Admit {
+        /// The ticket.
+        ticket: String,
+    },
+    /// After a reconnect (the worker was stopped), an admitted host shows the pass it got at
+    /// admission before anything else, so its port is admitted again.
+    Resume {
+        /// The pass from [`Reply::Admitted`].
+        pass: String,
+    },
     /// A message the widget iframe posted to the widget host, already origin-checked there.
     FromWidget {
         /// The message exactly as the widget posted it.
@@ -70,6 +85,19 @@ pub enum Reply {
     },
     /// Answer to [`ToBackground::Diagnostics`].
     Diagnostics(WorkerTimings),
+    /// Answer to [`ToBackground::WidgetTicket`].
+    Ticket {
+        /// Put into the widget host's URL fragment as `#ticket=…`.
+        ticket: String,
+    },
+    /// Answer to [`ToBackground::Admit`] and [`ToBackground::Resume`].
+    Admitted {
+        /// Whether the widget host may frame the widget.
+        ok: bool,
+        /// On a successful admission: the pass for [`ToBackground::Resume`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pass: Option<String>,
+    },
     /// Messages the widget host must post into the widget iframe (often none).
     ToWidget {
         /// Each is posted to the widget window with the widget's origin as target.

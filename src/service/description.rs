@@ -5,6 +5,7 @@ use crate::protocol::registration::{Registration, ServiceDescription};
 use crate::service::paths::ServicePath;
 use crate::settings::Settings;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// Our service name: contacts carry it as their `type`.
 pub const SERVICE_NAME: &str = "crm-bridge";
@@ -12,6 +13,35 @@ pub const SERVICE_NAME: &str = "crm-bridge";
 pub const OPEN_OPTIONS_BUTTON: &str = "openOptions";
 /// The widget-settings toggle: open the caller's CRM record when a call rings.
 pub const OPEN_RECORD_ON_RING: &str = "openRecordOnRing";
+
+/// Our items in the widget's settings with the user's stored values applied.
+pub fn widget_settings_items(toggles: &BTreeMap<String, Value>) -> Vec<Value> {
+    let mut items = default_widget_settings();
+    for item in &mut items {
+        let id = item["id"].as_str().unwrap_or_default().to_owned();
+        if let Some(value) = toggles.get(&id) {
+            item["value"] = value.clone();
+        }
+    }
+    items
+}
+
+/// The values the user set for our items in a widget settings list (item id → value); items
+/// that are not ours are ignored.
+pub fn toggle_values(items: &[Value]) -> BTreeMap<String, Value> {
+    let ours: Vec<Value> = default_widget_settings();
+    let is_ours = |id: &str| ours.iter().any(|item| item["id"] == id);
+    items
+        .iter()
+        .filter_map(|item| {
+            Some((
+                item.get("id")?.as_str()?.to_owned(),
+                item.get("value")?.clone(),
+            ))
+        })
+        .filter(|(id, _)| is_ours(id))
+        .collect()
+}
 
 /// The items crm-bridge shows in the widget's settings (§4.12), with their defaults.
 pub fn default_widget_settings() -> Vec<Value> {
@@ -112,6 +142,21 @@ mod tests {
             service.get("conferenceInvitePath").is_none(),
             "removed from the widget in 2023"
         );
+    }
+
+    #[test]
+    fn stored_values_override_the_defaults() {
+        let mut toggles = BTreeMap::new();
+        toggles.insert(OPEN_RECORD_ON_RING.to_owned(), json!(false));
+        let items = widget_settings_items(&toggles);
+        assert_eq!(items[0]["value"], false);
+        assert_eq!(toggle_values(&items)[OPEN_RECORD_ON_RING], json!(false));
+        assert!(
+            !toggle_values(&items).contains_key(OPEN_OPTIONS_BUTTON),
+            "buttons have no value"
+        );
+        let foreign = [json!({ "id": "somebodyElse", "type": "boolean", "value": true })];
+        assert!(toggle_values(&foreign).is_empty());
     }
 
     #[test]

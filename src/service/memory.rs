@@ -282,6 +282,11 @@ impl MemoryState {
         }
     }
 
+    /// Replaces the widget settings items (when the stored settings are loaded).
+    pub fn replace_widget_settings(&self, items: Vec<Value>) {
+        *self.items.borrow_mut() = items;
+    }
+
     /// Replaces the do-not-contact list.
     pub fn set_do_not_contact(&self, numbers: Vec<String>) {
         *self.do_not_contact.borrow_mut() = numbers.iter().map(|n| match_key(n)).collect();

@@ -27,6 +27,10 @@ pub enum Effect {
     OpenOptions,
     /// Post this message into the widget (e.g. an authorization update).
     PostToWidget(Value),
+    /// Keep these widget-settings values (item id → value) in the user's settings.
+    SaveWidgetToggles(std::collections::BTreeMap<String, Value>),
+    /// Keep the passes of admitted widget hosts (pass → tab) for this browser session.
+    KeepPasses(std::collections::BTreeMap<String, Option<i64>>),
 }
 
 /// The answer to one widget message.
@@ -131,8 +135,12 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             }
             ServicePath::Settings => {
                 let change: SettingsChange = body(request)?;
+                let values = crate::service::description::toggle_values(&change.settings);
                 self.state.save_widget_settings(change.settings).await?;
-                ok()
+                Ok((
+                    json!({ "data": "ok" }),
+                    vec![Effect::SaveWidgetToggles(values)],
+                ))
             }
             ServicePath::ButtonEvent => {
                 let event: ButtonEvent = body(request)?;

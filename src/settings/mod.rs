@@ -7,6 +7,8 @@
 use crate::sites::SitePattern;
 use crate::url::{encode_component, WebUrl};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The settings layout this build reads and writes.
@@ -28,6 +30,8 @@ pub struct Settings {
     pub sites: Vec<SitePattern>,
     /// Which parts of the service are registered in the widget.
     pub services: ServiceSwitches,
+    /// Values the user set for our items in the widget's own settings (item id → value).
+    pub widget_toggles: BTreeMap<String, Value>,
 }
 
 /// Parts of the third-party service the user can switch off; an off part is not registered.
@@ -82,6 +86,7 @@ impl Default for Settings {
             widget: WidgetSettings::default(),
             sites: Vec::new(),
             services: ServiceSwitches::default(),
+            widget_toggles: BTreeMap::new(),
         }
     }
 }
@@ -166,6 +171,11 @@ impl Settings {
         }
         let joiner = if base.contains('?') { '&' } else { '?' };
         Ok(format!("{base}{joiner}{}{fragment}", query.join("&")))
+    }
+
+    /// Whether crm-bridge is switched on for the site of this page URL.
+    pub fn enables_url(&self, url: &str) -> bool {
+        WebUrl::parse(url).is_ok_and(|url| self.sites.iter().any(|site| site.matches(&url)))
     }
 
     /// Match patterns of every enabled site.

@@ -83,6 +83,19 @@ impl SitePattern {
     }
 }
 
+impl SitePattern {
+    /// Whether a page URL belongs to this site (any port, any path).
+    pub fn matches(&self, url: &WebUrl) -> bool {
+        let host = url.host();
+        url.is_secure() == self.secure
+            && (host == self.host
+                || (self.subdomains
+                    && host
+                        .strip_suffix(self.host.as_str())
+                        .is_some_and(|prefix| prefix.ends_with('.'))))
+    }
+}
+
 impl fmt::Display for SitePattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = if self.secure { "https" } else { "http" };
@@ -133,6 +146,23 @@ mod tests {
             assert!(SitePattern::parse(input).is_err(), "{input}");
         }
         assert!(SitePattern::parse("ftp://x.com").is_err());
+    }
+
+    #[test]
+    fn page_urls_match_their_site_only() {
+        let url = |u: &str| WebUrl::parse(u).unwrap();
+        let exact = SitePattern::parse("http://127.0.0.1").unwrap();
+        assert!(exact.matches(&url("http://127.0.0.1:4000/contacts")));
+        assert!(
+            !exact.matches(&url("https://127.0.0.1/contacts")),
+            "scheme differs"
+        );
+        assert!(!exact.matches(&url("http://localhost:4000/")));
+        let all = SitePattern::parse("*.example.com").unwrap();
+        assert!(all.matches(&url("https://crm.example.com/x")));
+        assert!(all.matches(&url("https://example.com/")));
+        assert!(!all.matches(&url("https://badexample.com/")));
+        assert!(!all.matches(&url("https://example.com.evil.test/")));
     }
 
     #[test]

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
-  buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig,
+  buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig, openWidgetHostPage,
 } from './lib/extension.mjs';
 
 let crm;
@@ -22,6 +22,14 @@ after(async () => {
   await browser?.context.close();
   await crm?.close();
 });
+
+async function waitUntil(check, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function openWatched(url) {
   const page = await browser.context.newPage();
@@ -66,6 +74,12 @@ test('the widget simulator gets one registration and valid answers to every reco
   const state = await widget.evaluate(() => window.simState());
   assert.equal(state.registrations, 1);
   assert.equal(await widget.locator('body').getAttribute('data-registration'), 'registered');
+  // A widget-side settings toggle is stored in the user's settings (and so survives the worker).
+  const toggle = widget.locator('#settings input[type="checkbox"]').first();
+  assert.equal(await toggle.isChecked(), true);
+  await toggle.uncheck();
+  await waitUntil(async () => (await browser.worker.evaluate(() => chrome.storage.local.get('settings')))
+    .settings.widgetToggles?.openRecordOnRing === false);
   // The authorization button round trip: the host answers and updates the widget's state.
   await widget.locator('#auth-button').click();
   await widget.waitForFunction(() => document.getElementById('auth-state').textContent.startsWith('Not connected'));
@@ -159,8 +173,7 @@ test('an unreachable widget URL shows a message naming it, never a blank box', a
   await browser.worker.evaluate((url) => chrome.storage.local.get('settings').then(({ settings }) =>
     chrome.storage.local.set({ settings: { ...settings, widget: { ...settings.widget, appUrl: url } } })), unreachable);
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`chrome-extension://${browser.extensionId}/widget.html?placement=window`);
+    const page = await openWidgetHostPage(browser.context, browser.extensionId);
     const notice = page.locator('#widget-notice');
     await notice.waitFor({ state: 'visible', timeout: 10_000 });
     assert.match(await notice.textContent(), new RegExp(`could not be loaded from ${unreachable.replace(/[.:/]/g, '\\$&')}`));

@@ -44,9 +44,14 @@ async function openWithWidget(url) {
 }
 
 async function assertRelays() {
-  // The host element's shadow root is closed; WebDriver reaches its frame by index.
-  await driver.switchTo().frame(0);
-  assert.match(await driver.executeScript('return location.href'), /^moz-extension:\/\/[^/]+\/widget\.html/);
+  // The host element's shadow root is closed; WebDriver reaches its frame by index. The frame
+  // gets its address once the content script has its admission ticket, so wait for it.
+  await driver.wait(async () => {
+    await driver.switchTo().defaultContent();
+    await driver.switchTo().frame(0);
+    const href = await driver.executeScript('return location.href');
+    return typeof href === 'string' && /^moz-extension:\/\/[^/]+\/widget\.html/.test(href);
+  }, 10_000, 'the widget host never loaded');
   await driver.wait(until.elementLocated(By.css('body[data-ping="ok"]')), 10_000);
   await driver.switchTo().frame(driver.findElement(By.id('rc-widget-adapter-frame')));
   await driver.wait(until.elementLocated(By.css('body[data-relay="answered"]')), 10_000);

@@ -70,3 +70,21 @@ export async function waitForFrame(page, predicate, timeoutMs = 10_000) {
 export function demoConfig(crmOrigin) {
   return { sites: [crmOrigin], widget: { appUrl: `${crmOrigin}/widget-sim/` } };
 }
+
+/**
+ * Opens widget.html as a page the way crm-bridge's own pages do: an extension page asks the
+ * background for an admission ticket and opens the host with it.
+ */
+export async function openWidgetHostPage(context, extensionId, placement = 'window') {
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/manifest.json`);
+  const ticket = await page.evaluate(() => new Promise((resolve) => {
+    const port = chrome.runtime.connect({ name: 'opener' });
+    port.onMessage.addListener((m) => {
+      if (m.kind === 'ready') port.postMessage({ id: 1, body: { kind: 'widgetTicket' } });
+      else { port.disconnect(); resolve(m.reply.ticket); }
+    });
+  }));
+  await page.goto(`chrome-extension://${extensionId}/widget.html?placement=${placement}#ticket=${ticket}`);
+  return page;
+}

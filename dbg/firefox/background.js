@@ -1,0 +1,14 @@
+// Background loader. The Rust core does the work; this file only starts it and hands it the
+// browser events that an MV3 worker must listen to synchronously at its top level (a worker
+// woken by an event gets that event only if the listener exists after the first turn).
+// `chrome.*` exists in both browsers' MV3; the Rust platform module picks the namespace for
+// everything else.
+import init, { start_background, on_installed, on_startup } from './pkg/crm_bridge.js';
+
+const scriptStart = performance.now();
+const ready = init({ module_or_path: new URL('./pkg/crm_bridge_bg.wasm', import.meta.url) })
+  .then(() => start_background(scriptStart));
+
+chrome.runtime.onConnect.addListener((port) => { ready.then((bg) => bg.connect(port)); });
+chrome.runtime.onInstalled.addListener(() => { ready.then(on_installed).catch(console.error); });
+chrome.runtime.onStartup.addListener(() => { ready.then(on_startup).catch(console.error); });
