@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
   buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig, openWidgetHostPage,
+  requestsHandledByWorker,
 } from './lib/extension.mjs';
 
 let crm;
@@ -104,16 +105,7 @@ test('200 requests in flight survive the service worker being stopped, each answ
   const result = await burst;
   assert.ok(states.includes('stopped'), `the worker was never stopped: ${states.join(', ')}`);
   // The new worker instance handled part of the burst: requests really crossed the restart.
-  const probe = await browser.context.newPage();
-  await probe.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
-  const handled = await probe.evaluate(() => new Promise((resolve) => {
-    const port = chrome.runtime.connect({ name: 'probe' });
-    port.onMessage.addListener((m) => {
-      if (m.kind === 'ready') port.postMessage({ id: 1, body: { kind: 'diagnostics' } });
-      else resolve(m.reply.requestsHandled);
-    });
-  }));
-  await probe.close();
+  const handled = await requestsHandledByWorker(browser.context, browser.extensionId);
   assert.ok(handled > 1, `the restarted worker handled ${handled - 1} of the burst`);
   assert.deepEqual({ answered: result.answered, timedOut: result.timedOut, duplicates: result.duplicates },
     { answered: 200, timedOut: 0, duplicates: 0 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
   buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig,
+  requestsHandledByWorker,
 } from './lib/extension.mjs';
 
 let crm;
@@ -13,20 +14,7 @@ let page;
 let widget;
 let foreignOrigin;
 
-/** Requests the current worker instance has handled (each probe itself counts one). */
-async function handledByWorker() {
-  const probe = await browser.context.newPage();
-  await probe.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
-  const handled = await probe.evaluate(() => new Promise((resolve) => {
-    const port = chrome.runtime.connect({ name: 'probe' });
-    port.onMessage.addListener((m) => {
-      if (m.kind === 'ready') port.postMessage({ id: 1, body: { kind: 'diagnostics' } });
-      else resolve(m.reply.requestsHandled);
-    });
-  }));
-  await probe.close();
-  return handled;
-}
+const handledByWorker = () => requestsHandledByWorker(browser.context, browser.extensionId);
 
 before(async () => {
   crm = await startDemoCrm();

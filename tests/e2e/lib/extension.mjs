@@ -72,19 +72,35 @@ export function demoConfig(crmOrigin) {
 }
 
 /**
+ * Asks the background one question over a port from a passive extension page (one that holds
+ * no port of its own, so the worker can be stopped) and resolves with the reply.
+ */
+export async function askBackground(context, extensionId, body) {
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/manifest.json`);
+  const reply = await page.evaluate((question) => new Promise((resolve) => {
+    const port = chrome.runtime.connect({ name: 'test' });
+    port.onMessage.addListener((m) => {
+      if (m.kind === 'ready') port.postMessage({ id: 1, body: question });
+      else { port.disconnect(); resolve(m.reply); }
+    });
+  }), body);
+  await page.close();
+  return reply;
+}
+
+/** Requests the current worker instance has handled (the asking itself counts one). */
+export async function requestsHandledByWorker(context, extensionId) {
+  return (await askBackground(context, extensionId, { kind: 'diagnostics' })).requestsHandled;
+}
+
+/**
  * Opens widget.html as a page the way crm-bridge's own pages do: an extension page asks the
  * background for an admission ticket and opens the host with it.
  */
 export async function openWidgetHostPage(context, extensionId, placement = 'window') {
+  const { ticket } = await askBackground(context, extensionId, { kind: 'widgetTicket' });
   const page = await context.newPage();
-  await page.goto(`chrome-extension://${extensionId}/manifest.json`);
-  const ticket = await page.evaluate(() => new Promise((resolve) => {
-    const port = chrome.runtime.connect({ name: 'opener' });
-    port.onMessage.addListener((m) => {
-      if (m.kind === 'ready') port.postMessage({ id: 1, body: { kind: 'widgetTicket' } });
-      else { port.disconnect(); resolve(m.reply.ticket); }
-    });
-  }));
   await page.goto(`chrome-extension://${extensionId}/widget.html?placement=${placement}#ticket=${ticket}`);
   return page;
 }
