@@ -5,7 +5,9 @@ import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { startDemoCrm } from '../demo-crm/server.mjs';
-import { ROOT, buildDevExtension, launchChromium, demoConfig, waitForSiteRegistration } from '../e2e/lib/extension.mjs';
+import {
+  ROOT, buildDevExtension, launchChromium, demoConfig, waitForSiteRegistration, waitForFrame,
+} from '../e2e/lib/extension.mjs';
 import { version } from './version.mjs';
 
 const rows = [];
@@ -102,6 +104,18 @@ const trips = await page.evaluate(() => new Promise((resolve) => {
 }));
 record('bridge ping round trip p50 (1,000)', median(trips), 'ms');
 record('bridge ping round trip p99 (1,000)', percentile(trips, 99), 'ms', { op: '<', value: 10 });
+
+// The widget's view (issue 4): contact-match round trips widget → host → worker → widget, and
+// how soon after the widget frame starts loading our service is registered in it.
+const crmPage = await context.newPage();
+await crmPage.goto(`${crm.origin}/contacts`);
+const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
+record('service registered, after the widget frame starts loading', Number(await widget.locator('body').getAttribute('data-registered-at-ms')), 'ms', { op: '<', value: 300 });
+await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+const matches = await widget.evaluate(() => window.simLatency(1000));
+record('contact match round trip p50 (1,000, via widget)', median(matches), 'ms');
+record('contact match round trip p99 (1,000, via widget)', percentile(matches, 99), 'ms', { op: '<', value: 10 });
 
 await context.close();
 await crm.close();
