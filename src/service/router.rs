@@ -288,3 +288,182 @@ fn truncate(text: &str, max_chars: usize) -> String {
         None => text.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::{Contact, ContactPhone};
+    use crate::service::description::default_widget_settings;
+    use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
+    use crate::test_support::block_on;
+
+    fn router() -> ServiceRouter<MemoryContacts, MemoryLogs, MemoryState> {
+        let router = ServiceRouter::new(
+            "crm-bridge",
+            MemoryContacts::new(2),
+            MemoryLogs::default(),
+            MemoryState::new(default_widget_settings()),
+        );
+        for (id, name, number, record) in [
+            (
+                "1",
+                "Ava Thompson",
+                "+12065550134",
+                "https://crm.test/contacts/1",
+            ),
+            (
+                "2",
+                "Marcus Lee",
+                "+12065550147",
+                "javascript:alert(document.cookie)",
+            ),
+            (
+                "3",
+                "Priya Natarajan",
+                "+12065550134",
+                "https://crm.test/contacts/3",
+            ),
+        ] {
+            router.contacts().upsert(Contact {
+                id: id.into(),
+                name: name.into(),
+                phone_numbers: vec![ContactPhone {
+                    phone_number: number.into(),
+                    phone_type: "business".into(),
+                }],
+                record_url: Some(record.into()),
+                ..Default::default()
+            });
+        }
+        router
+    }
+
+    fn ask(
+        router: &ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>,
+        path: &str,
+        body: Value,
+    ) -> Answer {
+        let message = json!({ "type": "rc-post-message-request", "requestId": "r", "path": path, "body": body });
+        block_on(router.answer(&message)).expect("an answer")
+    }
+
+    #[test]
+    fn viewing_a_contact_opens_its_record_but_never_a_script_url() {
+        let router = router();
+        let answer = ask(
+            &router,
+            "/contacts/view",
+            json!({ "id": "1", "name": "Ava Thompson" }),
+        );
+        assert_eq!(
+            answer.effects,
+            vec![Effect::OpenUrl("https://crm.test/contacts/1".into())]
+        );
+        let hostile = ask(&router, "/contacts/view", json!({ "id": "2" }));
+        assert!(hostile.effects.is_empty());
+        assert!(hostile.response["response"]["error"].is_string());
+    }
+
+    #[test]
+    fn a_shared_number_matches_every_contact_on_it() {
+        let router = router();
+        let answer = ask(
+            &router,
+            "/contacts/match",
+            json!({ "phoneNumbers": ["12065550134", "+19999999999"] }),
+        );
+        let data = &answer.response["response"]["data"];
+        assert_eq!(data["12065550134"].as_array().unwrap().len(), 2, "{data}");
+        assert!(data.get("+19999999999").is_none(), "no match means no key");
+    }
+
+    #[test]
+    fn contact_sync_pages_and_deltas_use_the_change_cursor() {
+        let router = router();
+        let first = ask(
+            &router,
+            "/contacts",
+            json!({ "page": 1, "syncTimestamp": null }),
+        );
+        assert_eq!(first.response["response"]["nextPage"], 2);
+        let cursor = first.response["response"]["syncTimestamp"]
+            .as_u64()
+            .unwrap();
+        let second = ask(
+            &router,
+            "/contacts",
+            json!({ "page": 2, "syncTimestamp": null }),
+        );
+        assert_eq!(
+            second.response["response"]["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(second.response["response"]["nextPage"].is_null());
+        router.contacts().remove("2");
+        let delta = ask(
+            &router,
+            "/contacts",
+            json!({ "page": 1, "syncTimestamp": cursor }),
+        );
+        let changed = delta.response["response"]["data"].as_array().unwrap();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0]["deleted"], true);
+    }
+
+    #[test]
+    fn do_not_contact_restricts_listed_numbers() {
+        let router = router();
+        router
+            .state()
+            .set_do_not_contact(vec!["+1 (206) 555-0147".into()]);
+        let call = ask(
+            &router,
+            "/doNotContact",
+            json!({ "actionType": "call", "phoneNumber": "+12065550147" }),
+        );
+        assert_eq!(call.response["response"]["data"]["result"], true);
+        assert_eq!(call.response["response"]["data"]["mode"], "restrict");
+        let sms = ask(
+            &router,
+            "/doNotContact",
+            json!({ "actionType": "sms", "recipients": [{ "phoneNumber": "+12065550134" }] }),
+        );
+        assert_eq!(sms.response["response"]["data"], json!({ "result": false }));
+    }
+
+    #[test]
+    fn logged_calls_show_as_the_contacts_activities_newest_first() {
+        let router = router();
+        for (session, start) in [("s1", 1_000.0), ("s2", 5_000.0)] {
+            ask(
+                &router,
+                "/callLogger",
+                json!({
+                    "call": { "sessionId": session, "direction": "Inbound", "startTime": start, "result": "Call connected" },
+                    "triggerType": "createLog", "fromEntity": { "id": "1" }, "note": "hello"
+                }),
+            );
+        }
+        let activities = ask(&router, "/activities", json!({ "contact": { "id": "1" } }));
+        let rows = activities.response["response"]["data"].as_array().unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| r["id"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["call-s2", "call-s1"]
+        );
+        let matched = ask(
+            &router,
+            "/callLogger/match",
+            json!({ "sessionIds": ["s1", "s9"] }),
+        );
+        assert_eq!(
+            matched.response["response"]["data"]["s1"][0]["note"],
+            "hello"
+        );
+        assert!(matched.response["response"]["data"].get("s9").is_none());
+    }
+}
