@@ -233,3 +233,49 @@ fn the_schema_rejects_answers_the_widget_would_misread() {
         );
     }
 }
+
+#[test]
+fn every_recorded_widget_event_reads_as_its_typed_variant() {
+    use crm_bridge::protocol::events::WidgetEvent;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/widget");
+    let mut events: Vec<Value> = Vec::new();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("widget-events.json")).unwrap())
+            .unwrap();
+    for entry in summary.as_object().unwrap().values() {
+        events.extend([entry["first"].clone(), entry["last"].clone()]);
+    }
+    for entry in std::fs::read_dir(dir.join("calls")).unwrap() {
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        if let Some(instances) = fixture["instances"].as_array() {
+            events.extend(instances.iter().map(|i| i["data"].clone()));
+        }
+    }
+    let typed = [
+        "rc-login-status-notify",
+        "rc-call-ring-notify",
+        "rc-call-init-notify",
+        "rc-call-start-notify",
+        "rc-call-end-notify",
+        "rc-active-call-notify",
+        "rc-message-updated-notify",
+        "rc-inbound-message-notify",
+        "rc-route-changed-notify",
+        "rc-callLogger-auto-log-notify",
+        "rc-messageLogger-auto-log-notify",
+    ];
+    let mut seen = 0;
+    for event in &events {
+        let kind = event["type"].as_str().unwrap();
+        let read = WidgetEvent::read(event).unwrap_or_else(|| panic!("{kind} unreadable"));
+        if typed.contains(&kind) {
+            assert!(
+                !matches!(read, WidgetEvent::Other(_)),
+                "{kind} fell back to Other: {event}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 20, "only {seen} typed events recorded");
+}

@@ -4,7 +4,10 @@
 //!   options) and the background worker.
 //! - [`widget`]: the RingCentral Embeddable `postMessage` envelopes (see `../shared/protocol.md`).
 //! - [`registration`]: the third-party service description we register in the widget.
+//! - [`commands`]: what we post into the widget; [`events`]: what it tells us.
 
 pub mod bridge;
+pub mod commands;
+pub mod events;
 pub mod registration;
 pub mod widget;

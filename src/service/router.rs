@@ -5,6 +5,7 @@
 //! What a handler needs done outside the answer (open a tab, post a command to the widget) comes
 //! back as [`Effect`]s for the edge to carry out.
 
+use crate::protocol::commands::WidgetCommand;
 use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, SERVICE_RESPONSE};
 use crate::service::data::{ContactSource, LogStore, ServiceError, ServiceState};
 use crate::service::paths::ServicePath;
@@ -250,12 +251,14 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
     async fn authorization(&self, press: AuthorizationPress) -> Handled {
         let authorized = !press.authorized;
         self.state.set_authorized(authorized).await?;
-        let update = json!({
-            "type": "rc-adapter-update-authorization-status",
-            "authorized": authorized,
-            "authorizedAccount": if authorized { "this browser" } else { "" },
-        });
-        Ok((json!({ "data": "ok" }), vec![Effect::PostToWidget(update)]))
+        let update = WidgetCommand::UpdateAuthorizationStatus {
+            authorized,
+            authorized_account: if authorized { "this browser" } else { "" }.into(),
+        };
+        Ok((
+            json!({ "data": "ok" }),
+            vec![Effect::PostToWidget(update.to_message())],
+        ))
     }
 }
 

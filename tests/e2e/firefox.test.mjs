@@ -58,6 +58,19 @@ async function assertRelays() {
   await driver.switchTo().defaultContent();
 }
 
+test('firefox: the simulator gets one registration and valid answers to every recorded request', async () => {
+  await openWithWidget(`${crm.origin}/contacts`);
+  await assertRelays();
+  await driver.switchTo().frame(0);
+  await driver.switchTo().frame(driver.findElement(By.id('rc-widget-adapter-frame')));
+  const body = await driver.wait(until.elementLocated(By.css('body[data-suite]:not([data-suite="waiting"])')), 60_000);
+  const summary = await body.getAttribute('data-suite-summary');
+  assert.equal(await body.getAttribute('data-suite'), 'passed', summary);
+  assert.match(summary, /^\d+ passed, 0 failed/);
+  assert.equal(await body.getAttribute('data-registration'), 'registered');
+  await driver.switchTo().defaultContent();
+});
+
 test('firefox: the widget host appears on an enabled page and relays both ways', async () => {
   await openWithWidget(`${crm.origin}/contacts`);
   await assertRelays();
