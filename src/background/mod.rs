@@ -5,7 +5,7 @@
 //! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
 use crate::protocol::bridge::{
-    decode_envelope, FromBackground, Reply, ToBackground, WorkerTimings,
+    decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
 use crate::service::data::ServiceState;
 use crate::service::description::{
@@ -14,6 +14,7 @@ use crate::service::description::{
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
 use crate::settings::Settings;
+use crate::sites::SitePattern;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use tickets::TicketBook;
@@ -214,6 +215,46 @@ impl BackgroundCore {
                 caller.admitted.set(ok);
                 reply(Reply::Admitted { ok, pass: None })
             }
+            ToBackground::SiteStatus { url } => reply(Reply::Site(self.site_status(&url))),
+            ToBackground::EnableSite { url, subdomains } => {
+                let site = match SitePattern::for_page(&url, subdomains) {
+                    Ok(site) => site,
+                    Err(err) => {
+                        return reply(Reply::Error {
+                            message: err.to_string(),
+                        })
+                    }
+                };
+                let mut settings = self.settings();
+                settings.enable_site(site.clone());
+                let pattern = site.match_pattern();
+                Handled {
+                    reply: Reply::Site(site_status_of(&settings, &url)),
+                    effects: vec![
+                        Effect::RequirePermission(pattern.clone()),
+                        Effect::SaveSettings(Box::new(settings)),
+                        Effect::RegisterSites,
+                        Effect::InjectWidget(pattern),
+                    ],
+                }
+            }
+            ToBackground::DisableSite { url } => {
+                let mut settings = self.settings();
+                let Some(site) = settings.site_for_url(&url).cloned() else {
+                    return reply(Reply::Site(self.site_status(&url)));
+                };
+                settings.disable_site(&site);
+                let pattern = site.match_pattern();
+                Handled {
+                    reply: Reply::Site(site_status_of(&settings, &url)),
+                    effects: vec![
+                        Effect::SaveSettings(Box::new(settings)),
+                        Effect::RegisterSites,
+                        Effect::RemoveWidget(pattern.clone()),
+                        Effect::ReleasePermission(pattern),
+                    ],
+                }
+            }
             ToBackground::Register | ToBackground::FromWidget { .. } if !caller.is_admitted() => {
                 reply(Reply::Error {
                     message: "this widget host was not admitted".into(),
@@ -250,6 +291,11 @@ impl BackgroundCore {
         }
     }
 
+    /// What the popup shows for a page.
+    pub fn site_status(&self, url: &str) -> SiteStatus {
+        site_status_of(&self.settings.borrow(), url)
+    }
+
     /// Answers one raw message; `None` when it has no id to answer to.
     pub async fn handle_text(
         &self,
@@ -274,6 +320,18 @@ impl BackgroundCore {
                 (FromBackground::Reply { id, reply }, Vec::new())
             }),
         }
+    }
+}
+
+fn site_status_of(settings: &Settings, url: &str) -> SiteStatus {
+    let (site, problem) = match SitePattern::for_page(url, false) {
+        Ok(site) => (Some(site.to_string()), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    SiteStatus {
+        site,
+        enabled_as: settings.site_for_url(url).map(ToString::to_string),
+        problem,
     }
 }
 
@@ -556,5 +614,69 @@ mod tests {
         let elsewhere = Caller::new(CallerKind::ExtensionPage, Some(9));
         block_on(restarted.handle(ToBackground::Resume { pass }, &elsewhere));
         assert!(!elsewhere.is_admitted(), "a pass works only in its tab");
+    }
+
+    #[test]
+    fn switching_a_site_on_asks_permission_first_and_injects_last() {
+        let core = BackgroundCore::default();
+        let url = "http://127.0.0.1:4000/contacts";
+        let off = block_on(core.handle(ToBackground::SiteStatus { url: url.into() }, &page()));
+        assert_eq!(
+            off.reply,
+            Reply::Site(SiteStatus {
+                site: Some("http://127.0.0.1".into()),
+                enabled_as: None,
+                problem: None
+            })
+        );
+        let on = block_on(core.handle(
+            ToBackground::EnableSite {
+                url: url.into(),
+                subdomains: false,
+            },
+            &page(),
+        ));
+        let pattern = "http://127.0.0.1/*".to_owned();
+        let [Effect::RequirePermission(asked), Effect::SaveSettings(saved), Effect::RegisterSites, Effect::InjectWidget(injected)] =
+            on.effects.as_slice()
+        else {
+            panic!("{:?}", on.effects)
+        };
+        assert_eq!((asked, injected), (&pattern, &pattern));
+        assert!(saved.enables_url(url));
+        assert!(
+            !core.settings().enables_url(url),
+            "nothing changes before the edge saved it"
+        );
+        core.set_settings(*saved.clone());
+        let off = block_on(core.handle(ToBackground::DisableSite { url: url.into() }, &page()));
+        assert!(matches!(
+            off.effects.as_slice(),
+            [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
+                if !s.enables_url(url) && p == &pattern
+        ));
+    }
+
+    #[test]
+    fn browser_pages_cannot_be_switched_on() {
+        let core = BackgroundCore::default();
+        let status = block_on(core.handle(
+            ToBackground::SiteStatus {
+                url: "chrome://extensions/".into(),
+            },
+            &page(),
+        ));
+        let Reply::Site(status) = status.reply else {
+            panic!()
+        };
+        assert!(status.site.is_none() && status.problem.is_some());
+        let on = block_on(core.handle(
+            ToBackground::EnableSite {
+                url: "about:blank".into(),
+                subdomains: false,
+            },
+            &page(),
+        ));
+        assert!(matches!(on.reply, Reply::Error { .. }) && on.effects.is_empty());
     }
 }

@@ -10,7 +10,9 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 const PASSES_KEY: &str = "widgetPasses";
 use crate::background::{BackgroundCore, Caller, CallerKind, Environment};
 use crate::platform::{self, Port};
-use crate::protocol::bridge::{decode_envelope, FromBackground, Reply, ToBackground};
+use crate::protocol::bridge::{
+    decode_envelope, FromBackground, Reply, ToBackground, ToContentScript,
+};
 use crate::service::Effect;
 use crate::settings::Settings;
 use serde_json::json;
@@ -69,11 +71,8 @@ impl Background {
             let port = reply_port.clone();
             let caller = caller.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Some((answer, effects)) = core.handle_text(&text, &caller).await {
+                if let Some(answer) = answer_after_effects(&core, &text, &caller).await {
                     post(&port, &answer);
-                    for effect in effects {
-                        carry_out(effect).await;
-                    }
                 }
             });
         });
@@ -140,34 +139,6 @@ impl Background {
     }
 }
 
-/// Does what a handler asked for besides its answer.
-async fn carry_out(effect: Effect) {
-    let result = match &effect {
-        Effect::OpenUrl(url) => {
-            let options = platform::from_json(&json!({ "url": url, "active": true }).to_string());
-            match options {
-                Ok(options) => platform::call_async(&["tabs", "create"], &[options])
-                    .await
-                    .map(drop),
-                Err(err) => Err(err),
-            }
-        }
-        Effect::OpenOptions => platform::call_async(&["runtime", "openOptionsPage"], &[])
-            .await
-            .map(drop),
-        // Posted by the widget host together with the answer.
-        Effect::PostToWidget(_) => Ok(()),
-        Effect::SaveWidgetToggles(values) => save_widget_toggles(values).await,
-        Effect::KeepPasses(passes) => match serde_json::to_string(passes) {
-            Ok(text) => platform::storage_session_set(PASSES_KEY, &text).await,
-            Err(err) => Err(JsValue::from_str(&err.to_string())),
-        },
-    };
-    if let Err(err) = result {
-        platform::log_error(&format!("could not carry out {effect:?}: {err:?}"));
-    }
-}
-
 fn post(port: &Port, message: &impl serde::Serialize) {
     let sent = serde_json::to_string(message)
         .map_err(|err| JsValue::from_str(&err.to_string()))
@@ -176,6 +147,128 @@ fn post(port: &Port, message: &impl serde::Serialize) {
     if let Err(err) = sent {
         platform::log_error(&format!("could not answer on a port: {err:?}"));
     }
+}
+
+/// Handles one request and carries out its effects in order before answering, so the asker
+/// sees the final state. A failed permission check or settings write stops the rest and turns
+/// the answer into an error; other failures are logged.
+async fn answer_after_effects(
+    core: &BackgroundCore,
+    text: &str,
+    caller: &Caller,
+) -> Option<FromBackground> {
+    let (answer, effects) = core.handle_text(text, caller).await?;
+    for effect in effects {
+        let must_succeed = matches!(
+            effect,
+            Effect::RequirePermission(_) | Effect::SaveSettings(_)
+        );
+        if let Err(err) = carry_out(core, effect).await {
+            if !must_succeed {
+                platform::log_error(&err);
+                continue;
+            }
+            let FromBackground::Reply { id, .. } = answer else {
+                return Some(answer);
+            };
+            return Some(FromBackground::Reply {
+                id,
+                reply: Reply::Error { message: err },
+            });
+        }
+    }
+    Some(answer)
+}
+
+/// Does one thing a handler asked for besides its answer.
+async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> {
+    let js = |err: JsValue| format!("{err:?}");
+    let value = |json: serde_json::Value| platform::from_json(&json.to_string()).map_err(js);
+    match effect {
+        Effect::OpenUrl(url) => {
+            let options = value(json!({ "url": url, "active": true }))?;
+            platform::call_async(&["tabs", "create"], &[options])
+                .await
+                .map(drop)
+                .map_err(js)
+        }
+        Effect::OpenOptions => platform::call_async(&["runtime", "openOptionsPage"], &[])
+            .await
+            .map(drop)
+            .map_err(js),
+        // Posted by the widget host together with the answer.
+        Effect::PostToWidget(_) => Ok(()),
+        Effect::SaveWidgetToggles(values) => save_widget_toggles(&values).await.map_err(js),
+        Effect::KeepPasses(passes) => {
+            let text = serde_json::to_string(&passes).map_err(|e| e.to_string())?;
+            platform::storage_session_set(PASSES_KEY, &text)
+                .await
+                .map_err(js)
+        }
+        Effect::RequirePermission(pattern) => {
+            let query = value(json!({ "origins": [pattern] }))?;
+            let granted = platform::call_async(&["permissions", "contains"], &[query])
+                .await
+                .map_err(js)?;
+            if granted.as_bool() == Some(true) {
+                Ok(())
+            } else {
+                Err(format!("the browser has not given crm-bridge access to {pattern}; switch the site on again and allow access"))
+            }
+        }
+        Effect::SaveSettings(settings) => {
+            let text = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
+            platform::storage_local_set(SETTINGS_KEY, &text)
+                .await
+                .map_err(js)?;
+            core.set_settings(*settings);
+            Ok(())
+        }
+        Effect::RegisterSites => reconcile_content_scripts().await.map_err(js),
+        Effect::InjectWidget(pattern) => {
+            for tab in tabs_matching(&pattern).await? {
+                let target = value(json!({ "target": { "tabId": tab }, "files": ["content.js"] }))?;
+                platform::call_async(&["scripting", "executeScript"], &[target])
+                    .await
+                    .map_err(js)?;
+            }
+            Ok(())
+        }
+        Effect::RemoveWidget(pattern) => {
+            let message = value(
+                serde_json::to_value(ToContentScript::RemoveWidget).map_err(|e| e.to_string())?,
+            )?;
+            for tab in tabs_matching(&pattern).await? {
+                // A tab without our content script has nobody listening: nothing to remove.
+                let _ = platform::call_async(
+                    &["tabs", "sendMessage"],
+                    &[JsValue::from_f64(tab as f64), message.clone()],
+                )
+                .await;
+            }
+            Ok(())
+        }
+        Effect::ReleasePermission(pattern) => {
+            let origins = value(json!({ "origins": [pattern] }))?;
+            // Permissions declared at install (development copies) cannot be removed: fine.
+            let _ = platform::call_async(&["permissions", "remove"], &[origins]).await;
+            Ok(())
+        }
+    }
+}
+
+/// Ids of the open tabs whose URL matches a pattern.
+async fn tabs_matching(pattern: &str) -> Result<Vec<i64>, String> {
+    let query = platform::from_json(&json!({ "url": [pattern] }).to_string())
+        .map_err(|e| format!("{e:?}"))?;
+    let tabs = platform::call_async(&["tabs", "query"], &[query])
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Array::from(&tabs)
+        .iter()
+        .filter_map(|tab| platform::number_field(&tab, "id"))
+        .map(|id| id as i64)
+        .collect())
 }
 
 /// Merges widget-settings values into the stored settings (the options page shows them).

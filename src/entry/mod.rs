@@ -2,5 +2,6 @@
 
 mod background;
 mod bridge_client;
+mod popup;
 mod stored_settings;
 mod widget_host;

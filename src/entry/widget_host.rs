@@ -163,7 +163,7 @@ fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, statu
         }
         Reply::Error { message } => platform::log_error(&message),
         // Answers to requests the host awaits itself, or never makes.
-        Reply::Diagnostics(_) | Reply::Ticket { .. } | Reply::Admitted { .. } => {}
+        Reply::Diagnostics(_) | Reply::Ticket { .. } | Reply::Admitted { .. } | Reply::Site(_) => {}
     }
 }
 

@@ -135,10 +135,12 @@ pub fn sender_is_own(sender: &JsValue) -> bool {
 /// The tab a `runtime.MessageSender` (or a port's sender) is in, if any.
 pub fn sender_tab_id(sender: &JsValue) -> Option<i64> {
     let tab = Reflect::get(sender, &"tab".into()).ok()?;
-    Reflect::get(&tab, &"id".into())
-        .ok()?
-        .as_f64()
-        .map(|id| id as i64)
+    number_field(&tab, "id").map(|id| id as i64)
+}
+
+/// A numeric property of an API object (`tab.id`, …).
+pub fn number_field(object: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(object, &key.into()).ok()?.as_f64()
 }
 
 /// The URL of the document that sent a message.
@@ -193,6 +195,15 @@ async fn storage_set(area: &str, key: &str, json: &str) -> Result<(), JsValue> {
     Reflect::set(&items, &key.into(), &js_sys::JSON::parse(json)?)?;
     call_async(&["storage", area, "set"], &[items.into()]).await?;
     Ok(())
+}
+
+/// A UI string from `_locales` with `$1`… substitutions (empty when the key is unknown).
+pub fn message(key: &str, substitutions: &[&str]) -> String {
+    let subs: Array = substitutions.iter().map(|s| JsValue::from_str(s)).collect();
+    call(&["i18n", "getMessage"], &[key.into(), subs.into()])
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_default()
 }
 
 /// `performance.now()` of this context (worker or window).

@@ -40,6 +40,25 @@ pub enum ToBackground {
         /// The ticket.
         ticket: String,
     },
+    /// Whether crm-bridge is on for the site of a page (toolbar popup).
+    SiteStatus {
+        /// The page's URL.
+        url: String,
+    },
+    /// Switch a page's site on. The page asked the browser for the permission first, at the
+    /// user's click; the background checks it was granted.
+    #[serde(rename_all = "camelCase")]
+    EnableSite {
+        /// The page's URL.
+        url: String,
+        /// Include all subdomains of the page's host.
+        subdomains: bool,
+    },
+    /// Switch a page's site off: unregister, take the widget out of open tabs, drop the grant.
+    DisableSite {
+        /// The page's URL.
+        url: String,
+    },
     /// After a reconnect (the worker was stopped), an admitted host shows the pass it got at
     /// admission before anything else, so its port is admitted again.
     Resume {
@@ -103,11 +122,33 @@ pub enum Reply {
         /// Each is posted to the widget window with the widget's origin as target.
         messages: Vec<Value>,
     },
+    /// Answer to the site requests.
+    Site(SiteStatus),
     /// The request could not be understood or served.
     Error {
         /// A sentence a person can act on.
         message: String,
     },
+}
+
+/// What the toolbar popup shows about the current page's site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteStatus {
+    /// The site the page would be switched on as (`https://crm.example.com`), if it can be.
+    pub site: Option<String>,
+    /// The enabled site the page belongs to, if crm-bridge is on for it.
+    pub enabled_as: Option<String>,
+    /// Why the page cannot be switched on (e.g. a browser page), if it cannot.
+    pub problem: Option<String>,
+}
+
+/// What the background tells a content script (the one message it listens to).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ToContentScript {
+    /// The user switched the site off: take the widget out of the page now.
+    RemoveWidget,
 }
 
 /// When this worker instance started and became useful, in ms since the worker's time origin.

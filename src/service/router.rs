@@ -32,6 +32,18 @@ pub enum Effect {
     SaveWidgetToggles(std::collections::BTreeMap<String, Value>),
     /// Keep the passes of admitted widget hosts (pass → tab) for this browser session.
     KeepPasses(std::collections::BTreeMap<String, Option<i64>>),
+    /// Stop unless the browser granted this match pattern (the user's click asked for it).
+    RequirePermission(String),
+    /// Store these settings, then use them.
+    SaveSettings(Box<crate::settings::Settings>),
+    /// Make the content-script registration cover exactly the enabled, granted sites.
+    RegisterSites,
+    /// Put the widget into the open tabs of this match pattern, without a reload.
+    InjectWidget(String),
+    /// Take the widget out of the open tabs of this match pattern.
+    RemoveWidget(String),
+    /// Give back the browser permission for this match pattern.
+    ReleasePermission(String),
 }
 
 /// The answer to one widget message.

@@ -175,7 +175,29 @@ impl Settings {
 
     /// Whether crm-bridge is switched on for the site of this page URL.
     pub fn enables_url(&self, url: &str) -> bool {
-        WebUrl::parse(url).is_ok_and(|url| self.sites.iter().any(|site| site.matches(&url)))
+        self.site_for_url(url).is_some()
+    }
+
+    /// The enabled site a page URL belongs to.
+    pub fn site_for_url(&self, url: &str) -> Option<&SitePattern> {
+        let url = WebUrl::parse(url).ok()?;
+        self.sites.iter().find(|site| site.matches(&url))
+    }
+
+    /// Switches a site on (once); `false` when it was already on.
+    pub fn enable_site(&mut self, site: SitePattern) -> bool {
+        if self.sites.contains(&site) {
+            return false;
+        }
+        self.sites.push(site);
+        true
+    }
+
+    /// Switches a site off; `false` when it was not on.
+    pub fn disable_site(&mut self, site: &SitePattern) -> bool {
+        let before = self.sites.len();
+        self.sites.retain(|s| s != site);
+        self.sites.len() != before
     }
 
     /// Match patterns of every enabled site.
@@ -253,6 +275,20 @@ mod tests {
             Settings::from_json("{"),
             Err(SettingsError::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn sites_switch_on_and_off_once() {
+        let mut settings = Settings::default();
+        let site = SitePattern::parse("http://127.0.0.1:4000/contacts").unwrap();
+        assert!(settings.enable_site(site.clone()));
+        assert!(!settings.enable_site(site.clone()), "already on");
+        assert!(settings.enables_url("http://127.0.0.1:5000/other"));
+        assert_eq!(settings.site_for_url("http://127.0.0.1/x"), Some(&site));
+        assert!(!settings.enables_url("http://localhost:4000/"));
+        assert!(settings.disable_site(&site));
+        assert!(!settings.disable_site(&site));
+        assert!(!settings.enables_url("http://127.0.0.1:4000/contacts"));
     }
 
     #[test]

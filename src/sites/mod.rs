@@ -84,6 +84,23 @@ impl SitePattern {
 }
 
 impl SitePattern {
+    /// The site of a page URL: its exact host, or the host and all its subdomains.
+    pub fn for_page(url: &str, subdomains: bool) -> Result<Self, SiteError> {
+        let page = WebUrl::parse(url)
+            .map_err(|err| SiteError(format!("this page cannot be switched on: {err}")))?;
+        let host = page.host();
+        if subdomains && !host.contains('.') {
+            return Err(SiteError(format!(
+                "\"{host}\" has no subdomains to include"
+            )));
+        }
+        Ok(Self {
+            secure: page.is_secure(),
+            host: host.to_owned(),
+            subdomains,
+        })
+    }
+
     /// Whether a page URL belongs to this site (any port, any path).
     pub fn matches(&self, url: &WebUrl) -> bool {
         let host = url.host();
@@ -146,6 +163,16 @@ mod tests {
             assert!(SitePattern::parse(input).is_err(), "{input}");
         }
         assert!(SitePattern::parse("ftp://x.com").is_err());
+    }
+
+    #[test]
+    fn a_page_gives_its_site() {
+        let exact = SitePattern::for_page("https://crm.example.com/contacts/1?x", false).unwrap();
+        assert_eq!(exact.match_pattern(), "https://crm.example.com/*");
+        let all = SitePattern::for_page("https://crm.example.com/", true).unwrap();
+        assert_eq!(all.match_pattern(), "https://*.crm.example.com/*");
+        assert!(SitePattern::for_page("chrome://extensions", false).is_err());
+        assert!(SitePattern::for_page("http://localhost/", true).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub use crate::manifest::Browser;
 use crate::{manifest, root};
 use crm_bridge::settings::Settings;
+use crm_bridge::sites::SitePattern;
 use serde_json::{json, Value};
 use std::fs;
 use std::io::Write;
@@ -74,10 +75,19 @@ pub fn dev_profile(browser: Browser, config: &str, out: &Path) -> Result<(), Str
     copy_tree(&source, out)?;
     let preset = serde_json::to_value(&settings).map_err(|e| e.to_string())?;
     write_json(&out.join("preset.json"), &preset)?;
+    // `devGrantedSites`: sites granted but not switched on, so tests can switch them on through
+    // the real popup flow (a granted origin gets no permission prompt).
+    let extra: Value = serde_json::from_str(config).map_err(|e| e.to_string())?;
+    let mut granted = settings.site_match_patterns();
+    for site in extra["devGrantedSites"].as_array().into_iter().flatten() {
+        let site = site.as_str().ok_or("devGrantedSites holds site strings")?;
+        let pattern = SitePattern::parse(site).map_err(|err| err.to_string())?;
+        granted.push(pattern.match_pattern());
+    }
     let manifest_path = out.join("manifest.json");
     let mut manifest: Value =
         serde_json::from_str(&read(&manifest_path)?).map_err(|e| e.to_string())?;
-    manifest["host_permissions"] = json!(settings.site_match_patterns());
+    manifest["host_permissions"] = json!(granted);
     write_json(&manifest_path, &manifest)?;
     if browser == Browser::Firefox {
         zip_tree(out, &out.with_extension("xpi"))?;

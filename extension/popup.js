@@ -1,0 +1,5 @@
+// Toolbar popup loader: instantiate the Rust core and start the popup.
+import init, { start_popup } from './pkg/crm_bridge.js';
+
+await init({ module_or_path: new URL('./pkg/crm_bridge_bg.wasm', import.meta.url) });
+await start_popup();

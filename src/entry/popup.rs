@@ -1,0 +1,213 @@
+//! Toolbar popup entry (`popup.html`): the current site and one switch.
+//!
+//! Switching on asks the browser for that one site's permission inside the click handler (the
+//! browser shows its prompt only for a user gesture), then asks the background to enable the
+//! site, which registers the content script and injects it into the site's open tabs.
+
+use super::bridge_client::BridgeClient;
+use crate::platform;
+use crate::protocol::bridge::{Reply, SiteStatus, ToBackground};
+use crate::sites::SitePattern;
+use gloo::events::EventListener;
+use serde_json::json;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlInputElement};
+
+/// Starts the popup in the current page.
+#[wasm_bindgen]
+pub async fn start_popup() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    localize(&document)?;
+    let view = Rc::new(PopupView::new(&document)?);
+    let Some(url) = target_url(&window).await else {
+        view.show(State::Cannot, &platform::message("popupCannot", &[]));
+        return Ok(());
+    };
+    let bridge = BridgeClient::new("popup", |_, _| {}, |_| {});
+    view.render(
+        bridge
+            .request(ToBackground::SiteStatus { url: url.clone() })
+            .await,
+    );
+
+    let switch = view.switch.clone();
+    EventListener::new(&switch, "click", move |_| {
+        let (view, bridge, url) = (view.clone(), bridge.clone(), url.clone());
+        if view.is_on() {
+            wasm_bindgen_futures::spawn_local(async move {
+                view.render(bridge.request(ToBackground::DisableSite { url }).await);
+            });
+            return;
+        }
+        let subdomains = view.subdomains.checked();
+        let pattern = match SitePattern::for_page(&url, subdomains) {
+            Ok(site) => site.match_pattern(),
+            Err(err) => return view.show(State::Error, &err.to_string()),
+        };
+        // Inside the click handler, before any await: the browser needs the user's gesture.
+        let asked = platform::from_json(&json!({ "origins": [pattern] }).to_string())
+            .and_then(|origins| platform::call(&["permissions", "request"], &[origins]));
+        wasm_bindgen_futures::spawn_local(async move {
+            let granted = match asked {
+                Ok(promise) => {
+                    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise))
+                        .await
+                        .map(|v| v.as_bool() == Some(true))
+                }
+                Err(err) => Err(err),
+            };
+            match granted {
+                Ok(true) => {
+                    let enable = ToBackground::EnableSite { url, subdomains };
+                    view.render(bridge.request(enable).await);
+                }
+                Ok(false) => {
+                    let site = SitePattern::for_page(&url, subdomains)
+                        .map(|s| s.to_string())
+                        .unwrap_or(url);
+                    view.show(State::Off, &platform::message("popupDenied", &[&site]));
+                }
+                Err(err) => view.show(
+                    State::Error,
+                    &platform::message("popupError", &[&format!("{err:?}")]),
+                ),
+            }
+        });
+    })
+    .forget();
+    Ok(())
+}
+
+/// The page the popup is about: `?tab=<id>` when another extension page opens it for a tab,
+/// else the active tab of the popup's window (readable through `activeTab`).
+async fn target_url(window: &web_sys::Window) -> Option<String> {
+    let search = window.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let tab = match params.get("tab").and_then(|id| id.parse::<f64>().ok()) {
+        Some(id) => platform::call_async(&["tabs", "get"], &[JsValue::from_f64(id)])
+            .await
+            .ok()?,
+        None => {
+            let query = platform::from_json(r#"{"active":true,"currentWindow":true}"#).ok()?;
+            let tabs = platform::call_async(&["tabs", "query"], &[query])
+                .await
+                .ok()?;
+            js_sys::Array::from(&tabs).get(0)
+        }
+    };
+    js_sys::Reflect::get(&tab, &"url".into()).ok()?.as_string()
+}
+
+/// Fills every `[data-i18n]` element from `_locales`.
+fn localize(document: &Document) -> Result<(), JsValue> {
+    let nodes = document.query_selector_all("[data-i18n]")?;
+    for i in 0..nodes.length() {
+        if let Some(element) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            let key = element.get_attribute("data-i18n").unwrap_or_default();
+            let text = platform::message(&key, &[]);
+            if !text.is_empty() {
+                element.set_text_content(Some(&text));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum State {
+    On,
+    Off,
+    Cannot,
+    Error,
+}
+
+struct PopupView {
+    body: web_sys::HtmlElement,
+    site: Element,
+    switch: web_sys::HtmlButtonElement,
+    subdomains: HtmlInputElement,
+    subdomains_text: Element,
+    status: Element,
+}
+
+impl PopupView {
+    fn new(document: &Document) -> Result<Self, JsValue> {
+        let get = |id: &str| {
+            document
+                .get_element_by_id(id)
+                .ok_or_else(|| JsValue::from_str(&format!("popup.html has no #{id}")))
+        };
+        Ok(Self {
+            body: document.body().ok_or("no body")?,
+            site: get("site")?,
+            switch: get("site-switch")?.dyn_into()?,
+            subdomains: get("subdomains")?.dyn_into()?,
+            subdomains_text: get("subdomains-text")?,
+            status: get("status")?,
+        })
+    }
+
+    fn is_on(&self) -> bool {
+        self.switch.get_attribute("aria-checked").as_deref() == Some("true")
+    }
+
+    fn render(&self, reply: Result<Reply, JsValue>) {
+        match reply {
+            Ok(Reply::Site(status)) => self.render_site(&status),
+            Ok(Reply::Error { message }) => {
+                self.show(State::Error, &platform::message("popupError", &[&message]))
+            }
+            Ok(other) => self.show(State::Error, &format!("{other:?}")),
+            Err(err) => self.show(
+                State::Error,
+                &platform::message("popupError", &[&format!("{err:?}")]),
+            ),
+        }
+    }
+
+    fn render_site(&self, status: &SiteStatus) {
+        let Some(site) = &status.site else {
+            self.site.set_text_content(Some("—"));
+            return self.show(State::Cannot, &platform::message("popupCannot", &[]));
+        };
+        let host = site.split("://").nth(1).unwrap_or(site);
+        self.site.set_text_content(Some(host));
+        let is_address =
+            host.chars().all(|c| c.is_ascii_digit() || c == '.') || !host.contains('.');
+        let _ = self
+            .subdomains
+            .parent_element()
+            .map(|label| label.toggle_attribute_with_force("hidden", is_address));
+        self.subdomains_text
+            .set_text_content(Some(&platform::message("popupSubdomains", &[host])));
+        self.switch.set_disabled(false);
+        match &status.enabled_as {
+            Some(enabled) => {
+                self.subdomains.set_checked(enabled.contains("://*."));
+                self.show(State::On, &platform::message("popupOn", &[enabled]));
+            }
+            None => self.show(State::Off, &platform::message("popupOff", &[])),
+        }
+    }
+
+    fn show(&self, state: State, text: &str) {
+        let (name, on) = match state {
+            State::On => ("on", true),
+            State::Off => ("off", false),
+            State::Cannot => ("cannot", false),
+            State::Error => ("error", self.is_on()),
+        };
+        let _ = self.body.set_attribute("data-state", name);
+        let _ = self
+            .switch
+            .set_attribute("aria-checked", if on { "true" } else { "false" });
+        self.subdomains.set_disabled(on);
+        if matches!(state, State::Cannot) {
+            self.switch.set_disabled(true);
+        }
+        self.status.set_text_content(Some(text));
+    }
+}
