@@ -255,6 +255,21 @@ impl BackgroundCore {
                     ],
                 }
             }
+            ToBackground::OpenPhoneWindow
+                if caller.is_admitted()
+                    || caller.kind == CallerKind::ExtensionPage && caller.tab_id.is_none() =>
+            {
+                let ticket = (self.environment.random_token)();
+                let now = (self.environment.now_ms)();
+                self.tickets.borrow_mut().issue(ticket.clone(), None, now);
+                Handled {
+                    reply: Reply::Done,
+                    effects: vec![Effect::OpenPhoneWindow { ticket }],
+                }
+            }
+            ToBackground::OpenPhoneWindow => reply(Reply::Error {
+                message: "only crm-bridge's own pages may open the phone window".into(),
+            }),
             ToBackground::Register | ToBackground::FromWidget { .. } if !caller.is_admitted() => {
                 reply(Reply::Error {
                     message: "this widget host was not admitted".into(),
@@ -678,5 +693,28 @@ mod tests {
             &page(),
         ));
         assert!(matches!(on.reply, Reply::Error { .. }) && on.effects.is_empty());
+    }
+
+    #[test]
+    fn only_admitted_hosts_and_the_popup_open_the_phone_window() {
+        let core = BackgroundCore::default();
+        let stranger = Caller::new(CallerKind::ExtensionPage, Some(4)); // framed in some page
+        let refused = block_on(core.handle(ToBackground::OpenPhoneWindow, &stranger));
+        assert!(matches!(refused.reply, Reply::Error { .. }) && refused.effects.is_empty());
+        let host = admitted_caller(&core);
+        let opened = block_on(core.handle(ToBackground::OpenPhoneWindow, &host));
+        let [Effect::OpenPhoneWindow { ticket }] = opened.effects.as_slice() else {
+            panic!()
+        };
+        // The ticket admits the window's host.
+        let window = Caller::new(CallerKind::ExtensionPage, Some(9));
+        let admitted = block_on(core.handle(
+            ToBackground::Admit {
+                ticket: ticket.clone(),
+            },
+            &window,
+        ))
+        .reply;
+        assert!(matches!(admitted, Reply::Admitted { ok: true, .. }));
     }
 }

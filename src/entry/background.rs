@@ -248,6 +248,7 @@ async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> 
             }
             Ok(())
         }
+        Effect::OpenPhoneWindow { ticket } => open_phone_window(&ticket).await,
         Effect::ReleasePermission(pattern) => {
             let origins = value(json!({ "origins": [pattern] }))?;
             // Permissions declared at install (development copies) cannot be removed: fine.
@@ -255,6 +256,38 @@ async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> 
             Ok(())
         }
     }
+}
+
+/// `storage.session` key of the phone window's id (one phone window per browser session).
+const PHONE_WINDOW_KEY: &str = "phoneWindow";
+
+/// Focuses the phone window, or opens one whose widget host is admitted with `ticket`.
+async fn open_phone_window(ticket: &str) -> Result<(), String> {
+    let js = |err: JsValue| format!("{err:?}");
+    if let Ok(Some(id)) = platform::storage_session_get(PHONE_WINDOW_KEY).await {
+        if let Ok(id) = id.parse::<f64>() {
+            let focus = platform::from_json(r#"{"focused":true}"#).map_err(js)?;
+            let focused =
+                platform::call_async(&["windows", "update"], &[JsValue::from_f64(id), focus]).await;
+            if focused.is_ok() {
+                return Ok(()); // still open
+            }
+        }
+    }
+    let url = platform::extension_url(&format!("widget.html?placement=window#ticket={ticket}"));
+    let options = json!({ "url": url, "type": "popup", "width": 360, "height": 640 });
+    let created = platform::call_async(
+        &["windows", "create"],
+        &[platform::from_json(&options.to_string()).map_err(js)?],
+    )
+    .await
+    .map_err(js)?;
+    if let Some(id) = platform::number_field(&created, "id") {
+        platform::storage_session_set(PHONE_WINDOW_KEY, &id.to_string())
+            .await
+            .map_err(js)?;
+    }
+    Ok(())
 }
 
 /// Ids of the open tabs whose URL matches a pattern.

@@ -85,6 +85,10 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
             .set_attribute("data-widget", "refused")?;
         return Ok(());
     }
+    if placement(&window) == "floating" && !embedded_storage_works(&window) {
+        offer_phone_window(&document, &bridge)?;
+        return Ok(());
+    }
     widget_window.set_src(&frame_url);
     area(&document)?.append_child(&widget_window)?;
     check_reachable(&document, &frame_url);
@@ -163,7 +167,11 @@ fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, statu
         }
         Reply::Error { message } => platform::log_error(&message),
         // Answers to requests the host awaits itself, or never makes.
-        Reply::Diagnostics(_) | Reply::Ticket { .. } | Reply::Admitted { .. } | Reply::Site(_) => {}
+        Reply::Diagnostics(_)
+        | Reply::Ticket { .. }
+        | Reply::Admitted { .. }
+        | Reply::Site(_)
+        | Reply::Done => {}
     }
 }
 
@@ -175,6 +183,57 @@ fn prepare_widget_frame(document: &Document) -> Result<HtmlIFrameElement, JsValu
     frame.set_attribute("sandbox", WIDGET_SANDBOX)?;
     frame.set_attribute("title", "RingCentral phone")?;
     Ok(frame)
+}
+
+/// Where this host is shown: `floating` (in a CRM page), `window`, or `panel`.
+fn placement(window: &web_sys::Window) -> String {
+    window
+        .location()
+        .search()
+        .ok()
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get("placement"))
+        .unwrap_or_else(|| "window".into())
+}
+
+/// Whether this frame may use storage. Inside a CRM page Chromium refuses it when the user
+/// blocks third-party cookies, and then the widget (framed here too) could never keep its login.
+fn embedded_storage_works(window: &web_sys::Window) -> bool {
+    matches!(window.local_storage(), Ok(Some(_)))
+}
+
+/// Instead of a widget that cannot log in: the offer to open the phone in its own window, where
+/// its login is kept once for every site.
+fn offer_phone_window(document: &Document, bridge: &BridgeClient) -> Result<(), JsValue> {
+    let notice = document
+        .get_element_by_id("widget-notice")
+        .ok_or("widget.html has no #widget-notice")?;
+    notice.set_text_content(Some(
+        "Your browser blocks storage for phones embedded in web pages, so the phone could not stay \
+         logged in here. Open it in its own window: you log in once, for every site.",
+    ));
+    let button = document.create_element("button")?;
+    button.set_id("open-phone-window");
+    button.set_text_content(Some("Open the phone window"));
+    let bridge = bridge.clone();
+    EventListener::new(&button, "click", move |_| {
+        let bridge = bridge.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(Reply::Error { message }) =
+                bridge.request(ToBackground::OpenPhoneWindow).await
+            {
+                platform::log_error(&message);
+            }
+        });
+    })
+    .forget();
+    notice.append_child(&button)?;
+    notice.remove_attribute("hidden")?;
+    document
+        .body()
+        .ok_or("no body")?
+        .set_attribute("data-widget", "storage-blocked")?;
+    Ok(())
 }
 
 /// Reads the admission ticket from `#ticket=…` and removes it from the address.

@@ -59,6 +59,9 @@ pub enum ToBackground {
         /// The page's URL.
         url: String,
     },
+    /// Open the phone in its own window (or focus it): the one place where the widget's login
+    /// is never blocked nor split per CRM site (see README "Log in once").
+    OpenPhoneWindow,
     /// After a reconnect (the worker was stopped), an admitted host shows the pass it got at
     /// admission before anything else, so its port is admitted again.
     Resume {
@@ -124,6 +127,8 @@ pub enum Reply {
     },
     /// Answer to the site requests.
     Site(SiteStatus),
+    /// Done (for requests whose effect is the answer, e.g. opening the phone window).
+    Done,
     /// The request could not be understood or served.
     Error {
         /// A sentence a person can act on.

@@ -44,6 +44,11 @@ pub enum Effect {
     RemoveWidget(String),
     /// Give back the browser permission for this match pattern.
     ReleasePermission(String),
+    /// Focus the phone window, or open `widget.html` with this admission ticket in a new one.
+    OpenPhoneWindow {
+        /// A fresh ticket for the new window's widget host.
+        ticket: String,
+    },
 }
 
 /// The answer to one widget message.

@@ -120,18 +120,27 @@ async function route(req, res) {
   send(404, layout('Not found', '', '<h1>Not found</h1>'));
 }
 
-/** Starts the demo CRM on 127.0.0.1; resolves to {origin, port, close}. */
-export function startDemoCrm({ port = 0 } = {}) {
-  const server = createServer((req, res) => {
+/**
+ * Starts the demo CRM on 127.0.0.1 (and on `extraHosts`, other loopback addresses that act as
+ * other sites, on the same port); resolves to {origin, port, close}.
+ */
+export async function startDemoCrm({ port = 0, extraHosts = [] } = {}) {
+  const handler = (req, res) => {
     route(req, res).catch((err) => { res.writeHead(500); res.end(String(err)); });
-  });
-  return new Promise((resolve, reject) => {
+  };
+  const listen = (host, wanted) => new Promise((resolve, reject) => {
+    const server = createServer(handler);
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const actual = server.address().port;
-      resolve({ origin: `http://127.0.0.1:${actual}`, port: actual, close: () => new Promise((r) => server.close(r)) });
-    });
+    server.listen(wanted, host, () => resolve(server));
   });
+  const main = await listen('127.0.0.1', port);
+  const actual = main.address().port;
+  const servers = [main, ...await Promise.all(extraHosts.map((host) => listen(host, actual)))];
+  return {
+    origin: `http://127.0.0.1:${actual}`,
+    port: actual,
+    close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -229,6 +229,28 @@ window.simLatency = async (count) => {
   return times;
 };
 
+// A stand-in for the real widget's login, which it keeps in its own (origin) storage: shows
+// whether this frame can keep a login and whether it finds one from another site's page.
+function storageProbe() {
+  try {
+    const user = window.localStorage.getItem('sim-login');
+    body.dataset.storage = 'available';
+    body.dataset.loggedIn = user ? 'yes' : 'no';
+    return user;
+  } catch (error) {
+    body.dataset.storage = `blocked: ${error.name}`;
+    body.dataset.loggedIn = 'no';
+    return null;
+  }
+}
+storageProbe();
+
+/** Test hook: "log in" (keep a user in this frame's storage). */
+window.simLogin = (user) => {
+  try { window.localStorage.setItem('sim-login', user); } catch { /* reported by the probe */ }
+  return storageProbe();
+};
+
 /** Test hook: how many registrations arrived, and answer statistics. */
 window.simState = () => ({ registrations, registered: Boolean(service), stats: { ...stats } });
 

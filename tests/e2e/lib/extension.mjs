@@ -29,10 +29,18 @@ export async function buildDevExtension(browser, config, dir = join(ROOT, 'targe
   return out;
 }
 
-/** Launches Chromium with the unpacked extension; resolves to {context, worker, extensionId}. */
-export async function launchChromium(extensionDir, { headless = true, userDataDir } = {}) {
+/**
+ * Launches Chromium with the unpacked extension; resolves to {context, worker, extensionId}.
+ * `thirdPartyStorage`: 'allowed' (Chrome's default for users) or 'blocked' (what users who block
+ * third-party cookies have, and what a fresh automation profile has).
+ */
+export async function launchChromium(extensionDir, { headless = true, userDataDir, thirdPartyStorage = 'allowed' } = {}) {
   const { chromium } = await import('playwright-core');
   const profile = userDataDir ?? await mkdtemp(join(tmpdir(), 'crm-bridge-chromium-'));
+  if (thirdPartyStorage === 'allowed') {
+    await mkdir(join(profile, 'Default'), { recursive: true });
+    await writeFile(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 0 } }));
+  }
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless,
