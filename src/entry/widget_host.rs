@@ -32,14 +32,14 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
     let document = window.document().ok_or("no document")?;
     let (settings, problem) = load_settings().await;
     if let Some(problem) = problem {
-        show_notice(&document, &problem, None)?;
+        show_notice(&document, &problem, "settings", None)?;
     }
     let status = StatusLine::new(&document)?;
 
     let frame_url = match settings.widget_frame_url() {
         Ok(url) => url,
         Err(err) => {
-            show_notice(&document, &err.to_string(), None)?;
+            show_notice(&document, &err.to_string(), "settings", None)?;
             return Ok(());
         }
     };
@@ -77,12 +77,9 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         show_notice(
             &document,
             "This phone opens only inside crm-bridge, on the sites you switched it on for.",
+            "refused",
             None,
         )?;
-        document
-            .body()
-            .ok_or("no body")?
-            .set_attribute("data-widget", "refused")?;
         return Ok(());
     }
     if placement(&window) == "floating" && !embedded_storage_works(&window) {
@@ -205,35 +202,28 @@ fn embedded_storage_works(window: &web_sys::Window) -> bool {
 /// Instead of a widget that cannot log in: the offer to open the phone in its own window, where
 /// its login is kept once for every site.
 fn offer_phone_window(document: &Document, bridge: &BridgeClient) -> Result<(), JsValue> {
-    let notice = document
-        .get_element_by_id("widget-notice")
-        .ok_or("widget.html has no #widget-notice")?;
-    notice.set_text_content(Some(
-        "Your browser blocks storage for phones embedded in web pages, so the phone could not stay \
-         logged in here. Open it in its own window: you log in once, for every site.",
-    ));
-    let button = document.create_element("button")?;
-    button.set_id("open-phone-window");
-    button.set_text_content(Some("Open the phone window"));
     let bridge = bridge.clone();
-    EventListener::new(&button, "click", move |_| {
-        let bridge = bridge.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Ok(Reply::Error { message }) =
-                bridge.request(ToBackground::OpenPhoneWindow).await
-            {
-                platform::log_error(&message);
-            }
-        });
-    })
-    .forget();
-    notice.append_child(&button)?;
-    notice.remove_attribute("hidden")?;
-    document
-        .body()
-        .ok_or("no body")?
-        .set_attribute("data-widget", "storage-blocked")?;
-    Ok(())
+    let open = NoticeAction {
+        id: "open-phone-window",
+        label: "Open the phone window",
+        on_click: Box::new(move || {
+            let bridge = bridge.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(Reply::Error { message }) =
+                    bridge.request(ToBackground::OpenPhoneWindow).await
+                {
+                    platform::log_error(&message);
+                }
+            });
+        }),
+    };
+    show_notice(
+        document,
+        "Your browser blocks storage for phones embedded in web pages, so the phone could not \
+         stay logged in here. Open it in its own window: you log in once, for every site.",
+        "storage-blocked",
+        Some(open),
+    )
 }
 
 /// Reads the admission ticket from `#ticket=…` and removes it from the address.
@@ -275,34 +265,55 @@ fn check_reachable(document: &Document, url: &str) {
                 "The phone could not be loaded from {url}. Check the network connection, or the \
                  widget URL in crm-bridge's options."
             );
-            let _ = show_notice(&document, &text, Some(&url));
+            let _ = show_notice(&document, &text, "unreachable", Some(reload_action()));
         }
     });
 }
 
-/// Replaces the widget area's content with a readable message (never a blank box).
-fn show_notice(document: &Document, text: &str, retry_url: Option<&str>) -> Result<(), JsValue> {
+/// A button under a notice.
+struct NoticeAction {
+    id: &'static str,
+    label: &'static str,
+    on_click: Box<dyn FnMut()>,
+}
+
+/// Replaces the widget area's content with a readable message (never a blank box), marks the
+/// page's state (`data-widget`) and offers an action when there is one.
+fn show_notice(
+    document: &Document,
+    text: &str,
+    state: &str,
+    action: Option<NoticeAction>,
+) -> Result<(), JsValue> {
     let notice = document
         .get_element_by_id("widget-notice")
         .ok_or("widget.html has no #widget-notice")?;
     notice.set_text_content(Some(text));
-    if retry_url.is_some() {
+    if let Some(mut action) = action {
         let button = document.create_element("button")?;
-        button.set_text_content(Some("Try again"));
-        EventListener::new(&button, "click", |_| {
-            if let Some(location) = web_sys::window().map(|w| w.location()) {
-                let _ = location.reload();
-            }
-        })
-        .forget();
+        button.set_id(action.id);
+        button.set_text_content(Some(action.label));
+        EventListener::new(&button, "click", move |_| (action.on_click)()).forget();
         notice.append_child(&button)?;
     }
     notice.remove_attribute("hidden")?;
     document
         .body()
         .ok_or("no body")?
-        .set_attribute("data-widget", "unreachable")?;
+        .set_attribute("data-widget", state)?;
     Ok(())
+}
+
+fn reload_action() -> NoticeAction {
+    NoticeAction {
+        id: "retry",
+        label: "Try again",
+        on_click: Box::new(|| {
+            if let Some(location) = web_sys::window().map(|w| w.location()) {
+                let _ = location.reload();
+            }
+        }),
+    }
 }
 
 /// The thin status line under the widget: is the background there, and how fast.
