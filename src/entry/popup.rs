@@ -22,7 +22,16 @@ pub async fn start_popup() -> Result<(), JsValue> {
     let document = window.document().ok_or("no document")?;
     localize(&document)?;
     let view = Rc::new(PopupView::new(&document)?);
-    let Some(url) = target_url(&window).await else {
+    let target = target_tab(&window).await;
+    let window_id = target
+        .as_ref()
+        .and_then(|tab| platform::number_field(tab, "windowId"));
+    let bridge = BridgeClient::new("popup", |_, _| {}, |_| {});
+    offer_placements(&document, &view, &bridge, window_id)?;
+    let url = target
+        .and_then(|tab| js_sys::Reflect::get(&tab, &"url".into()).ok())
+        .and_then(|url| url.as_string());
+    let Some(url) = url else {
         view.show(State::Cannot, &platform::message("popupCannot", &[]));
         return Ok(());
     };
@@ -81,9 +90,48 @@ pub async fn start_popup() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// The page the popup is about: `?tab=<id>` when another extension page opens it for a tab,
-/// else the active tab of the popup's window (readable through `activeTab`).
-async fn target_url(window: &web_sys::Window) -> Option<String> {
+/// The two other places the phone can live, where one login serves every site.
+fn offer_placements(
+    document: &Document,
+    view: &Rc<PopupView>,
+    bridge: &BridgeClient,
+    window_id: Option<f64>,
+) -> Result<(), JsValue> {
+    let panel = document
+        .get_element_by_id("open-panel")
+        .ok_or("popup.html has no #open-panel")?;
+    let panel_view = view.clone();
+    EventListener::new(&panel, "click", move |_| {
+        // Inside the click: both browsers open side panels only for a user gesture.
+        if let Err(err) = platform::open_side_panel(window_id) {
+            panel_view.show(
+                State::Error,
+                &platform::message("popupError", &[&format!("{err:?}")]),
+            );
+        }
+    })
+    .forget();
+    let phone_window = document
+        .get_element_by_id("open-window")
+        .ok_or("popup.html has no #open-window")?;
+    let (window_view, bridge) = (view.clone(), bridge.clone());
+    EventListener::new(&phone_window, "click", move |_| {
+        let (view, bridge) = (window_view.clone(), bridge.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(Reply::Error { message }) =
+                bridge.request(ToBackground::OpenPhoneWindow).await
+            {
+                view.show(State::Error, &platform::message("popupError", &[&message]));
+            }
+        });
+    })
+    .forget();
+    Ok(())
+}
+
+/// The tab the popup is about: `?tab=<id>` when another extension page opens it for a tab,
+/// else the active tab of the popup's window (its address readable through `activeTab`).
+async fn target_tab(window: &web_sys::Window) -> Option<JsValue> {
     let search = window.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
     let tab = match params.get("tab").and_then(|id| id.parse::<f64>().ok()) {
@@ -98,7 +146,7 @@ async fn target_url(window: &web_sys::Window) -> Option<String> {
             js_sys::Array::from(&tabs).get(0)
         }
     };
-    js_sys::Reflect::get(&tab, &"url".into()).ok()?.as_string()
+    (!tab.is_undefined()).then_some(tab)
 }
 
 /// Fills every `[data-i18n]` element from `_locales`.

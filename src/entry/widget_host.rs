@@ -61,6 +61,13 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
     });
 
     // No widget before the background admits this host (see background::tickets).
+    let ticket = match ticket {
+        None if is_side_panel(&window) => match bridge.request(ToBackground::WidgetTicket).await {
+            Ok(Reply::Ticket { ticket }) => Some(ticket),
+            _ => None,
+        },
+        ticket => ticket,
+    };
     let admitted = match ticket {
         Some(ticket) => match bridge.request(ToBackground::Admit { ticket }).await {
             Ok(Reply::Admitted { ok: true, pass }) => {
@@ -184,6 +191,9 @@ fn prepare_widget_frame(document: &Document) -> Result<HtmlIFrameElement, JsValu
 
 /// Where this host is shown: `floating` (in a CRM page), `window`, or `panel`.
 fn placement(window: &web_sys::Window) -> String {
+    if is_side_panel(window) {
+        return "panel".into();
+    }
     window
         .location()
         .search()
@@ -191,6 +201,15 @@ fn placement(window: &web_sys::Window) -> String {
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
         .and_then(|params| params.get("placement"))
         .unwrap_or_else(|| "window".into())
+}
+
+/// Whether this is `panel.html`: the host as Chrome's side panel or Firefox's sidebar. It is not
+/// web-accessible (no web page can load it), so it may ask for its own admission ticket.
+fn is_side_panel(window: &web_sys::Window) -> bool {
+    window
+        .location()
+        .pathname()
+        .is_ok_and(|path| path == "/panel.html")
 }
 
 /// Whether this frame may use storage. Inside a CRM page Chromium refuses it when the user

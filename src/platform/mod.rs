@@ -197,6 +197,20 @@ async fn storage_set(area: &str, key: &str, json: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Opens the phone beside the page: Chrome's side panel for a window, Firefox's sidebar. Both
+/// browsers allow it only inside a user gesture, so call it directly from a click handler.
+pub fn open_side_panel(window_id: Option<f64>) -> Result<JsValue, JsValue> {
+    let side_panel = Reflect::get(&api(), &"sidePanel".into())?;
+    if !side_panel.is_undefined() {
+        let options = Object::new();
+        if let Some(id) = window_id {
+            Reflect::set(&options, &"windowId".into(), &JsValue::from_f64(id))?;
+        }
+        return call(&["sidePanel", "open"], &[options.into()]);
+    }
+    call(&["sidebarAction", "open"], &[])
+}
+
 /// A UI string from `_locales` with `$1`… substitutions (empty when the key is unknown).
 pub fn message(key: &str, substitutions: &[&str]) -> String {
     let subs: Array = substitutions.iter().map(|s| JsValue::from_str(s)).collect();

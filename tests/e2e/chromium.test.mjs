@@ -175,6 +175,15 @@ test('an unreachable widget URL shows a message naming it, never a blank box', a
   }
 });
 
+test('the side panel page hosts the widget on its own, admitted without a ticket in its address', async () => {
+  const panel = await openWatched(`chrome-extension://${browser.extensionId}/panel.html`);
+  await panel.waitForSelector('body[data-ping="ok"]');
+  const widget = await waitForFrame(panel, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
+  await widget.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
+  await panel.close();
+});
+
 test('no errors in the service worker or page consoles', () => {
   assert.deepEqual(consoleErrors, []);
 });

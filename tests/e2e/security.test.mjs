@@ -113,3 +113,26 @@ test('window.open of the widget host from a page is refused the same way', async
   await popup.close();
   await attacker.close();
 });
+
+test('a web page cannot load the side panel page, which admits itself', async () => {
+  const before = await handledByWorker();
+  const attacker = await browser.context.newPage();
+  await attacker.goto(`${foreignOrigin}/contacts`);
+  const url = `chrome-extension://${browser.extensionId}/panel.html`;
+  await attacker.evaluate((src) => {
+    const frame = document.createElement('iframe');
+    frame.src = src;
+    document.body.append(frame);
+  }, url);
+  await attacker.waitForTimeout(1500);
+  for (const frame of attacker.frames().slice(1)) {
+    assert.equal(await frame.locator('#bridge-status-text').count(), 0, `our host ran in ${frame.url()}`);
+  }
+  const opened = await attacker.evaluate((src) => { try { return Boolean(window.open(src)); } catch { return false; } }, url);
+  await attacker.waitForTimeout(1000);
+  for (const page of browser.context.pages().filter((p) => p.url().startsWith(url))) {
+    assert.equal(await page.locator('#bridge-status-text').count(), 0, 'our host ran in a window a page opened');
+  }
+  assert.equal(await handledByWorker(), before + 1, `nothing reached the background (window.open returned ${opened})`);
+  await attacker.close();
+});

@@ -50,6 +50,20 @@ pub fn for_browser(source: &Value, browser: Browser, version: &str) -> Value {
                 "background".into(),
                 json!({ "scripts": [worker], "type": "module" }),
             );
+            // Firefox has a sidebar where Chrome has a side panel (and no `sidePanel` permission).
+            if let Some(panel) = object.remove("side_panel") {
+                object.insert(
+                    "sidebar_action".into(),
+                    json!({
+                        "default_panel": panel["default_path"],
+                        "default_title": "__MSG_extensionShortName__",
+                        "default_icon": "icons/icon-32.png",
+                    }),
+                );
+            }
+            if let Some(Value::Array(permissions)) = object.get_mut("permissions") {
+                permissions.retain(|p| p != "sidePanel");
+            }
         }
     }
     manifest
@@ -80,5 +94,18 @@ mod tests {
             json!({"scripts": ["background.js"], "type": "module"})
         );
         assert!(manifest["browser_specific_settings"]["gecko"]["id"].is_string());
+        assert_eq!(manifest["sidebar_action"]["default_panel"], "panel.html");
+        assert!(manifest.get("side_panel").is_none());
+        assert!(!manifest["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sidePanel")));
+    }
+
+    #[test]
+    fn chrome_keeps_its_side_panel() {
+        let manifest = for_browser(&source(), Browser::Chrome, "1.2.3");
+        assert_eq!(manifest["side_panel"]["default_path"], "panel.html");
+        assert!(manifest.get("sidebar_action").is_none());
     }
 }

@@ -35,6 +35,10 @@ pub fn dist() -> Result<(), String> {
             fs::remove_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         }
         copy_tree(&root.join("extension"), &out)?;
+        // The side panel is the widget host under a name that is NOT web-accessible: no web page
+        // can frame or open it, so it admits itself (src/entry/widget_host.rs).
+        fs::copy(out.join("widget.html"), out.join("panel.html"))
+            .map_err(|err| format!("panel.html: {err}"))?;
         copy_matching(&root.join("icons"), &out.join("icons"), |name| {
             name.ends_with(".png")
         })?;
