@@ -48,13 +48,14 @@
         color: #fff; font-size: 22px; box-shadow: 0 6px 18px rgba(16, 24, 40, .3); }
       .fab:focus-visible { outline: 3px solid #1d2433; outline-offset: 2px; }
       [hidden] { display: none !important; }`;
-  const minimise = element('button', { className: 'min', type: 'button', title: 'Minimise',
-    'aria-label': 'Minimise phone' }, '\u2013');
-  const bar = element('div', { className: 'bar' }, element('span', { className: 'title' }, 'Phone'), minimise);
-  const frame = element('iframe', { allow: 'microphone; autoplay', title: 'crm-bridge phone' });
-  const panel = element('div', { className: 'panel', role: 'dialog', 'aria-label': 'Phone' }, bar, frame);
-  const fab = element('button', { className: 'fab', type: 'button', title: 'Open phone',
-    'aria-label': 'Open phone', hidden: true }, '\u260e');
+  const text = (key) => chrome.i18n.getMessage(key); // every UI string lives in _locales
+  const minimise = element('button', { className: 'min', type: 'button', title: text('widgetMinimise'),
+    'aria-label': text('widgetMinimise') }, '\u2013');
+  const bar = element('div', { className: 'bar' }, element('span', { className: 'title' }, text('widgetTitle')), minimise);
+  const frame = element('iframe', { allow: 'microphone; autoplay', title: text('widgetFrameTitle') });
+  const panel = element('div', { className: 'panel', role: 'dialog', 'aria-label': text('widgetTitle') }, bar, frame);
+  const fab = element('button', { className: 'fab', type: 'button', title: text('widgetOpen'),
+    'aria-label': text('widgetOpen'), hidden: true }, '\u260e');
   root.append(style, panel, fab);
   // The widget host frames the phone only with a single-use ticket from the background, which
   // gives one only to this script on an enabled site; the fragment never leaves the browser and

@@ -83,7 +83,7 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
     if !admitted {
         show_notice(
             &document,
-            "This phone opens only inside crm-bridge, on the sites you switched it on for.",
+            &platform::message("hostRefused", &[]),
             "refused",
             None,
         )?;
@@ -185,7 +185,7 @@ fn prepare_widget_frame(document: &Document) -> Result<HtmlIFrameElement, JsValu
     frame.set_id(WIDGET_FRAME_ID);
     frame.set_attribute("allow", "microphone; autoplay")?;
     frame.set_attribute("sandbox", WIDGET_SANDBOX)?;
-    frame.set_attribute("title", "RingCentral phone")?;
+    frame.set_attribute("title", &platform::message("hostFrameTitle", &[]))?;
     Ok(frame)
 }
 
@@ -224,7 +224,7 @@ fn offer_phone_window(document: &Document, bridge: &BridgeClient) -> Result<(), 
     let bridge = bridge.clone();
     let open = NoticeAction {
         id: "open-phone-window",
-        label: "Open the phone window",
+        label: platform::message("hostOpenWindow", &[]),
         on_click: Box::new(move || {
             let bridge = bridge.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -238,8 +238,7 @@ fn offer_phone_window(document: &Document, bridge: &BridgeClient) -> Result<(), 
     };
     show_notice(
         document,
-        "Your browser blocks storage for phones embedded in web pages, so the phone could not \
-         stay logged in here. Open it in its own window: you log in once, for every site.",
+        &platform::message("hostStorageBlocked", &[]),
         "storage-blocked",
         Some(open),
     )
@@ -280,10 +279,7 @@ fn check_reachable(document: &Document, url: &str) {
             None => false,
         };
         if !reached {
-            let text = format!(
-                "The phone could not be loaded from {url}. Check the network connection, or the \
-                 widget URL in crm-bridge's options."
-            );
+            let text = platform::message("hostUnreachable", &[&url]);
             let _ = show_notice(&document, &text, "unreachable", Some(reload_action()));
         }
     });
@@ -292,7 +288,7 @@ fn check_reachable(document: &Document, url: &str) {
 /// A button under a notice.
 struct NoticeAction {
     id: &'static str,
-    label: &'static str,
+    label: String,
     on_click: Box<dyn FnMut()>,
 }
 
@@ -311,7 +307,7 @@ fn show_notice(
     if let Some(mut action) = action {
         let button = document.create_element("button")?;
         button.set_id(action.id);
-        button.set_text_content(Some(action.label));
+        button.set_text_content(Some(&action.label));
         EventListener::new(&button, "click", move |_| (action.on_click)()).forget();
         notice.append_child(&button)?;
     }
@@ -326,7 +322,7 @@ fn show_notice(
 fn reload_action() -> NoticeAction {
     NoticeAction {
         id: "retry",
-        label: "Try again",
+        label: platform::message("hostRetry", &[]),
         on_click: Box::new(|| {
             if let Some(location) = web_sys::window().map(|w| w.location()) {
                 let _ = location.reload();
@@ -353,9 +349,9 @@ impl StatusLine {
 
     fn show_channel(&self, state: &ChannelState) {
         let (status, text) = match state {
-            ChannelState::Connecting => ("connecting", "Connecting to crm-bridge…".to_owned()),
-            ChannelState::Ready(version) => ("ready", format!("crm-bridge {version} ready")),
-            ChannelState::Disconnected => ("idle", "crm-bridge idle".to_owned()),
+            ChannelState::Connecting => ("connecting", platform::message("hostConnecting", &[])),
+            ChannelState::Ready(version) => ("ready", platform::message("hostReady", &[version])),
+            ChannelState::Disconnected => ("idle", platform::message("hostIdle", &[])),
         };
         self.set(status, &text);
     }
@@ -363,7 +359,7 @@ impl StatusLine {
     fn show_pong(&self, version: &str, round_trip_ms: f64) {
         self.set(
             "ready",
-            &format!("crm-bridge {version} connected · {round_trip_ms:.1} ms"),
+            &platform::message("hostConnected", &[version, &format!("{round_trip_ms:.1}")]),
         );
         let _ = self.body.set_attribute("data-ping", "ok");
     }

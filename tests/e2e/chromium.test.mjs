@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
   buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig, openWidgetHostPage,
-  requestsHandledByWorker,
+  requestsHandledByWorker, accessibilityViolations,
 } from './lib/extension.mjs';
 
 let crm;
@@ -178,6 +178,7 @@ test('an unreachable widget URL shows a message naming it, never a blank box', a
 test('the side panel page hosts the widget on its own, admitted without a ticket in its address', async () => {
   const panel = await openWatched(`chrome-extension://${browser.extensionId}/panel.html`);
   await panel.waitForSelector('body[data-ping="ok"]');
+  assert.deepEqual(await accessibilityViolations(panel), [], 'widget host');
   const widget = await waitForFrame(panel, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
   await widget.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });

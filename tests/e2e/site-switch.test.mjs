@@ -6,7 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startDemoCrm } from '../demo-crm/server.mjs';
-import { ROOT, buildDevExtension, launchChromium, waitForFrame } from './lib/extension.mjs';
+import {
+  ROOT, buildDevExtension, launchChromium, waitForFrame, accessibilityViolations,
+} from './lib/extension.mjs';
 
 let crm;
 let browser;
@@ -39,12 +41,14 @@ test('switching a site on and off from the popup', async () => {
   assert.equal(await widgetOn(page), 0, 'not enabled yet');
 
   const popup = await popupFor(page);
+  assert.deepEqual(await accessibilityViolations(popup), [], 'popup (off)');
   assert.equal(await popup.locator('#site').textContent(), '127.0.0.1');
   assert.equal(await popup.locator('body').getAttribute('data-state'), 'off');
   assert.equal(await popup.locator('#site-switch').getAttribute('aria-checked'), 'false');
   await popup.locator('#site-switch').click();
   await popup.waitForSelector('body[data-state="on"]');
   assert.match(await popup.locator('#status').textContent(), /On for http:\/\/127\.0\.0\.1/);
+  assert.deepEqual(await accessibilityViolations(popup), [], 'popup (on)');
 
   // Injected into the open tab without a reload, and working.
   await page.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });

@@ -112,3 +112,18 @@ export async function openWidgetHostPage(context, extensionId, placement = 'wind
   await page.goto(`chrome-extension://${extensionId}/widget.html?placement=${placement}#ticket=${ticket}`);
   return page;
 }
+
+/**
+ * axe-core's serious and critical violations on a page (or frame). The source is evaluated
+ * through the DevTools protocol, which extension-page CSP does not govern.
+ */
+export async function accessibilityViolations(target) {
+  const { readFile } = await import('node:fs/promises');
+  const { createRequire } = await import('node:module');
+  const source = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await target.evaluate(`${source}\n;0`);
+  const result = await target.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
