@@ -23,15 +23,17 @@ fn keys_after(text: &str, marker: &str, quote: char) -> Vec<String> {
 fn used_keys() -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     let read = |path: &str| std::fs::read_to_string(root().join(path)).unwrap();
-    for file in ["src/entry/widget_host.rs", "src/entry/popup.rs"] {
+    for file in [
+        "src/entry/widget_host.rs",
+        "src/entry/popup.rs",
+        "src/entry/options.rs",
+    ] {
         keys.extend(keys_after(&read(file), "platform::message(\"", '"'));
     }
     keys.extend(keys_after(&read("extension/content.js"), "text('", '\''));
-    keys.extend(keys_after(
-        &read("extension/popup.html"),
-        "data-i18n=\"",
-        '"',
-    ));
+    for page in ["extension/popup.html", "extension/options.html"] {
+        keys.extend(keys_after(&read(page), "data-i18n=\"", '"'));
+    }
     keys.extend(keys_after(&read("manifest.json"), "__MSG_", '_'));
     keys
 }

@@ -239,20 +239,46 @@ impl BackgroundCore {
                 }
             }
             ToBackground::DisableSite { url } => {
-                let mut settings = self.settings();
-                let Some(site) = settings.site_for_url(&url).cloned() else {
+                let Some(site) = self.settings().site_for_url(&url).cloned() else {
                     return reply(Reply::Site(self.site_status(&url)));
                 };
-                settings.disable_site(&site);
-                let pattern = site.match_pattern();
+                let (settings, effects) = self.without_site(&site);
                 Handled {
                     reply: Reply::Site(site_status_of(&settings, &url)),
-                    effects: vec![
-                        Effect::SaveSettings(Box::new(settings)),
-                        Effect::RegisterSites,
-                        Effect::RemoveWidget(pattern.clone()),
-                        Effect::ReleasePermission(pattern),
-                    ],
+                    effects,
+                }
+            }
+            ToBackground::ForgetSite { site } => match SitePattern::parse(&site) {
+                Ok(site) => {
+                    let (settings, effects) = self.without_site(&site);
+                    Handled {
+                        reply: Reply::Settings {
+                            settings: serde_json::to_value(&settings).unwrap_or_default(),
+                        },
+                        effects,
+                    }
+                }
+                Err(err) => reply(Reply::Error {
+                    message: err.to_string(),
+                }),
+            },
+            ToBackground::GetSettings => reply(Reply::Settings {
+                settings: serde_json::to_value(self.settings()).unwrap_or_default(),
+            }),
+            ToBackground::SaveSettings { settings } => {
+                match Settings::from_json(&settings.to_string()) {
+                    Ok(settings) => Handled {
+                        reply: Reply::Settings {
+                            settings: serde_json::to_value(&settings).unwrap_or_default(),
+                        },
+                        effects: vec![
+                            Effect::SaveSettings(Box::new(settings)),
+                            Effect::RegisterSites,
+                        ],
+                    },
+                    Err(err) => reply(Reply::Error {
+                        message: err.to_string(),
+                    }),
                 }
             }
             ToBackground::OpenPhoneWindow
@@ -304,6 +330,20 @@ impl BackgroundCore {
                 }
             }
         }
+    }
+
+    /// The settings without `site`, and what switching it off takes.
+    fn without_site(&self, site: &SitePattern) -> (Settings, Vec<Effect>) {
+        let mut settings = self.settings();
+        settings.disable_site(site);
+        let pattern = site.match_pattern();
+        let effects = vec![
+            Effect::SaveSettings(Box::new(settings.clone())),
+            Effect::RegisterSites,
+            Effect::RemoveWidget(pattern.clone()),
+            Effect::ReleasePermission(pattern),
+        ];
+        (settings, effects)
     }
 
     /// What the popup shows for a page.
@@ -716,5 +756,53 @@ mod tests {
         ))
         .reply;
         assert!(matches!(admitted, Reply::Admitted { ok: true, .. }));
+    }
+
+    #[test]
+    fn bad_settings_are_refused_whole_and_change_nothing() {
+        let core = BackgroundCore::default();
+        for bad in [
+            json!({ "widget": { "appUrl": "http://evil.test/app.html" } }),
+            json!({ "sites": ["*"] }),
+            json!({ "sites": ["<all_urls>"] }),
+            json!({ "sites": ["http://*/*"] }),
+            json!({ "schemaVersion": 999 }),
+            json!("not settings"),
+        ] {
+            let handled = block_on(core.handle(
+                ToBackground::SaveSettings {
+                    settings: bad.clone(),
+                },
+                &page(),
+            ));
+            assert!(
+                matches!(handled.reply, Reply::Error { .. }),
+                "{bad}: {:?}",
+                handled.reply
+            );
+            assert!(handled.effects.is_empty(), "{bad}");
+        }
+        let good = json!({ "widget": { "clientId": "abc" }, "sites": ["crm.example.com"] });
+        let handled = block_on(core.handle(ToBackground::SaveSettings { settings: good }, &page()));
+        assert!(
+            matches!(handled.effects.as_slice(), [Effect::SaveSettings(s), Effect::RegisterSites] if s.widget.client_id == "abc")
+        );
+    }
+
+    #[test]
+    fn a_listed_site_can_be_forgotten() {
+        let core = BackgroundCore::default();
+        core.set_settings(Settings::from_json(r#"{"sites":["https://*.example.com"]}"#).unwrap());
+        let handled = block_on(core.handle(
+            ToBackground::ForgetSite {
+                site: "https://*.example.com".into(),
+            },
+            &page(),
+        ));
+        assert!(matches!(
+            handled.effects.as_slice(),
+            [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
+                if s.sites.is_empty() && p == "https://*.example.com/*"
+        ));
     }
 }

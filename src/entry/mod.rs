@@ -2,6 +2,8 @@
 
 mod background;
 mod bridge_client;
+mod i18n;
+mod options;
 mod popup;
 mod stored_settings;
 mod widget_host;

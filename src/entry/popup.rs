@@ -5,6 +5,7 @@
 //! site, which registers the content script and injects it into the site's open tabs.
 
 use super::bridge_client::BridgeClient;
+use super::i18n::localize;
 use crate::platform;
 use crate::protocol::bridge::{Reply, SiteStatus, ToBackground};
 use crate::sites::SitePattern;
@@ -147,21 +148,6 @@ async fn target_tab(window: &web_sys::Window) -> Option<JsValue> {
         }
     };
     (!tab.is_undefined()).then_some(tab)
-}
-
-/// Fills every `[data-i18n]` element from `_locales`.
-fn localize(document: &Document) -> Result<(), JsValue> {
-    let nodes = document.query_selector_all("[data-i18n]")?;
-    for i in 0..nodes.length() {
-        if let Some(element) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-            let key = element.get_attribute("data-i18n").unwrap_or_default();
-            let text = platform::message(&key, &[]);
-            if !text.is_empty() {
-                element.set_text_content(Some(&text));
-            }
-        }
-    }
-    Ok(())
 }
 
 #[derive(Clone, Copy)]

@@ -175,7 +175,8 @@ fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, statu
         | Reply::Ticket { .. }
         | Reply::Admitted { .. }
         | Reply::Site(_)
-        | Reply::Done => {}
+        | Reply::Done
+        | Reply::Settings { .. } => {}
     }
 }
 

@@ -59,6 +59,19 @@ pub enum ToBackground {
         /// The page's URL.
         url: String,
     },
+    /// The current settings (options page).
+    GetSettings,
+    /// Replace the settings (options page form or imported file). Refused whole, with the
+    /// reason, when anything in them is invalid: the previous settings stay untouched.
+    SaveSettings {
+        /// Settings JSON as the options page or a settings file has it.
+        settings: Value,
+    },
+    /// Switch off a site by its pattern (options page list).
+    ForgetSite {
+        /// The site as listed (`https://crm.example.com`, `https://*.example.com`).
+        site: String,
+    },
     /// Open the phone in its own window (or focus it): the one place where the widget's login
     /// is never blocked nor split per CRM site (see README "Log in once").
     OpenPhoneWindow,
@@ -129,6 +142,11 @@ pub enum Reply {
     Site(SiteStatus),
     /// Done (for requests whose effect is the answer, e.g. opening the phone window).
     Done,
+    /// The settings, as stored.
+    Settings {
+        /// Settings JSON.
+        settings: Value,
+    },
     /// The request could not be understood or served.
     Error {
         /// A sentence a person can act on.
