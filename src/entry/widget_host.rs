@@ -7,11 +7,12 @@
 //! is the configured widget origin are accepted, and answers go only there.
 
 use super::bridge_client::{BridgeClient, ChannelState};
-use super::stored_settings::load_settings;
+use super::stored_settings::{load_settings, SETTINGS_KEY};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::protocol::widget::{ServiceResponse, WidgetOrigin};
 use crate::service::lifecycle::WidgetLifecycle;
+use crate::settings::Settings;
 use gloo::events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -43,7 +44,10 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
             return Ok(());
         }
     };
-    let origin = WidgetOrigin::of(&settings.widget_url().map_err(|e| e.to_string())?);
+    // Shared and replaceable: the options page may point the widget elsewhere while it is open.
+    let origin = Rc::new(RefCell::new(WidgetOrigin::of(
+        &settings.widget_url().map_err(|e| e.to_string())?,
+    )));
     let ticket = take_ticket(&window);
     let widget_window = Rc::new(prepare_widget_frame(&document)?);
     let target = widget_window.clone();
@@ -94,6 +98,7 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         return Ok(());
     }
     widget_window.set_src(&frame_url);
+    follow_settings(widget_window.clone(), origin.clone(), settings.clone())?;
     area(&document)?.append_child(&widget_window)?;
     check_reachable(&document, &frame_url);
 
@@ -114,14 +119,14 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
             (Some(source), Some(widget)) => JsValue::from(source) == JsValue::from(widget),
             _ => false,
         };
-        if !from_widget || !origin.accepts(&event.origin()) {
+        if !from_widget || !origin.borrow().accepts(&event.origin()) {
             return;
         }
         let data = event.data();
         let Some(message) = platform::to_json(&data)
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         else {
-            refuse_unreadable(&answer_frame, &origin, &data);
+            refuse_unreadable(&answer_frame, &origin.borrow(), &data);
             return;
         };
         if lifecycle.borrow_mut().should_register(&message) {
@@ -130,6 +135,41 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         relay.send(ToBackground::FromWidget { message });
     })
     .forget();
+    Ok(())
+}
+
+/// Applies settings changes to the open widget without reloading the CRM tab: when its address
+/// or options or the registered services change, the widget frame loads anew (a new widget
+/// lifetime, which the lifecycle registers again with the new services).
+fn follow_settings(
+    frame: Rc<HtmlIFrameElement>,
+    origin: Rc<RefCell<WidgetOrigin>>,
+    mut applied: Settings,
+) -> Result<(), JsValue> {
+    let on_change =
+        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+            if area.as_string().as_deref() != Some("local") {
+                return;
+            }
+            let new_value = js_sys::Reflect::get(&changes, &SETTINGS_KEY.into())
+                .and_then(|change| js_sys::Reflect::get(&change, &"newValue".into()));
+            let Some(next) = new_value
+                .ok()
+                .and_then(|value| platform::to_json(&value))
+                .and_then(|text| Settings::from_json(&text).ok())
+            else {
+                return;
+            };
+            if applied.needs_new_widget(&next) {
+                if let (Ok(url), Ok(widget_url)) = (next.widget_frame_url(), next.widget_url()) {
+                    *origin.borrow_mut() = WidgetOrigin::of(&widget_url);
+                    frame.set_src(&url);
+                }
+            }
+            applied = next;
+        });
+    platform::event(&["storage", "onChanged"])?.add_listener(on_change.as_ref().unchecked_ref());
+    on_change.forget(); // for the page's lifetime
     Ok(())
 }
 
@@ -151,7 +191,12 @@ fn refuse_unreadable(frame: &HtmlIFrameElement, origin: &WidgetOrigin, data: &Js
 }
 
 /// Acts on one answer from the background.
-fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, status: &StatusLine) {
+fn deliver(
+    frame: &HtmlIFrameElement,
+    origin: &RefCell<WidgetOrigin>,
+    reply: Reply,
+    status: &StatusLine,
+) {
     match reply {
         Reply::Pong {
             version,
@@ -163,7 +208,7 @@ fn deliver(frame: &HtmlIFrameElement, origin: &WidgetOrigin, reply: Reply, statu
             };
             for message in messages {
                 let posted = platform::from_json(&message.to_string())
-                    .and_then(|value| widget.post_message(&value, origin.as_str()));
+                    .and_then(|value| widget.post_message(&value, origin.borrow().as_str()));
                 if let Err(err) = posted {
                     platform::log_error(&format!("could not answer the widget: {err:?}"));
                 }

@@ -173,6 +173,13 @@ impl Settings {
         Ok(format!("{base}{joiner}{}{fragment}", query.join("&")))
     }
 
+    /// Whether an open widget must be loaded anew to follow these settings: its address or
+    /// options changed, or the services to register did (the widget accepts one registration
+    /// per lifetime). Values the widget itself changed (`widget_toggles`) do not count.
+    pub fn needs_new_widget(&self, next: &Settings) -> bool {
+        self.widget != next.widget || self.services != next.services
+    }
+
     /// Whether crm-bridge is switched on for the site of this page URL.
     pub fn enables_url(&self, url: &str) -> bool {
         self.site_for_url(url).is_some()
@@ -275,6 +282,28 @@ mod tests {
             Settings::from_json("{"),
             Err(SettingsError::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn only_address_and_service_changes_need_a_new_widget() {
+        let before = Settings::default();
+        let mut toggled = before.clone();
+        toggled
+            .widget_toggles
+            .insert("openRecordOnRing".into(), Value::from(false));
+        toggled
+            .sites
+            .push(SitePattern::parse("crm.example.com").unwrap());
+        assert!(
+            !before.needs_new_widget(&toggled),
+            "its own toggles must not reload the widget"
+        );
+        let mut client = before.clone();
+        client.widget.client_id = "abc".into();
+        assert!(before.needs_new_widget(&client));
+        let mut services = before.clone();
+        services.services.message_logging = false;
+        assert!(before.needs_new_widget(&services));
     }
 
     #[test]

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
   ROOT, buildDevExtension, launchChromium, waitForSiteRegistration, demoConfig, accessibilityViolations,
+  waitForFrame,
 } from './lib/extension.mjs';
 
 let crm;
@@ -36,6 +37,29 @@ test('the options page shows the stored settings and passes axe-core', async () 
   assert.equal(await page.locator('#sites li span').textContent(), 'http://127.0.0.1');
   assert.equal(await page.locator('input[name="callLogging"]').isChecked(), true);
   assert.deepEqual(await accessibilityViolations(page), []);
+});
+
+test('option changes reach an open phone without reloading the CRM page', async () => {
+  const crmPage = await browser.context.newPage();
+  await crmPage.goto(`${crm.origin}/contacts`);
+  const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
+  assert.equal((await widget.evaluate(() => window.simService())).messageLoggerPath, '/messageLogger');
+  await crmPage.evaluate(() => { window.notReloaded = true; });
+  await page.locator('input[name="messageLogging"]').uncheck();
+  await page.locator('#save').click();
+  await page.waitForSelector('#form-status[data-kind="ok"]');
+  // The widget frame loads anew (a new widget lifetime) and is registered without the logger.
+  await widget.waitForFunction(() => window.simService && window.simService() && !window.simService().messageLoggerPath,
+    null, { timeout: 10_000 });
+  assert.equal((await widget.evaluate(() => window.simService())).callLoggerPath, '/callLogger');
+  assert.equal(await crmPage.evaluate(() => window.notReloaded), true, 'the CRM page was not reloaded');
+  await page.locator('input[name="messageLogging"]').check();
+  await page.locator('#save').click();
+  await widget.waitForFunction(() => window.simService && window.simService()?.messageLoggerPath === '/messageLogger',
+    null, { timeout: 10_000 });
+  await crmPage.close();
+  await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
 });
 
 test('an invalid widget URL is refused with a reason and nothing changes', async () => {

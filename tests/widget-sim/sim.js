@@ -251,6 +251,9 @@ window.simLogin = (user) => {
   return storageProbe();
 };
 
+/** Test hook: the service registered in this widget lifetime. */
+window.simService = () => service;
+
 /** Test hook: how many registrations arrived, and answer statistics. */
 window.simState = () => ({ registrations, registered: Boolean(service), stats: { ...stats } });
 
