@@ -179,17 +179,14 @@ impl BackgroundCore {
             }),
             ToBackground::Diagnostics => reply(Reply::Diagnostics(self.timings.get())),
             ToBackground::WidgetTicket => {
-                let ticket = (self.environment.random_token)();
                 // A content script's ticket works only in its own tab.
                 let bound_to = match caller.kind {
                     CallerKind::ContentScript => caller.tab_id,
                     CallerKind::ExtensionPage => None,
                 };
-                let now = (self.environment.now_ms)();
-                self.tickets
-                    .borrow_mut()
-                    .issue(ticket.clone(), bound_to, now);
-                reply(Reply::Ticket { ticket })
+                reply(Reply::Ticket {
+                    ticket: self.issue_ticket(bound_to),
+                })
             }
             ToBackground::Admit { ticket } => {
                 let now = (self.environment.now_ms)();
@@ -285,12 +282,11 @@ impl BackgroundCore {
                 if caller.is_admitted()
                     || caller.kind == CallerKind::ExtensionPage && caller.tab_id.is_none() =>
             {
-                let ticket = (self.environment.random_token)();
-                let now = (self.environment.now_ms)();
-                self.tickets.borrow_mut().issue(ticket.clone(), None, now);
                 Handled {
                     reply: Reply::Done,
-                    effects: vec![Effect::OpenPhoneWindow { ticket }],
+                    effects: vec![Effect::OpenPhoneWindow {
+                        ticket: self.issue_ticket(None),
+                    }],
                 }
             }
             ToBackground::OpenPhoneWindow => reply(Reply::Error {
@@ -318,6 +314,7 @@ impl BackgroundCore {
                 let (to_widget, effects): (Vec<Effect>, Vec<Effect>) = answer
                     .effects
                     .into_iter()
+                    .map(|effect| self.as_settings_write(effect))
                     .partition(|e| matches!(e, Effect::PostToWidget(_)));
                 let mut messages = vec![answer.response];
                 messages.extend(to_widget.into_iter().filter_map(|e| match e {
@@ -330,6 +327,29 @@ impl BackgroundCore {
                 }
             }
         }
+    }
+
+    /// Widget toggles are kept through the one settings write, built from the core's current
+    /// settings, so no other write can later save a stale copy over them.
+    fn as_settings_write(&self, effect: Effect) -> Effect {
+        match effect {
+            Effect::SaveWidgetToggles(values) => {
+                let mut settings = self.settings();
+                settings.widget_toggles.extend(values);
+                Effect::SaveSettings(Box::new(settings))
+            }
+            other => other,
+        }
+    }
+
+    /// A fresh admission ticket, for one tab or (`None`) any.
+    fn issue_ticket(&self, bound_to: Option<i64>) -> String {
+        let ticket = (self.environment.random_token)();
+        let now = (self.environment.now_ms)();
+        self.tickets
+            .borrow_mut()
+            .issue(ticket.clone(), bound_to, now);
+        ticket
     }
 
     /// The settings without `site`, and what switching it off takes.
@@ -508,10 +528,22 @@ mod tests {
             message: json!({"type": "rc-post-message-request", "requestId": "s1", "path": "/settings",
                             "body": {"settings": items, "setting": items[0]}}),
         }, &caller));
-        let [Effect::SaveWidgetToggles(values)] = handled.effects.as_slice() else {
+        let [Effect::SaveSettings(saved)] = handled.effects.as_slice() else {
             panic!("expected the values to be saved: {:?}", handled.effects)
         };
+        let values = &saved.widget_toggles;
         assert_eq!(values["openRecordOnRing"], json!(false));
+        // Once the edge stored them, a later settings write (a site switched on) keeps them.
+        core.set_settings(*saved.clone());
+        let on = block_on(core.handle(
+            ToBackground::EnableSite {
+                url: "https://crm.example.com/".into(),
+                subdomains: false,
+            },
+            &page(),
+        ));
+        assert!(on.effects.iter().any(|e| matches!(e,
+            Effect::SaveSettings(s) if s.widget_toggles["openRecordOnRing"] == json!(false))));
         // After a worker restart the stored values come back through the settings.
         let restarted = BackgroundCore::default();
         let settings = Settings {

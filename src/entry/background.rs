@@ -198,7 +198,8 @@ async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> 
             .map_err(js),
         // Posted by the widget host together with the answer.
         Effect::PostToWidget(_) => Ok(()),
-        Effect::SaveWidgetToggles(values) => save_widget_toggles(&values).await.map_err(js),
+        // The background core turns these into `SaveSettings` (BackgroundCore::as_settings_write).
+        Effect::SaveWidgetToggles(_) => Ok(()),
         Effect::KeepPasses(passes) => {
             let text = serde_json::to_string(&passes).map_err(|e| e.to_string())?;
             platform::storage_session_set(PASSES_KEY, &text)
@@ -224,7 +225,9 @@ async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> 
             core.set_settings(*settings);
             Ok(())
         }
-        Effect::RegisterSites => reconcile_content_scripts().await.map_err(js),
+        Effect::RegisterSites => reconcile_content_scripts(&core.settings())
+            .await
+            .map_err(js),
         Effect::InjectWidget(pattern) => {
             for tab in tabs_matching(&pattern).await? {
                 let target = value(json!({ "target": { "tabId": tab }, "files": ["content.js"] }))?;
@@ -304,20 +307,6 @@ async fn tabs_matching(pattern: &str) -> Result<Vec<i64>, String> {
         .collect())
 }
 
-/// Merges widget-settings values into the stored settings (the options page shows them).
-async fn save_widget_toggles(
-    values: &std::collections::BTreeMap<String, serde_json::Value>,
-) -> Result<(), JsValue> {
-    let (mut settings, problem) = load_settings().await;
-    if let Some(problem) = problem {
-        // Never overwrite settings we could not read with defaults.
-        return Err(JsValue::from_str(&problem));
-    }
-    settings.widget_toggles.extend(values.clone());
-    let text = serde_json::to_string(&settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    platform::storage_local_set(SETTINGS_KEY, &text).await
-}
-
 /// `runtime.onInstalled`: applies a packaged preset (admin or test copy) when no settings
 /// exist yet, then registers the content script for the enabled sites.
 #[wasm_bindgen]
@@ -339,21 +328,26 @@ pub async fn on_installed() -> Result<(), JsValue> {
             }
         }
     }
-    reconcile_content_scripts().await
+    reconcile_stored_sites().await
 }
 
 /// `runtime.onStartup`: registrations persist, but permissions may have been revoked meanwhile.
 #[wasm_bindgen]
 pub async fn on_startup() -> Result<(), JsValue> {
-    reconcile_content_scripts().await
+    reconcile_stored_sites().await
 }
 
-/// Makes the registered content script cover exactly the enabled sites we hold permission for.
-async fn reconcile_content_scripts() -> Result<(), JsValue> {
+/// Reconciles the registration with the settings in storage (no core is at hand in these events).
+async fn reconcile_stored_sites() -> Result<(), JsValue> {
     let (settings, problem) = load_settings().await;
     if let Some(problem) = problem {
         platform::log_error(&problem);
     }
+    reconcile_content_scripts(&settings).await
+}
+
+/// Makes the registered content script cover exactly the enabled sites we hold permission for.
+async fn reconcile_content_scripts(settings: &Settings) -> Result<(), JsValue> {
     let mut granted = Vec::new();
     for pattern in settings.site_match_patterns() {
         let query = platform::from_json(&json!({ "origins": [pattern] }).to_string())?;

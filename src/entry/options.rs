@@ -57,6 +57,13 @@ pub async fn start_options() -> Result<(), JsValue> {
         event.prevent_default();
         let page = on_submit.clone();
         wasm_bindgen_futures::spawn_local(async move {
+            // Start from the settings as stored now: the widget may have changed its toggles
+            // since this page loaded, and a stale copy must not be saved over them.
+            if let Ok(Reply::Settings { settings }) =
+                page.bridge.request(ToBackground::GetSettings).await
+            {
+                *page.settings.borrow_mut() = settings;
+            }
             let settings = page.settings_with_form_values();
             let reply = page
                 .bridge

@@ -110,14 +110,9 @@ pub fn extension_url(path: &str) -> String {
 /// The URL of the extension page that opened a port, if the browser says it is ours.
 pub fn port_sender_url(port: &Port) -> Option<String> {
     let sender = port.sender();
-    let id = Reflect::get(&sender, &"id".into()).ok()?.as_string()?;
-    let own_id = Reflect::get(&Reflect::get(&api(), &"runtime".into()).ok()?, &"id".into())
-        .ok()?
-        .as_string()?;
-    if id != own_id {
-        return None;
-    }
-    Reflect::get(&sender, &"url".into()).ok()?.as_string()
+    sender_is_own(&sender)
+        .then(|| sender_url(&sender))
+        .flatten()
 }
 
 /// Whether a `runtime.MessageSender` is this extension (the browser fills it, not the sender).
