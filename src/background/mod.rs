@@ -13,6 +13,7 @@ use crate::service::description::{
 };
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
+use crate::settings::site_options::SiteOptionsText;
 use crate::settings::Settings;
 use crate::sites::SitePattern;
 use std::cell::{Cell, RefCell};
@@ -148,6 +149,9 @@ impl BackgroundCore {
         self.router
             .state()
             .replace_widget_settings(widget_settings_items(&settings.widget_toggles));
+        self.router
+            .state()
+            .set_site_options(settings.site_options.clone());
         *self.settings.borrow_mut() = settings;
     }
 
@@ -247,7 +251,11 @@ impl BackgroundCore {
             }
             ToBackground::ForgetSite { site } => match SitePattern::parse(&site) {
                 Ok(site) => {
-                    let (settings, effects) = self.without_site(&site);
+                    let (mut settings, mut effects) = self.without_site(&site);
+                    // Forgetting drops the site's lists too (switching off keeps them).
+                    if settings.site_options.remove(&site).is_some() {
+                        effects[0] = Effect::SaveSettings(Box::new(settings.clone()));
+                    }
                     Handled {
                         reply: Reply::Settings {
                             settings: serde_json::to_value(&settings).unwrap_or_default(),
@@ -276,6 +284,17 @@ impl BackgroundCore {
                     Err(err) => reply(Reply::Error {
                         message: err.to_string(),
                     }),
+                }
+            }
+            ToBackground::SaveSiteOptions { site, options } => {
+                match self.with_site_options(&site, &options) {
+                    Ok(settings) => Handled {
+                        reply: Reply::Settings {
+                            settings: serde_json::to_value(&settings).unwrap_or_default(),
+                        },
+                        effects: vec![Effect::SaveSettings(Box::new(settings))],
+                    },
+                    Err(message) => reply(Reply::Error { message }),
                 }
             }
             ToBackground::OpenPhoneWindow
@@ -353,6 +372,22 @@ impl BackgroundCore {
     }
 
     /// The settings without `site`, and what switching it off takes.
+    /// The settings with one enabled site's options replaced (dropped when empty).
+    fn with_site_options(&self, site: &str, text: &SiteOptionsText) -> Result<Settings, String> {
+        let site = SitePattern::parse(site).map_err(|err| err.to_string())?;
+        let mut settings = self.settings();
+        if !settings.sites.contains(&site) {
+            return Err(format!("{site} is not switched on"));
+        }
+        let options = text.parse().map_err(|err| err.to_string())?;
+        if options.is_empty() {
+            settings.site_options.remove(&site);
+        } else {
+            settings.site_options.insert(site, options);
+        }
+        Ok(settings)
+    }
+
     fn without_site(&self, site: &SitePattern) -> (Settings, Vec<Effect>) {
         let mut settings = self.settings();
         settings.disable_site(site);
@@ -835,6 +870,57 @@ mod tests {
             handled.effects.as_slice(),
             [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
                 if s.sites.is_empty() && p == "https://*.example.com/*"
+        ));
+    }
+
+    #[test]
+    fn site_options_are_saved_whole_or_refused_with_the_line_and_forgotten_with_the_site() {
+        let core = BackgroundCore::default();
+        core.set_settings(Settings::from_json(r#"{"sites":["crm.example.com"]}"#).unwrap());
+        let save = |site: &str, dnc: &str| {
+            block_on(core.handle(
+                ToBackground::SaveSiteOptions {
+                    site: site.into(),
+                    options: SiteOptionsText {
+                        do_not_contact: dnc.into(),
+                        restrict: true,
+                        log_form: "Outcome: Won | Lost".into(),
+                    },
+                },
+                &page(),
+            ))
+        };
+        let refused = save("crm.example.com", "+12065550147\nnot a number");
+        assert!(
+            matches!(&refused.reply, Reply::Error { message } if message.contains("line 2")),
+            "{:?}",
+            refused.reply
+        );
+        assert!(refused.effects.is_empty());
+        let elsewhere = save("other.example.com", "+12065550147");
+        assert!(matches!(elsewhere.reply, Reply::Error { .. }));
+
+        let saved = save("crm.example.com", "+12065550147, asked");
+        let [Effect::SaveSettings(settings)] = saved.effects.as_slice() else {
+            panic!("{:?}", saved.effects)
+        };
+        core.set_settings((**settings).clone());
+        let verdict = block_on(
+            core.router()
+                .state()
+                .do_not_contact(&["+12065550147".into()]),
+        );
+        assert!(verdict.unwrap().result, "the stored list is used at once");
+
+        let forgotten = block_on(core.handle(
+            ToBackground::ForgetSite {
+                site: "crm.example.com".into(),
+            },
+            &page(),
+        ));
+        assert!(matches!(
+            forgotten.effects.as_slice(),
+            [Effect::SaveSettings(s), ..] if s.site_options.is_empty() && s.sites.is_empty()
         ));
     }
 }

@@ -25,6 +25,10 @@ pub struct Contact {
     /// The contact's CRM record, opened on "view contact" and on an incoming call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_url: Option<String>,
+    /// The enabled site the contact was found on (its pattern as text); picks the site's
+    /// call-log form and do-not-contact list. Never sent to the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
     /// A tombstone: the contact was removed from the CRM (sent as `deleted: true`).
     #[serde(default)]
     pub deleted: bool,

@@ -1,4 +1,5 @@
-//! Options page entry (`options.html`): phone settings, service switches, sites, settings file.
+//! Options page entry (`options.html`): phone settings, service switches, the phone's own
+//! toggles, sites with their do-not-contact lists and call-log forms, settings file.
 //!
 //! The page never writes storage itself: it sends whole settings to the background, whose core
 //! validates them (`Settings::from_json`) and refuses bad ones whole, so a bad value or a bad
@@ -8,13 +9,14 @@ use super::bridge_client::BridgeClient;
 use super::i18n::localize;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
+use crate::settings::site_options::{SiteOptions, SiteOptionsText};
 use gloo::events::EventListener;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlInputElement};
+use web_sys::{Document, Element, HtmlInputElement, HtmlTextAreaElement};
 
 /// Text inputs: element id → key in `settings.widget`.
 const WIDGET_FIELDS: [(&str, &str); 4] = [
@@ -32,6 +34,10 @@ const SERVICES: [&str; 6] = [
     "doNotContact",
     "meetingInvite",
 ];
+
+/// Checkboxes named as keys of `settings.widgetToggles` (the items we show in the widget's
+/// settings; changing one here changes it in open phones at once).
+const WIDGET_TOGGLES: [&str; 1] = [crate::service::description::OPEN_RECORD_ON_RING];
 
 /// Starts the options page.
 #[wasm_bindgen]
@@ -195,6 +201,11 @@ impl OptionsPage {
                 input.set_checked(settings["services"][name].as_bool().unwrap_or(true));
             }
         }
+        for name in WIDGET_TOGGLES {
+            if let Some(input) = self.service(name) {
+                input.set_checked(settings["widgetToggles"][name].as_bool().unwrap_or(true));
+            }
+        }
         let _ = self.fill_sites(settings);
     }
 
@@ -212,8 +223,10 @@ impl OptionsPage {
             empty.set_text_content(Some(&platform::message("optionsNoSites", &[])));
             list.append_child(&empty)?;
         }
-        for site in sites {
+        for (index, site) in sites.into_iter().enumerate() {
             let item = self.document.create_element("li")?;
+            let head = self.document.create_element("div")?;
+            head.set_class_name("site-head");
             let name = self.document.create_element("span")?;
             name.set_text_content(Some(&site));
             let forget = self.document.create_element("button")?;
@@ -221,17 +234,24 @@ impl OptionsPage {
             let label = platform::message("optionsForget", &[]);
             forget.set_text_content(Some(&label));
             forget.set_attribute("aria-label", &format!("{label} {site}"))?;
-            let page = self.clone();
+            let (page, forget_site) = (self.clone(), site.clone());
             EventListener::new(&forget, "click", move |_| {
-                let (page, site) = (page.clone(), site.clone());
+                let (page, site) = (page.clone(), forget_site.clone());
                 wasm_bindgen_futures::spawn_local(async move {
                     let reply = page.bridge.request(ToBackground::ForgetSite { site }).await;
                     page.apply(reply, "form-status", None);
                 });
             })
             .forget();
-            item.append_child(&name)?;
-            item.append_child(&forget)?;
+            let options = serde_json::from_value::<SiteOptions>(
+                settings["siteOptions"][site.as_str()].clone(),
+            )
+            .unwrap_or_default();
+            let editor = SiteEditor::build(self, index, &site, &options.to_text())?;
+            head.append_child(&name)?;
+            head.append_child(&forget)?;
+            item.append_child(&head)?;
+            item.append_child(&editor)?;
             list.append_child(&item)?;
         }
         Ok(())
@@ -253,6 +273,11 @@ impl OptionsPage {
                 settings["services"][name] = Value::from(input.checked());
             }
         }
+        for name in WIDGET_TOGGLES {
+            if let Some(input) = self.service(name) {
+                settings["widgetToggles"][name] = Value::from(input.checked());
+            }
+        }
         settings
     }
 
@@ -271,5 +296,158 @@ impl OptionsPage {
         link.click();
         web_sys::Url::revoke_object_url(&url)?;
         Ok(())
+    }
+}
+
+/// One site's do-not-contact list and call-log form, edited as text in a disclosure under the
+/// site's row and saved on their own (the core refuses them whole, naming the wrong line).
+struct SiteEditor;
+
+impl SiteEditor {
+    fn build(
+        page: &Rc<OptionsPage>,
+        index: usize,
+        site: &str,
+        text: &SiteOptionsText,
+    ) -> Result<Element, JsValue> {
+        let doc = &page.document;
+        let details = doc.create_element("details")?;
+        let summary = doc.create_element("summary")?;
+        summary.set_text_content(Some(&platform::message("optionsSiteLists", &[])));
+        details.append_child(&summary)?;
+        if !text.do_not_contact.is_empty() || !text.log_form.is_empty() {
+            details.set_attribute("open", "")?;
+        }
+
+        let dnc = Self::text_area(
+            page,
+            &details,
+            &format!("dnc-{index}"),
+            &platform::message("optionsDoNotContact", &[]),
+            &platform::message("optionsDoNotContactHelp", &[]),
+            &text.do_not_contact,
+        )?;
+        let restrict_label = doc.create_element("label")?;
+        restrict_label.set_class_name("check");
+        let restrict: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
+        restrict.set_type("checkbox");
+        restrict.set_id(&format!("restrict-{index}"));
+        restrict.set_checked(text.restrict);
+        let restrict_text = doc.create_element("span")?;
+        restrict_text.set_text_content(Some(&platform::message("optionsRestrict", &[])));
+        restrict_label.append_child(&restrict)?;
+        restrict_label.append_child(&restrict_text)?;
+        details.append_child(&restrict_label)?;
+        let form = Self::text_area(
+            page,
+            &details,
+            &format!("log-form-{index}"),
+            &platform::message("optionsLogForm", &[]),
+            &platform::message("optionsLogFormHelp", &[]),
+            &text.log_form,
+        )?;
+
+        let row = doc.create_element("div")?;
+        row.set_class_name("actions");
+        let save = doc.create_element("button")?;
+        save.set_attribute("type", "button")?;
+        save.set_id(&format!("save-site-{index}"));
+        let label = platform::message("optionsSaveSite", &[]);
+        save.set_text_content(Some(&label));
+        save.set_attribute("aria-label", &format!("{label} {site}"))?;
+        let status = doc.create_element("p")?;
+        status.set_id(&format!("site-status-{index}"));
+        status.set_attribute("role", "status")?;
+        status.set_attribute("aria-live", "polite")?;
+        row.append_child(&save)?;
+        row.append_child(&status)?;
+        details.append_child(&row)?;
+
+        let (page, site) = (page.clone(), site.to_owned());
+        EventListener::new(&save, "click", move |_| {
+            let options = SiteOptionsText {
+                do_not_contact: dnc.value(),
+                restrict: restrict.checked(),
+                log_form: form.value(),
+            };
+            let (page, site, status, dnc, form) = (
+                page.clone(),
+                site.clone(),
+                status.clone(),
+                dnc.clone(),
+                form.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                let reply = page
+                    .bridge
+                    .request(ToBackground::SaveSiteOptions {
+                        site: site.clone(),
+                        options,
+                    })
+                    .await;
+                let say = |ok: bool, text: &str| {
+                    let _ = status.set_attribute("data-kind", if ok { "ok" } else { "error" });
+                    status.set_text_content(Some(text));
+                };
+                match reply {
+                    Ok(Reply::Settings { settings }) => {
+                        // Show the lists as stored (duplicates dropped, the note field implied).
+                        let stored = serde_json::from_value::<SiteOptions>(
+                            settings["siteOptions"][site.as_str()].clone(),
+                        )
+                        .unwrap_or_default()
+                        .to_text();
+                        dnc.set_value(&stored.do_not_contact);
+                        form.set_value(&stored.log_form);
+                        for area in [&dnc, &form] {
+                            let _ = area.set_attribute("aria-invalid", "false");
+                        }
+                        *page.settings.borrow_mut() = settings;
+                        say(true, &platform::message("optionsSaved", &[]));
+                    }
+                    Ok(Reply::Error { message }) => {
+                        let wrong = if message.starts_with("call-log") {
+                            &form
+                        } else {
+                            &dnc
+                        };
+                        let _ = wrong.set_attribute("aria-invalid", "true");
+                        say(false, &platform::message("optionsRefused", &[&message]));
+                    }
+                    other => say(false, &format!("{other:?}")),
+                }
+            });
+        })
+        .forget();
+        Ok(details)
+    }
+
+    /// A labelled textarea with help text, appended to `parent`.
+    fn text_area(
+        page: &OptionsPage,
+        parent: &Element,
+        id: &str,
+        label_text: &str,
+        help_text: &str,
+        value: &str,
+    ) -> Result<HtmlTextAreaElement, JsValue> {
+        let doc = &page.document;
+        let label = doc.create_element("label")?;
+        label.set_attribute("for", id)?;
+        label.set_text_content(Some(label_text));
+        let area: HtmlTextAreaElement = doc.create_element("textarea")?.dyn_into()?;
+        area.set_id(id);
+        area.set_rows(4);
+        area.set_attribute("spellcheck", "false")?;
+        area.set_attribute("aria-describedby", &format!("{id}-help"))?;
+        area.set_value(value);
+        let help = doc.create_element("p")?;
+        help.set_id(&format!("{id}-help"));
+        help.set_class_name("help");
+        help.set_text_content(Some(help_text));
+        parent.append_child(&label)?;
+        parent.append_child(&area)?;
+        parent.append_child(&help)?;
+        Ok(area)
     }
 }

@@ -10,7 +10,9 @@ use super::bridge_client::{BridgeClient, ChannelState};
 use super::stored_settings::{load_settings, SETTINGS_KEY};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
+use crate::protocol::commands::WidgetCommand;
 use crate::protocol::widget::{ServiceResponse, WidgetOrigin};
+use crate::service::description::widget_settings_items;
 use crate::service::lifecycle::WidgetLifecycle;
 use crate::settings::Settings;
 use gloo::events::EventListener;
@@ -165,6 +167,13 @@ fn follow_settings(
                     *origin.borrow_mut() = WidgetOrigin::of(&widget_url);
                     frame.set_src(&url);
                 }
+            } else if applied.widget_toggles != next.widget_toggles {
+                // Changed in the options page (or echoed after a change in the widget): show
+                // the stored values in the widget's settings without a new widget lifetime.
+                let update = WidgetCommand::UpdateThirdPartySettings {
+                    settings: widget_settings_items(&next.widget_toggles),
+                };
+                post_to_widget(&frame, &origin.borrow(), &update.to_message());
             }
             applied = next;
         });
@@ -179,14 +188,12 @@ fn refuse_unreadable(frame: &HtmlIFrameElement, origin: &WidgetOrigin, data: &Js
     let id = js_sys::Reflect::get(data, &"requestId".into())
         .ok()
         .and_then(|id| id.as_string());
-    let (Some(id), Some(widget)) = (id, frame.content_window()) else {
+    let Some(id) = id else {
         return;
     };
     let answer = ServiceResponse::error(&id, "crm-bridge cannot read this request");
-    if let Ok(text) = serde_json::to_string(&answer) {
-        if let Ok(value) = platform::from_json(&text) {
-            let _ = widget.post_message(&value, origin.as_str());
-        }
+    if let Ok(answer) = serde_json::to_value(&answer) {
+        post_to_widget(frame, origin, &answer);
     }
 }
 
@@ -207,11 +214,7 @@ fn deliver(
                 return;
             };
             for message in messages {
-                let posted = platform::from_json(&message.to_string())
-                    .and_then(|value| widget.post_message(&value, origin.borrow().as_str()));
-                if let Err(err) = posted {
-                    platform::log_error(&format!("could not answer the widget: {err:?}"));
-                }
+                post_to(&widget, &origin.borrow(), &message);
             }
         }
         Reply::Error { message } => platform::log_error(&message),
@@ -222,6 +225,21 @@ fn deliver(
         | Reply::Site(_)
         | Reply::Done
         | Reply::Settings { .. } => {}
+    }
+}
+
+/// Posts one message to the widget frame's window, only for the widget's origin.
+fn post_to_widget(frame: &HtmlIFrameElement, origin: &WidgetOrigin, message: &serde_json::Value) {
+    if let Some(widget) = frame.content_window() {
+        post_to(&widget, origin, message);
+    }
+}
+
+fn post_to(widget: &web_sys::Window, origin: &WidgetOrigin, message: &serde_json::Value) {
+    let posted = platform::from_json(&message.to_string())
+        .and_then(|value| widget.post_message(&value, origin.as_str()));
+    if let Err(err) = posted {
+        platform::log_error(&format!("could not post to the widget: {err:?}"));
     }
 }
 

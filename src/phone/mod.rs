@@ -15,6 +15,27 @@ pub fn match_key(number: &str) -> String {
         .collect()
 }
 
+/// Whether a listed number (typed by a person) and a number the widget sends are one line.
+///
+/// A listed number written with `+` carries its country and must match exactly. One written
+/// without it is national: its digits without trunk zeros must end the other number, so
+/// `(206) 555-0147` meets `+12065550147` and `020 7946 0018` meets `+442079460018`. Used
+/// where a false "yes" is the safe side (the do-not-contact check), not for caller matching.
+pub fn same_line(listed: &str, asked: &str) -> bool {
+    let (listed_key, asked_key) = (match_key(listed), match_key(asked));
+    if listed_key.is_empty() || asked_key.is_empty() {
+        return false;
+    }
+    if listed_key == asked_key {
+        return true;
+    }
+    if listed.trim_start().starts_with('+') {
+        return false;
+    }
+    let national = listed_key.trim_start_matches('0');
+    national.len() >= 6 && asked_key.ends_with(national)
+}
+
 /// The extension of a number (`x123`, `ext. 123`, `;ext=123`, `#123`), if it has one.
 pub fn extension(number: &str) -> Option<String> {
     let lower = number.to_ascii_lowercase();

@@ -2,6 +2,7 @@
 //! `runtime.Port`. Requests carry an id so the page can pair answers and re-send what was in
 //! flight when an MV3 service worker was stopped.
 
+use crate::settings::site_options::SiteOptionsText;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -66,6 +67,14 @@ pub enum ToBackground {
     SaveSettings {
         /// Settings JSON as the options page or a settings file has it.
         settings: Value,
+    },
+    /// Replace one site's do-not-contact list and call-log form (options page), given as the
+    /// text the page edits; refused whole, naming the wrong line.
+    SaveSiteOptions {
+        /// The site as listed.
+        site: String,
+        /// The lists as text.
+        options: SiteOptionsText,
     },
     /// Switch off a site by its pattern (options page list).
     ForgetSite {

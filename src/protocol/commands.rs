@@ -43,6 +43,13 @@ pub enum WidgetCommand {
         /// The whole list.
         settings: Vec<Value>,
     },
+    /// Replace the call-log page with our form for this site (§8.3); opened with
+    /// [`WidgetCommand::NavigateTo`] `/log/call/<sessionId>`.
+    #[serde(rename = "rc-adapter-update-call-log-page")]
+    UpdateCallLogPage {
+        /// `{title, schema, uiSchema, formData}`.
+        page: Value,
+    },
     /// Prepare (or place, with `to_call`) a call (§9).
     #[serde(rename = "rc-adapter-new-call", rename_all = "camelCase")]
     NewCall {

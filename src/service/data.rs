@@ -7,6 +7,7 @@
 
 use crate::contacts::Contact;
 use crate::service::requests::{CallLog, MessageLog};
+use crate::settings::site_options::SiteOptions;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -119,6 +120,9 @@ pub trait ServiceState {
     /// Whether any of these numbers may not be contacted.
     async fn do_not_contact(&self, numbers: &[String])
         -> Result<DoNotContactVerdict, ServiceError>;
+    /// The options of a contact's site, or without a site, of the only site that has a
+    /// call-log form; `None` when there is none.
+    async fn site_options(&self, site: Option<&str>) -> Option<SiteOptions>;
     /// Whether the user has connected crm-bridge in the widget (the authorization button).
     async fn authorized(&self) -> bool;
     /// Records the new authorization state.

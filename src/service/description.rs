@@ -77,6 +77,10 @@ pub fn registration(
         call_log_entity_matcher_path: path(on.call_logging, ServicePath::CallLogEntityMatcher),
         call_logger_auto_setting_label: on.call_logging.then(|| "Auto log calls to CRM".into()),
         recording_with_token: on.call_logging.then_some(true),
+        call_log_page_input_changed_event_path: path(
+            on.call_logging,
+            ServicePath::CallLogPageInputChanged,
+        ),
         message_logger_path: path(on.message_logging, ServicePath::MessageLogger),
         message_logger_title: on.message_logging.then(|| "Log to CRM".into()),
         message_log_entity_matcher_path: path(
@@ -122,6 +126,7 @@ mod tests {
             "activityPath",
             "callLoggerPath",
             "callLogEntityMatcherPath",
+            "callLogPageInputChangedEventPath",
             "messageLoggerPath",
             "messageLogEntityMatcherPath",
             "meetingInvitePath",

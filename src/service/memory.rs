@@ -5,6 +5,8 @@ use crate::contacts::Contact;
 use crate::phone::match_key;
 use crate::service::data::*;
 use crate::service::requests::{CallLog, MessageLog};
+use crate::settings::site_options::SiteOptions;
+use crate::sites::SitePattern;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -167,14 +169,6 @@ pub struct MemoryLogs {
     messages: RefCell<BTreeMap<String, LogEntry>>,
 }
 
-fn entity_id(entity: &Option<Value>) -> Option<String> {
-    entity
-        .as_ref()?
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 impl LogStore for MemoryLogs {
     async fn log_call(&self, log: &CallLog) -> Result<String, ServiceError> {
         let mut calls = self.calls.borrow_mut();
@@ -187,10 +181,10 @@ impl LogStore for MemoryLogs {
                 subject: String::new(),
                 time: log.call.start_time.unwrap_or_default(),
             });
-        if log.note.is_some() {
-            entry.note = log.note.clone();
+        if let Some(note) = log.note_text() {
+            entry.note = Some(note);
         }
-        if let Some(contact) = entity_id(&log.from_entity).or_else(|| entity_id(&log.to_entity)) {
+        if let Some(contact) = log.contact_id() {
             entry.contact_id = Some(contact);
         }
         let direction = log.call.direction.as_deref().unwrap_or("Call");
@@ -264,11 +258,12 @@ fn matches(
         .collect()
 }
 
-/// Widget settings items, a do-not-contact list and the authorization state.
+/// Widget settings items, the per-site options (do-not-contact lists, call-log forms) and the
+/// authorization state; the background fills it from the stored settings.
 #[derive(Debug)]
 pub struct MemoryState {
     items: RefCell<Vec<Value>>,
-    do_not_contact: RefCell<Vec<String>>,
+    site_options: RefCell<BTreeMap<SitePattern, SiteOptions>>,
     authorized: Cell<bool>,
 }
 
@@ -277,7 +272,7 @@ impl MemoryState {
     pub fn new(items: Vec<Value>) -> Self {
         Self {
             items: RefCell::new(items),
-            do_not_contact: RefCell::new(Vec::new()),
+            site_options: RefCell::new(BTreeMap::new()),
             authorized: Cell::new(true),
         }
     }
@@ -287,9 +282,9 @@ impl MemoryState {
         *self.items.borrow_mut() = items;
     }
 
-    /// Replaces the do-not-contact list.
-    pub fn set_do_not_contact(&self, numbers: Vec<String>) {
-        *self.do_not_contact.borrow_mut() = numbers.iter().map(|n| match_key(n)).collect();
+    /// Replaces the per-site options (when the stored settings are loaded or change).
+    pub fn set_site_options(&self, options: BTreeMap<SitePattern, SiteOptions>) {
+        *self.site_options.borrow_mut() = options;
     }
 }
 
@@ -307,20 +302,19 @@ impl ServiceState for MemoryState {
         &self,
         numbers: &[String],
     ) -> Result<DoNotContactVerdict, ServiceError> {
-        let list = self.do_not_contact.borrow();
-        let blocked = numbers.iter().find(|n| list.contains(&match_key(n)));
-        Ok(match blocked {
-            Some(number) => DoNotContactVerdict {
-                result: true,
-                message: Some(format!("{number} is on this site's do-not-contact list")),
-                mode: Some("restrict".into()),
-            },
-            None => DoNotContactVerdict {
-                result: false,
-                message: None,
-                mode: None,
-            },
-        })
+        Ok(do_not_contact_verdict(&self.site_options.borrow(), numbers))
+    }
+
+    async fn site_options(&self, site: Option<&str>) -> Option<SiteOptions> {
+        let options = self.site_options.borrow();
+        if let Some(site) = site.and_then(|s| SitePattern::parse(s).ok()) {
+            return options.get(&site).cloned();
+        }
+        let mut with_form = options.values().filter(|o| !o.log_form.is_empty());
+        match (with_form.next(), with_form.next()) {
+            (Some(only), None) => Some(only.clone()),
+            _ => None,
+        }
     }
 
     async fn authorized(&self) -> bool {
@@ -331,4 +325,41 @@ impl ServiceState for MemoryState {
         self.authorized.set(authorized);
         Ok(())
     }
+}
+
+/// The do-not-contact verdict over every site's list. The phone is shared by all enabled sites
+/// (one window, one side panel), so a number listed on any site is stopped wherever the call
+/// starts; the message names the site and the reason. Blocked when any listing site restricts.
+pub fn do_not_contact_verdict(
+    options: &BTreeMap<SitePattern, SiteOptions>,
+    numbers: &[String],
+) -> DoNotContactVerdict {
+    let mut verdict = DoNotContactVerdict {
+        result: false,
+        message: None,
+        mode: None,
+    };
+    for number in numbers {
+        for (site, site_options) in options {
+            let Some(entry) = site_options.listed(number) else {
+                continue;
+            };
+            let restrict = site_options.do_not_contact.restrict;
+            if verdict.result && (verdict.mode.is_some() || !restrict) {
+                continue; // keep the first reason, unless a later site blocks where it asked
+            }
+            let reason = match entry.reason.is_empty() {
+                true => String::new(),
+                false => format!(": {}", entry.reason),
+            };
+            verdict = DoNotContactVerdict {
+                result: true,
+                message: Some(format!(
+                    "{number} is on the do-not-contact list of {site}{reason}"
+                )),
+                mode: restrict.then(|| "restrict".into()),
+            };
+        }
+    }
+    verdict
 }

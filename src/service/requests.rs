@@ -132,6 +132,28 @@ pub struct CallRecord {
     pub other: Map<String, Value>,
 }
 
+impl CallLog {
+    /// The chosen contact's id: `fromEntity` for inbound, `toEntity` for outbound calls.
+    pub fn contact_id(&self) -> Option<String> {
+        [&self.from_entity, &self.to_entity]
+            .into_iter()
+            .find_map(|entity| entity.as_ref()?.get("id")?.as_str().map(str::to_owned))
+    }
+
+    /// Whether the user pressed Log or Edit (our form, if the site has one, is shown then).
+    pub fn opens_log_form(&self) -> bool {
+        matches!(self.trigger_type.as_deref(), Some("createLog" | "editLog"))
+    }
+
+    /// The note: the log page's `note`, else the custom form's note field.
+    pub fn note_text(&self) -> Option<String> {
+        self.note.clone().or_else(|| {
+            let note = self.form_data.as_ref()?.get("note")?.as_str()?;
+            Some(note.to_owned())
+        })
+    }
+}
+
 /// `callLogEntityMatcherPath` (§4.7): `{sessionIds, activeSessionIds?}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,12 +10,15 @@ use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, 
 use crate::service::data::{ContactSource, LogStore, ServiceError, ServiceState};
 use crate::service::paths::ServicePath;
 use crate::service::requests::*;
-use crate::url::WebUrl;
+use crate::settings::site_options::NOTE_FIELD;
+use crate::url::{encode_component, WebUrl};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 /// At most this many contacts answer a search (the widget shows a short list).
 pub const SEARCH_LIMIT: usize = 25;
+/// The title of our call-log form in the widget.
+pub const LOG_PAGE_TITLE: &str = "Log call to CRM";
 /// A match request for more numbers than this is refused (the widget batches far fewer).
 pub const MATCH_LIMIT: usize = 1_000;
 
@@ -130,10 +133,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             ServicePath::ContactMatch => self.match_numbers(body(request)?).await,
             ServicePath::ViewMatchedContact => self.view_contact(&request.body).await,
             ServicePath::Activities => self.activities(&request.body).await,
-            ServicePath::CallLogger => {
-                self.logs.log_call(&body::<CallLog>(request)?).await?;
-                ok()
-            }
+            ServicePath::CallLogger => self.log_call(body(request)?).await,
             ServicePath::CallLogEntityMatcher => {
                 let query: CallLogMatch = body(request)?;
                 let matches = self.logs.call_log_matches(&query.session_ids).await?;
@@ -239,6 +239,44 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         Ok((json!({ "data": data }), Vec::new()))
     }
 
+    /// Logs a call, unless the user pressed Log/Edit on a site with its own call-log form:
+    /// then the widget is sent that form (pre-filled with the logged note) and opens it; Save
+    /// comes back as a `logForm` request with the form data (protocol.md §4.8).
+    async fn log_call(&self, log: CallLog) -> Handled {
+        if log.opens_log_form() {
+            let site = match log.contact_id() {
+                Some(id) => self.contacts.contact(&id).await?.and_then(|c| c.site),
+                None => None,
+            };
+            if let Some(options) = self.state.site_options(site.as_deref()).await {
+                let session = log.call.session_id.clone();
+                let logged = self
+                    .logs
+                    .call_log_matches(std::slice::from_ref(&session))
+                    .await?;
+                let mut form_data = Map::new();
+                if let Some(note) = logged.get(&session).and_then(|l| l.first()?.note.clone()) {
+                    form_data.insert(NOTE_FIELD.into(), Value::from(note));
+                }
+                if let Some(page) = options.log_page(LOG_PAGE_TITLE, &form_data) {
+                    let show = [
+                        WidgetCommand::UpdateCallLogPage { page },
+                        WidgetCommand::NavigateTo {
+                            path: format!("/log/call/{}", encode_component(&session)),
+                        },
+                    ];
+                    let effects = show
+                        .iter()
+                        .map(|c| Effect::PostToWidget(c.to_message()))
+                        .collect();
+                    return Ok((json!({ "data": "ok" }), effects));
+                }
+            }
+        }
+        self.logs.log_call(&log).await?;
+        Ok((json!({ "data": "ok" }), Vec::new()))
+    }
+
     async fn view_contact(&self, body: &Value) -> Handled {
         let id = body
             .get("id")
@@ -315,7 +353,10 @@ mod tests {
     use crate::contacts::{Contact, ContactPhone};
     use crate::service::description::default_widget_settings;
     use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
+    use crate::settings::site_options::{SiteOptions, SiteOptionsText};
+    use crate::sites::SitePattern;
     use crate::test_support::block_on;
+    use std::collections::BTreeMap;
 
     fn router() -> ServiceRouter<MemoryContacts, MemoryLogs, MemoryState> {
         let router = ServiceRouter::new(
@@ -436,9 +477,15 @@ mod tests {
     #[test]
     fn do_not_contact_restricts_listed_numbers() {
         let router = router();
+        let options = SiteOptionsText {
+            do_not_contact: "+1 (206) 555-0147, asked in March".into(),
+            restrict: true,
+            log_form: String::new(),
+        };
+        let site = SitePattern::parse("crm.example.com").unwrap();
         router
             .state()
-            .set_do_not_contact(vec!["+1 (206) 555-0147".into()]);
+            .set_site_options(BTreeMap::from([(site.clone(), options.parse().unwrap())]));
         let call = ask(
             &router,
             "/doNotContact",
@@ -446,6 +493,10 @@ mod tests {
         );
         assert_eq!(call.response["response"]["data"]["result"], true);
         assert_eq!(call.response["response"]["data"]["mode"], "restrict");
+        assert_eq!(
+            call.response["response"]["data"]["message"],
+            "+12065550147 is on the do-not-contact list of https://crm.example.com: asked in March"
+        );
         let sms = ask(
             &router,
             "/doNotContact",
@@ -485,5 +536,126 @@ mod tests {
             "hello"
         );
         assert!(matched.response["response"]["data"].get("s9").is_none());
+    }
+
+    fn site_with(dnc: &str, restrict: bool, form: &str) -> (SitePattern, SiteOptions) {
+        let text = SiteOptionsText {
+            do_not_contact: dnc.into(),
+            restrict,
+            log_form: form.into(),
+        };
+        (
+            SitePattern::parse(&format!("crm{}.example.com", form.len() + dnc.len())).unwrap(),
+            text.parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn do_not_contact_asks_unless_a_listing_site_restricts() {
+        let router = router();
+        let (warn_site, warn) = site_with("2065550147, prefers e-mail", false, "");
+        router
+            .state()
+            .set_site_options(BTreeMap::from([(warn_site.clone(), warn.clone())]));
+        let body = json!({ "actionType": "call", "phoneNumber": "+12065550147" });
+        let asked = ask(&router, "/doNotContact", body.clone());
+        assert_eq!(asked.response["response"]["data"]["result"], true);
+        assert!(
+            asked.response["response"]["data"].get("mode").is_none(),
+            "asks"
+        );
+        let (block_site, block) = site_with("+12065550147", true, "");
+        router
+            .state()
+            .set_site_options(BTreeMap::from([(warn_site, warn), (block_site, block)]));
+        let blocked = ask(&router, "/doNotContact", body);
+        assert_eq!(blocked.response["response"]["data"]["mode"], "restrict");
+    }
+
+    #[test]
+    fn a_sites_log_form_is_shown_on_log_and_its_data_logged_on_save() {
+        let router = router();
+        let (site, options) = site_with("", false, "Disposition*: Interested | Not now");
+        router
+            .state()
+            .set_site_options(BTreeMap::from([(site.clone(), options)]));
+        router.contacts().upsert(Contact {
+            id: "9".into(),
+            name: "Site Person".into(),
+            site: Some(site.to_string()),
+            ..Default::default()
+        });
+        let call = json!({ "sessionId": "s/7", "direction": "Inbound", "startTime": 1.0 });
+        let pressed = ask(
+            &router,
+            "/callLogger",
+            json!({ "call": call, "triggerType": "createLog", "fromEntity": { "id": "9" } }),
+        );
+        assert_eq!(pressed.response["response"]["data"], "ok");
+        let [Effect::PostToWidget(page), Effect::PostToWidget(open)] = pressed.effects.as_slice()
+        else {
+            panic!("{:?}", pressed.effects)
+        };
+        assert_eq!(page["type"], "rc-adapter-update-call-log-page");
+        assert_eq!(page["page"]["title"], LOG_PAGE_TITLE);
+        assert_eq!(page["page"]["schema"]["required"], json!(["disposition"]));
+        assert_eq!(open["path"], "/log/call/s%2F7");
+        let not_yet = ask(
+            &router,
+            "/callLogger/match",
+            json!({ "sessionIds": ["s/7"] }),
+        );
+        assert_eq!(
+            not_yet.response["response"]["data"],
+            json!({}),
+            "not logged on Log"
+        );
+
+        let saved = ask(
+            &router,
+            "/callLogger",
+            json!({ "call": call, "triggerType": "logForm", "fromEntity": { "id": "9" },
+                    "formData": { "disposition": "Interested", "note": "wants a demo" } }),
+        );
+        assert!(saved.effects.is_empty());
+        let logged = ask(
+            &router,
+            "/callLogger/match",
+            json!({ "sessionIds": ["s/7"] }),
+        );
+        assert_eq!(
+            logged.response["response"]["data"]["s/7"][0]["note"],
+            "wants a demo"
+        );
+
+        let edit = ask(
+            &router,
+            "/callLogger",
+            json!({ "call": call, "triggerType": "editLog", "fromEntity": { "id": "9" } }),
+        );
+        let Effect::PostToWidget(page) = &edit.effects[0] else {
+            panic!()
+        };
+        assert_eq!(
+            page["page"]["formData"]["note"], "wants a demo",
+            "pre-filled"
+        );
+    }
+
+    #[test]
+    fn without_a_form_log_logs_at_once() {
+        let router = router();
+        let answer = ask(
+            &router,
+            "/callLogger",
+            json!({ "call": { "sessionId": "s1" }, "triggerType": "createLog", "note": "n" }),
+        );
+        assert!(answer.effects.is_empty());
+        let logged = ask(
+            &router,
+            "/callLogger/match",
+            json!({ "sessionIds": ["s1"] }),
+        );
+        assert_eq!(logged.response["response"]["data"]["s1"][0]["note"], "n");
     }
 }

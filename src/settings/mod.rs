@@ -4,10 +4,13 @@
 //! README "Automation"), or from an imported file; all pass through [`Settings::from_json`], so a
 //! bad value is refused with a sentence and the previous settings stay untouched.
 
+pub mod site_options;
+
 use crate::sites::SitePattern;
 use crate::url::{encode_component, WebUrl};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use site_options::SiteOptions;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -32,6 +35,8 @@ pub struct Settings {
     pub services: ServiceSwitches,
     /// Values the user set for our items in the widget's own settings (item id → value).
     pub widget_toggles: BTreeMap<String, Value>,
+    /// Do-not-contact lists and call-log forms, by site (its pattern as text).
+    pub site_options: BTreeMap<SitePattern, SiteOptions>,
 }
 
 /// Parts of the third-party service the user can switch off; an off part is not registered.
@@ -87,6 +92,7 @@ impl Default for Settings {
             sites: Vec::new(),
             services: ServiceSwitches::default(),
             widget_toggles: BTreeMap::new(),
+            site_options: BTreeMap::new(),
         }
     }
 }

@@ -34,7 +34,7 @@ after(async () => {
 
 test('the options page shows the stored settings and passes axe-core', async () => {
   assert.equal(await page.locator('#app-url').inputValue(), `${crm.origin}/widget-sim/`);
-  assert.equal(await page.locator('#sites li span').textContent(), 'http://127.0.0.1');
+  assert.equal(await page.locator('#sites .site-head span').textContent(), 'http://127.0.0.1');
   assert.equal(await page.locator('input[name="callLogging"]').isChecked(), true);
   assert.deepEqual(await accessibilityViolations(page), []);
 });
@@ -58,6 +58,112 @@ test('option changes reach an open phone without reloading the CRM page', async 
   await page.locator('#save').click();
   await widget.waitForFunction(() => window.simService && window.simService()?.messageLoggerPath === '/messageLogger',
     null, { timeout: 10_000 });
+  await crmPage.close();
+  await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
+});
+
+/** A CRM page of the enabled site with its registered phone (the widget simulator). */
+async function openPhone() {
+  const crmPage = await browser.context.newPage();
+  await crmPage.goto(`${crm.origin}/contacts`);
+  const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
+  return { crmPage, widget };
+}
+
+async function saveSite(fields) {
+  await page.bringToFront(); // a hidden tab gets no animation frames, which clicks wait for
+  await page.evaluate(() => document.getElementById('site-status-0')?.removeAttribute('data-kind'));
+  if (!(await page.locator('#sites details').first().evaluate((d) => d.open))) await page.locator('#sites summary').first().click();
+  if ('dnc' in fields) await page.locator('#dnc-0').fill(fields.dnc);
+  if ('restrict' in fields) await page.locator('#restrict-0').setChecked(fields.restrict);
+  if ('form' in fields) await page.locator('#log-form-0').fill(fields.form);
+  await page.locator('#save-site-0').click();
+  await page.waitForSelector('#site-status-0[data-kind]');
+  return { ok: await page.locator('#site-status-0').getAttribute('data-kind') === 'ok',
+    text: await page.locator('#site-status-0').textContent() };
+}
+
+test("a site's do-not-contact list stops calls in the open phone at once", async () => {
+  const { crmPage, widget } = await openPhone();
+  assert.deepEqual(await widget.evaluate(() => window.simDoNotContact('+12065550134')), { result: false });
+  const before = await stored();
+  const refused = await saveSite({ dnc: '+1 206 555 0134, asked in March\nJane Roe', restrict: true });
+  assert.equal(refused.ok, false);
+  assert.match(refused.text, /line 2/);
+  assert.equal(await page.locator('#dnc-0').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await stored(), before, 'a wrong line changes nothing');
+
+  const saved = await saveSite({ dnc: '+1 206 555 0134, asked in March\n(650) 555-0100', restrict: true });
+  assert.equal(saved.ok, true, saved.text);
+  assert.deepEqual(await accessibilityViolations(page), [], 'the open site editor passes axe-core');
+  const blocked = await widget.evaluate(() => window.simDoNotContact('+12065550134'));
+  assert.equal(blocked.result, true);
+  assert.equal(blocked.mode, 'restrict');
+  assert.match(blocked.message, /asked in March/);
+  assert.equal((await widget.evaluate(() => window.simDoNotContact('+16505550100'))).result, true, 'national entry');
+  // Unticked: the phone asks instead of blocking.
+  await saveSite({ restrict: false });
+  assert.equal((await widget.evaluate(() => window.simDoNotContact('+12065550134'))).mode, undefined);
+  await crmPage.bringToFront();
+  await widget.locator('#dial').click();
+  await widget.waitForSelector('#call-result:has-text("Confirm")');
+  await saveSite({ dnc: '' });
+  assert.equal((await widget.evaluate(() => window.simDoNotContact('+12065550134'))).result, false);
+  await crmPage.close();
+});
+
+test("a site's call-log form is shown in the phone, and what the user enters is logged", async () => {
+  const saved = await saveSite({ form: 'Disposition*: Interested | Not now | Call back\nFollow-up [x]' });
+  assert.equal(saved.ok, true, saved.text);
+  assert.equal(await page.locator('#log-form-0').inputValue(), 'Disposition*: Interested | Not now | Call back\nFollow-up [x]');
+  const { crmPage, widget } = await openPhone();
+  await crmPage.bringToFront();
+  await widget.locator('#log-call').click();
+  await widget.waitForSelector('#log-page:not([hidden])');
+  assert.equal(await widget.locator('#log-page-title').textContent(), 'Log call to CRM');
+  await widget.locator('#log-page button[type="submit"]').click();
+  await widget.waitForSelector('#log-result:has-text("Required: disposition")');
+  await widget.locator('select[name="disposition"]').selectOption('Interested');
+  await widget.locator('textarea[name="note"]').fill('<b>wants</b> a demo');
+  await widget.locator('#log-page button[type="submit"]').click();
+  await widget.waitForSelector('#log-result:has-text("Call logged")');
+  // Log again on the same call: the form comes back pre-filled with what was logged.
+  const session = await widget.locator('#log-page').getAttribute('data-session');
+  const matched = await widget.evaluate(async (id) => {
+    const service = window.simService();
+    return new Promise((resolve) => {
+      const requestId = `t-${Date.now()}`;
+      addEventListener('message', function on(e) {
+        if (e.data?.responseId === requestId) { removeEventListener('message', on); resolve(e.data.response.data); }
+      });
+      parent.postMessage({ type: 'rc-post-message-request', requestId, path: service.callLogEntityMatcherPath, body: { sessionIds: [id] } }, '*');
+    });
+  }, session);
+  assert.equal(matched[session][0].note, '<b>wants</b> a demo', 'stored as text, as typed');
+  await saveSite({ form: '' });
+  await crmPage.close();
+});
+
+test("the phone's own toggles are in the options page, and a change reaches the open phone without a reload", async () => {
+  const { crmPage, widget } = await openPhone();
+  const toggle = () => widget.evaluate(() => window.simService().settings.find((s) => s.id === 'openRecordOnRing').value);
+  assert.equal(await toggle(), true);
+  assert.equal(await page.locator('input[name="openRecordOnRing"]').isChecked(), true);
+  await crmPage.evaluate(() => { window.notReloaded = true; });
+  await page.locator('input[name="openRecordOnRing"]').uncheck();
+  await page.locator('#save').click();
+  await page.waitForSelector('#form-status[data-kind="ok"]');
+  await widget.waitForFunction(() => window.simService().settings.find((s) => s.id === 'openRecordOnRing').value === false);
+  assert.equal((await widget.evaluate(() => window.simState())).registrations, 1, 'same widget lifetime');
+  // And back from the phone: its switch is stored and shown by the options page.
+  await widget.locator('#settings input[type="checkbox"]').check();
+  for (let i = 0; i < 50 && (await stored()).widgetToggles.openRecordOnRing !== true; i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await stored()).widgetToggles.openRecordOnRing, true);
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  assert.equal(await page.locator('input[name="openRecordOnRing"]').isChecked(), true);
+  assert.equal(await crmPage.evaluate(() => window.notReloaded), true);
   await crmPage.close();
   await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
 });
@@ -115,8 +221,8 @@ test('corrupted, hostile and future settings files are refused whole', async () 
 });
 
 test('a site can be forgotten from the list', async () => {
-  await page.locator('#sites li button').click();
-  await page.waitForFunction(() => !document.querySelector('#sites li button'));
+  await page.locator('#sites .site-head button').click();
+  await page.waitForFunction(() => !document.querySelector('#sites .site-head button'));
   assert.deepEqual((await stored()).sites, []);
   assert.deepEqual(await browser.worker.evaluate(() => chrome.scripting.getRegisteredContentScripts()), []);
 });

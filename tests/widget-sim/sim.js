@@ -14,6 +14,8 @@ const stats = { duplicates: 0, late: 0 };
 let service = null;
 let registrations = 0;
 let checkAnswer = () => ['schemas not loaded'];
+let callLogPage = null; // the host's custom log page (§8.3), kept like the widget's $LOG-CALL
+const calls = new Map(); // sessionId → the call record this "widget" knows
 
 const TIMEOUTS = { contactsPath: 60_000, contactSearchPath: 30_000, contactMatchPath: 30_000,
   callLogEntityMatcherPath: 30_000, messageLogEntityMatcherPath: 30_000, callLoggerPath: 15_000,
@@ -72,8 +74,79 @@ window.addEventListener('message', (event) => {
     case 'rc-adapter-sync-third-party-contacts':
       syncContacts('api');
       return;
+    case 'rc-adapter-update-third-party-settings':
+      if (service && Array.isArray(message.settings)) { service.settings = message.settings; renderSettings(); }
+      return;
+    case 'rc-adapter-update-call-log-page':
+      callLogPage = message.page;
+      return;
+    case 'rc-adapter-navigate-to': {
+      body.dataset.route = message.path;
+      const session = /^\/log\/call\/(.+)$/.exec(message.path ?? '');
+      if (session) showLogPage(decodeURIComponent(session[1]));
+      return;
+    }
     default:
   }
+});
+
+/** The widget's log page: the host's custom form (schema + uiSchema + formData) for a call. */
+function showLogPage(sessionId) {
+  const form = $('log-page');
+  const page = callLogPage;
+  if (!page?.schema?.properties) return;
+  $('log-page-title').textContent = page.title ?? 'Log call';
+  const fields = Object.entries(page.schema.properties).map(([key, property]) => {
+    const label = document.createElement('label');
+    label.textContent = property.title ?? key;
+    let input;
+    if (Array.isArray(property.enum)) {
+      input = document.createElement('select');
+      input.append(new Option('', ''), ...property.enum.map((v) => new Option(v, v)));
+    } else if (property.type === 'boolean') {
+      input = document.createElement('input');
+      input.type = 'checkbox';
+    } else {
+      input = document.createElement(page.uiSchema?.[key]?.['ui:widget'] === 'textarea' ? 'textarea' : 'input');
+    }
+    input.name = key;
+    const value = page.formData?.[key];
+    if (input.type === 'checkbox') input.checked = Boolean(value); else if (value !== undefined) input.value = value;
+    label.append(input);
+    return label;
+  });
+  $('log-page-fields').replaceChildren(...fields);
+  form.dataset.session = sessionId;
+  form.hidden = false;
+}
+
+$('log-page').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const sessionId = form.dataset.session;
+  const formData = {};
+  for (const input of form.querySelectorAll('[name]')) formData[input.name] = input.type === 'checkbox' ? input.checked : input.value;
+  const missing = (callLogPage.schema.required ?? []).filter((key) => formData[key] === '' || formData[key] === undefined);
+  if (missing.length) { $('log-result').textContent = `Required: ${missing.join(', ')}`; return; }
+  const answer = await request(service.callLoggerPath, { call: calls.get(sessionId), triggerType: 'logForm', formData, note: formData.note ?? '', redirect: true }, TIMEOUTS.callLoggerPath);
+  const matched = await request(service.callLogEntityMatcherPath, { sessionIds: [sessionId], activeSessionIds: [] }, TIMEOUTS.callLogEntityMatcherPath);
+  form.hidden = true;
+  $('log-result').textContent = answer.response.data === 'ok' && matched.response.data[sessionId] ? 'Call logged' : 'Logging failed';
+});
+
+/** Before a call, like the widget: ask the host's do-not-contact check (§4.20). */
+async function checkDoNotContact(number) {
+  if (!service?.doNotContactPath) return { result: false };
+  const answer = await request(service.doNotContactPath, { actionType: 'call', phoneNumber: number }, 10_000);
+  return answer.response?.data ?? { result: false };
+}
+
+$('dial').addEventListener('click', async () => {
+  const number = $('caller').value.trim();
+  const verdict = await checkDoNotContact(number);
+  if (!verdict.result) $('call-result').textContent = `Calling ${number}`;
+  else if (verdict.mode === 'restrict') $('call-result').textContent = `Blocked: ${verdict.message ?? 'do not contact'}`;
+  else $('call-result').textContent = `Confirm: ${verdict.message ?? 'do not contact'}`;
 });
 
 function showAuth() {
@@ -199,7 +272,15 @@ $('ring').addEventListener('click', async () => {
 $('log-call').addEventListener('click', async () => {
   const sessionId = `sim-${Date.now()}`;
   const call = { sessionId, direction: 'Inbound', from: { phoneNumber: $('caller').value }, startTime: Date.now(), duration: 30, result: 'Call connected' };
-  const answer = await request(service.callLoggerPath, { call, triggerType: 'createLog', note: $('note').value, redirect: true }, TIMEOUTS.callLoggerPath);
+  calls.set(sessionId, call);
+  const number = $('caller').value.trim();
+  const matches = service.contactMatchPath
+    ? (await request(service.contactMatchPath, { phoneNumbers: [number], callerIds: {} }, TIMEOUTS.contactMatchPath)).response.data?.[number] ?? []
+    : [];
+  // Like the widget: the single match is the call's contact (fromEntity for inbound calls).
+  const fromEntity = matches.length === 1 ? { id: matches[0].id, type: matches[0].type, name: matches[0].name } : null;
+  const answer = await request(service.callLoggerPath, { call, triggerType: 'createLog', fromEntity, note: $('note').value, redirect: true }, TIMEOUTS.callLoggerPath);
+  if (body.dataset.route === `/log/call/${encodeURIComponent(sessionId)}`) { $('log-result').textContent = 'Fill in the log form'; return; }
   const matched = await request(service.callLogEntityMatcherPath, { sessionIds: [sessionId], activeSessionIds: [] }, TIMEOUTS.callLogEntityMatcherPath);
   $('log-result').textContent = answer.response.data === 'ok' && matched.response.data[sessionId] ? 'Call logged' : 'Logging failed';
 });
@@ -250,6 +331,9 @@ window.simLogin = (user) => {
   try { window.localStorage.setItem('sim-login', user); } catch { /* reported by the probe */ }
   return storageProbe();
 };
+
+/** Test hook: the do-not-contact verdict for calling `number`. */
+window.simDoNotContact = (number) => checkDoNotContact(number);
 
 /** Test hook: the service registered in this widget lifetime. */
 window.simService = () => service;

@@ -1,0 +1,457 @@
+//! What a user configures per site beyond switching it on: the do-not-contact list and the
+//! fields of the call-log form.
+//!
+//! The options page edits both as plain text (one entry per line), so an admin can paste a
+//! list from a spreadsheet; [`SiteOptionsText`] is that text, parsed here and refused whole with
+//! the line that is wrong, never half-applied.
+
+use crate::phone::{match_key, same_line};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// At most this many do-not-contact entries per site (a pasted list, not a CRM export).
+pub const MAX_DO_NOT_CONTACT: usize = 10_000;
+/// At most this many fields on a call-log form.
+pub const MAX_LOG_FIELDS: usize = 20;
+/// The id of the note field every call-log form ends with (the widget's own log form has it).
+pub const NOTE_FIELD: &str = "note";
+
+/// The per-site options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SiteOptions {
+    /// Numbers this site's people asked not to be called or texted.
+    pub do_not_contact: DoNotContactList,
+    /// Extra fields of the call-log form (disposition, follow-up, …); empty = the widget's own.
+    pub log_form: Vec<LogField>,
+}
+
+/// A site's do-not-contact list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DoNotContactList {
+    /// `true`: the widget blocks the call or text; `false`: it asks the user to confirm.
+    pub restrict: bool,
+    /// The listed numbers.
+    pub entries: Vec<DoNotContactEntry>,
+}
+
+/// One listed number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DoNotContactEntry {
+    /// As the user typed it (E.164, or national without a country code).
+    pub number: String,
+    /// Why, shown to the user in the widget.
+    pub reason: String,
+}
+
+/// One field of the call-log form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogField {
+    /// Key in the form data the widget sends back.
+    pub id: String,
+    /// Shown above the field.
+    pub label: String,
+    /// What the user enters.
+    pub kind: FieldKind,
+    /// The form cannot be saved without it.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// The kinds of log-form fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FieldKind {
+    /// One line of text.
+    Text,
+    /// Several lines (notes).
+    LongText,
+    /// One of a list (a disposition).
+    Choice {
+        /// The choices, in order.
+        options: Vec<String>,
+    },
+    /// Yes or no (follow-up needed).
+    Checkbox,
+}
+
+/// The options as the options page edits them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SiteOptionsText {
+    /// One number per line, optionally followed by a comma and the reason.
+    pub do_not_contact: String,
+    /// Block instead of asking.
+    pub restrict: bool,
+    /// One field per line: `Label`, `Label*` (required), `Label: a | b | c` (choice),
+    /// `Label [x]` (checkbox), `Label [long]` (several lines).
+    pub log_form: String,
+}
+
+/// A line the options page cannot use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteOptionsError(pub String);
+
+impl fmt::Display for SiteOptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl SiteOptionsText {
+    /// Parses both lists; the first wrong line refuses the whole change.
+    pub fn parse(&self) -> Result<SiteOptions, SiteOptionsError> {
+        Ok(SiteOptions {
+            do_not_contact: DoNotContactList {
+                restrict: self.restrict,
+                entries: parse_do_not_contact(&self.do_not_contact)?,
+            },
+            log_form: parse_log_form(&self.log_form)?,
+        })
+    }
+}
+
+impl SiteOptions {
+    /// The text the options page shows for these options (parses back to the same options).
+    pub fn to_text(&self) -> SiteOptionsText {
+        let do_not_contact = self
+            .do_not_contact
+            .entries
+            .iter()
+            .map(|e| match e.reason.is_empty() {
+                true => e.number.clone(),
+                false => format!("{}, {}", e.number, e.reason),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let log_form = self
+            .log_form
+            .iter()
+            .filter(|f| f.id != NOTE_FIELD)
+            .map(LogField::to_line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        SiteOptionsText {
+            do_not_contact,
+            restrict: self.do_not_contact.restrict,
+            log_form,
+        }
+    }
+
+    /// Whether nothing is configured (the site's options can be dropped).
+    pub fn is_empty(&self) -> bool {
+        self.do_not_contact.entries.is_empty() && self.log_form.is_empty()
+    }
+
+    /// The first listed entry that is the same line as `number`.
+    pub fn listed(&self, number: &str) -> Option<&DoNotContactEntry> {
+        self.do_not_contact
+            .entries
+            .iter()
+            .find(|entry| same_line(&entry.number, number))
+    }
+
+    /// The widget's call-log page (protocol.md §8.3) for a call, pre-filled with `form_data`;
+    /// `None` when this site uses the widget's own form.
+    pub fn log_page(&self, title: &str, form_data: &Map<String, Value>) -> Option<Value> {
+        if self.log_form.is_empty() {
+            return None;
+        }
+        let mut properties = Map::new();
+        let mut ui_schema = Map::new();
+        let mut required = Vec::new();
+        for field in &self.log_form {
+            let (schema, ui) = field.schema();
+            properties.insert(field.id.clone(), schema);
+            if let Some(ui) = ui {
+                ui_schema.insert(field.id.clone(), ui);
+            }
+            if field.required {
+                required.push(field.id.clone());
+            }
+        }
+        Some(json!({
+            "title": title,
+            "schema": { "type": "object", "required": required, "properties": properties },
+            "uiSchema": ui_schema,
+            "formData": form_data,
+        }))
+    }
+}
+
+impl LogField {
+    fn to_line(&self) -> String {
+        let star = if self.required { "*" } else { "" };
+        match &self.kind {
+            FieldKind::Text => format!("{}{star}", self.label),
+            FieldKind::LongText => format!("{}{star} [long]", self.label),
+            FieldKind::Checkbox => format!("{}{star} [x]", self.label),
+            FieldKind::Choice { options } => {
+                format!("{}{star}: {}", self.label, options.join(" | "))
+            }
+        }
+    }
+
+    /// The JSON-schema property and the optional uiSchema entry (the widget renders
+    /// react-jsonschema-form style pages).
+    fn schema(&self) -> (Value, Option<Value>) {
+        match &self.kind {
+            FieldKind::Text => (json!({ "type": "string", "title": self.label }), None),
+            FieldKind::LongText => (
+                json!({ "type": "string", "title": self.label }),
+                Some(json!({ "ui:widget": "textarea" })),
+            ),
+            FieldKind::Checkbox => (json!({ "type": "boolean", "title": self.label }), None),
+            FieldKind::Choice { options } => (
+                json!({ "type": "string", "title": self.label, "enum": options }),
+                None,
+            ),
+        }
+    }
+}
+
+fn parse_do_not_contact(text: &str) -> Result<Vec<DoNotContactEntry>, SiteOptionsError> {
+    let mut entries: Vec<DoNotContactEntry> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (number, reason) = match line.split_once([',', ';', '\t']) {
+            Some((number, reason)) => (number.trim(), reason.trim()),
+            None => (line, ""),
+        };
+        let digits = match_key(number).len();
+        let plausible = number
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().x/".contains(c) || c.is_ascii_alphabetic());
+        if !(6..=17).contains(&digits) || !plausible {
+            return Err(SiteOptionsError(format!(
+                "do-not-contact line {}: \"{}\" is not a phone number (write one number per \
+                 line, then a comma and the reason if you like)",
+                index + 1,
+                cut(number, 60)
+            )));
+        }
+        if entries
+            .iter()
+            .any(|e| match_key(&e.number) == match_key(number))
+        {
+            continue;
+        }
+        entries.push(DoNotContactEntry {
+            number: number.to_owned(),
+            reason: cut(reason, 200),
+        });
+    }
+    if entries.len() > MAX_DO_NOT_CONTACT {
+        return Err(SiteOptionsError(format!(
+            "the do-not-contact list has {} numbers; at most {MAX_DO_NOT_CONTACT} per site",
+            entries.len()
+        )));
+    }
+    Ok(entries)
+}
+
+fn parse_log_form(text: &str) -> Result<Vec<LogField>, SiteOptionsError> {
+    let mut fields: Vec<LogField> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let wrong = |why: &str| {
+            Err(SiteOptionsError(format!(
+                "call-log form line {}: {why}",
+                index + 1
+            )))
+        };
+        let (head, kind) = if let Some((label, options)) = line.split_once(':') {
+            let options: Vec<String> = options
+                .split('|')
+                .map(|o| cut(o.trim(), 80))
+                .filter(|o| !o.is_empty())
+                .collect();
+            if options.len() < 2 {
+                return wrong("a choice needs at least two options, separated by |");
+            }
+            (label.trim(), FieldKind::Choice { options })
+        } else if let Some(label) = line.strip_suffix("[x]") {
+            (label.trim(), FieldKind::Checkbox)
+        } else if let Some(label) = line.strip_suffix("[long]") {
+            (label.trim(), FieldKind::LongText)
+        } else {
+            (line, FieldKind::Text)
+        };
+        let (label, required) = match head.strip_suffix('*') {
+            Some(label) => (label.trim(), true),
+            None => (head, false),
+        };
+        if label.is_empty() {
+            return wrong("the field has no name");
+        }
+        let id = field_id(label, fields.len());
+        if id == NOTE_FIELD || fields.iter().any(|f| f.id == id) {
+            return wrong(&format!(
+                "\"{label}\" is there twice (the note field is always added)"
+            ));
+        }
+        fields.push(LogField {
+            id,
+            label: cut(label, 80),
+            kind,
+            required,
+        });
+    }
+    if fields.len() > MAX_LOG_FIELDS {
+        return Err(SiteOptionsError(format!(
+            "the call-log form has {} fields; at most {MAX_LOG_FIELDS}",
+            fields.len()
+        )));
+    }
+    if !fields.is_empty() {
+        fields.push(LogField {
+            id: NOTE_FIELD.into(),
+            label: "Note".into(),
+            kind: FieldKind::LongText,
+            required: false,
+        });
+    }
+    Ok(fields)
+}
+
+/// A stable form key from a label: `Follow-up needed?` → `followUpNeeded`; labels without
+/// Latin letters or digits get `field<n>`.
+fn field_id(label: &str, index: usize) -> String {
+    let mut id = String::new();
+    let mut upper = false;
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            if id.is_empty() {
+                id.extend(c.to_lowercase());
+            } else if upper {
+                id.extend(c.to_uppercase());
+            } else {
+                id.push(c);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("field{}", index + 1)
+    } else {
+        id
+    }
+}
+
+fn cut(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(dnc: &str, form: &str) -> SiteOptionsText {
+        SiteOptionsText {
+            do_not_contact: dnc.into(),
+            restrict: true,
+            log_form: form.into(),
+        }
+    }
+
+    #[test]
+    fn do_not_contact_lines_keep_number_and_reason() {
+        let options = text(
+            "+1 206 555 0147, asked on 3 March\n\n(650) 555-0100\n+12065550147, again",
+            "",
+        )
+        .parse()
+        .unwrap();
+        let entries = &options.do_not_contact.entries;
+        assert_eq!(entries.len(), 2, "the repeated number is kept once");
+        assert_eq!(entries[0].reason, "asked on 3 March");
+        assert_eq!(entries[1].number, "(650) 555-0100");
+        assert_eq!(options.to_text().parse().unwrap(), options, "round trip");
+    }
+
+    #[test]
+    fn a_wrong_line_refuses_the_whole_list_and_names_the_line() {
+        for (bad, line) in [
+            ("+12065550147\nJane Roe", 2),
+            ("123", 1),
+            ("<img src=x onerror=alert(1)>", 1),
+        ] {
+            let err = text(bad, "").parse().unwrap_err();
+            assert!(err.0.contains(&format!("line {line}")), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn listed_numbers_match_the_forms_the_widget_sends() {
+        let options = text("(206) 555-0147, national\n+44 20 7946 0018", "")
+            .parse()
+            .unwrap();
+        assert!(options.listed("+12065550147").is_some());
+        assert!(options.listed("+442079460018").is_some());
+        assert!(options.listed("+12065550148").is_none());
+        assert!(
+            options.listed("+3312065550147").is_some(),
+            "a national entry matches by its digits"
+        );
+        assert!(
+            options.listed("+4520794600180").is_none(),
+            "an entry with a country code matches exactly"
+        );
+    }
+
+    #[test]
+    fn log_form_lines_become_fields_and_a_page() {
+        let options = text(
+            "",
+            "Disposition*: Interested | Not interested | Call back\nFollow-up needed? [x]\nNext step [long]\nTicket",
+        )
+        .parse()
+        .unwrap();
+        let ids: Vec<&str> = options.log_form.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "disposition",
+                "followUpNeeded",
+                "nextStep",
+                "ticket",
+                "note"
+            ]
+        );
+        let page = options
+            .log_page("Log call", &Map::new())
+            .expect("a custom page");
+        assert_eq!(page["schema"]["required"], json!(["disposition"]));
+        assert_eq!(
+            page["schema"]["properties"]["disposition"]["enum"],
+            json!(["Interested", "Not interested", "Call back"])
+        );
+        assert_eq!(
+            page["schema"]["properties"]["followUpNeeded"]["type"],
+            "boolean"
+        );
+        assert_eq!(page["uiSchema"]["note"]["ui:widget"], "textarea");
+        assert_eq!(options.to_text().parse().unwrap(), options, "round trip");
+        assert!(SiteOptions::default().log_page("x", &Map::new()).is_none());
+    }
+
+    #[test]
+    fn bad_form_lines_are_refused() {
+        for bad in ["Disposition: only one", "*", "Note", "A\nA"] {
+            assert!(text("", bad).parse().is_err(), "{bad}");
+        }
+        assert_eq!(field_id("Статус", 2), "field3");
+    }
+}
