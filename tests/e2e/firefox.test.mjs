@@ -86,3 +86,38 @@ test('firefox: a site that is not enabled gets no widget', async () => {
   await driver.sleep(1500);
   assert.equal((await driver.findElements(By.css('crm-bridge-phone'))).length, 0);
 });
+
+test('firefox: a hostile page gets no handle on the phone, and what it posts changes nothing', async () => {
+  await openWithWidget(`${crm.origin}/contacts`);
+  await assertRelays();
+  const intoWidget = async () => {
+    await driver.switchTo().defaultContent();
+    await driver.switchTo().frame(0);
+    await driver.switchTo().frame(driver.findElement(By.id('rc-widget-adapter-frame')));
+  };
+  await intoWidget();
+  await driver.wait(until.elementLocated(By.css('body[data-suite]:not([data-suite="waiting"])')), 60_000);
+  const before = await driver.executeScript('return window.simState()');
+  await driver.switchTo().defaultContent();
+  // WebDriver scripts run in the page's own world, like a script of the CRM page would.
+  const seen = await driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    const host = document.querySelector('crm-bridge-phone');
+    const seen = { shadowRoot: host.shadowRoot, frames: window.frames.length,
+      iframes: document.querySelectorAll('iframe').length, extensionApi: typeof globalThis.browser?.runtime?.connect };
+    const heard = [];
+    window.addEventListener('message', (e) => heard.push(e.data));
+    for (let i = 0; i < 20; i += 1) {
+      window.postMessage({ type: 'rc-post-message-request', requestId: 'forged-' + i, path: '/contacts/match',
+        body: { phoneNumbers: ['+12065550134'] } }, '*');
+      window.postMessage({ type: 'rc-adapter-register-third-party-service', service: { name: 'evil', contactsPath: '/x' } }, '*');
+      window.postMessage({ type: 'rc-adapter-new-call', phoneNumber: '+19005550100', toCall: true }, '*');
+    }
+    setTimeout(() => done({ ...seen, answered: heard.filter((m) => m && m.type === 'rc-post-message-response').length }), 1000);`);
+  assert.deepEqual(seen, { shadowRoot: null, frames: 0, iframes: 0, extensionApi: 'undefined', answered: 0 });
+  await intoWidget();
+  const after = await driver.executeScript('return window.simState()');
+  assert.equal(after.registrations, before.registrations, 'no service was registered into the widget');
+  assert.deepEqual(after.stats, before.stats, 'no answer the widget did not ask for');
+  await driver.switchTo().defaultContent();
+});
