@@ -14,6 +14,12 @@ pub const OPEN_OPTIONS_BUTTON: &str = "openOptions";
 /// The widget-settings toggle: open the caller's CRM record when a call rings.
 pub const OPEN_RECORD_ON_RING: &str = "openRecordOnRing";
 
+/// How long the widget keeps a contact match (its default is 2 h).
+pub const CONTACT_MATCH_TTL_MS: u64 = 30 * 60_000;
+/// How soon the widget asks again for a number without a match, or with an old one (its
+/// default is 5 min).
+pub const CONTACT_NO_MATCH_TTL_MS: u64 = 60_000;
+
 /// Our items in the widget's settings with the user's stored values applied.
 pub fn widget_settings_items(toggles: &BTreeMap<String, Value>) -> Vec<Value> {
     let mut items = default_widget_settings();
@@ -69,6 +75,11 @@ pub fn registration(
         contact_search_path: path(on.contacts, ServicePath::ContactSearch),
         contact_match_path: path(on.contacts, ServicePath::ContactMatch),
         view_matched_contact_path: path(on.contacts, ServicePath::ViewMatchedContact),
+        // Matching is answered locally in a few ms, so the widget may ask often: a caller
+        // discovery has just seen on a page matches within a minute even without our re-sync
+        // trigger, and a changed record is not shown stale for two hours.
+        contact_match_ttl: on.contacts.then_some(CONTACT_MATCH_TTL_MS),
+        contact_no_match_ttl: on.contacts.then_some(CONTACT_NO_MATCH_TTL_MS),
         activities_path: path(on.activities, ServicePath::Activities),
         activity_path: path(on.activities, ServicePath::Activity),
         activity_name: on.activities.then(|| "CRM activities".into()),
@@ -121,6 +132,8 @@ mod tests {
             "contactsPath",
             "contactSearchPath",
             "contactMatchPath",
+            "contactMatchTtl",
+            "contactNoMatchTtl",
             "viewMatchedContactPath",
             "activitiesPath",
             "activityPath",
