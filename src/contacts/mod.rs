@@ -1,5 +1,11 @@
-//! The contact model shared by discovery, the store and the widget answers.
+//! The contact model shared by discovery, the store and the widget answers, and the rules
+//! every contact source follows: number keys, search keys, stored records and sync paging.
 
+pub mod number_key;
+pub mod record;
+pub mod search;
+
+use number_key::NumberKey;
 use serde::{Deserialize, Serialize};
 
 /// One person (or company) known for a site.
@@ -50,6 +56,16 @@ fn other_type() -> String {
 }
 
 impl Contact {
+    /// Whether one of the contact's numbers is the line `asked` (see [`NumberKey::same_line`]).
+    pub fn has_line(&self, asked: &NumberKey) -> bool {
+        !self.deleted
+            && self
+                .phone_numbers
+                .iter()
+                .filter_map(|p| NumberKey::parse(&p.phone_number))
+                .any(|k| k.same_line(asked))
+    }
+
     /// The contact as the widget reads it (protocol.md §4.1): `type` is our service name; our own
     /// fields (record URL) are not sent.
     pub fn to_widget(&self, service_name: &str) -> serde_json::Value {

@@ -29,7 +29,7 @@ pub struct ContactsPage {
     /// Contacts (tombstones included in delta syncs).
     pub contacts: Vec<Contact>,
     /// The page to ask for next, if any.
-    pub next_page: Option<u32>,
+    pub next_page: Option<u64>,
     /// The cursor the widget sends back next time (must be truthy: never 0).
     pub sync_timestamp: u64,
 }
@@ -40,11 +40,11 @@ pub trait ContactSource {
     async fn contacts_page(
         &self,
         since: Option<u64>,
-        page: u32,
+        page: u64,
     ) -> Result<ContactsPage, ServiceError>;
     /// Best matches first, at most `limit`.
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<Contact>, ServiceError>;
-    /// Each queried number (as given) → every contact with that number; no key = no match.
+    /// Each queried number (as given) → every contact on that line; no key = no match.
     async fn match_numbers(
         &self,
         numbers: &[String],

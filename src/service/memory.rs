@@ -1,8 +1,10 @@
 //! In-memory data for the router: the fakes the core is tested with, and what the background
 //! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
 
+use crate::contacts::number_key::NumberKey;
+use crate::contacts::record::{ContactRecord, SyncWindow};
+use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
-use crate::phone::match_key;
 use crate::service::data::*;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
@@ -11,11 +13,12 @@ use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-/// Contacts with a change sequence: every upsert or removal takes the next number, and the
-/// sync cursor is the highest number handed out (never a clock).
+/// Contacts with a change sequence, following the same rules as the IndexedDB store
+/// ([`crate::contacts::record`], [`crate::contacts::search`], [`NumberKey`]) without its
+/// site-scoped keys: ids stay as given, which keeps router tests readable.
 #[derive(Debug)]
 pub struct MemoryContacts {
-    entries: RefCell<BTreeMap<String, (u64, Contact)>>,
+    entries: RefCell<BTreeMap<String, ContactRecord>>,
     sequence: Cell<u64>,
     page_size: usize,
 }
@@ -33,17 +36,20 @@ impl MemoryContacts {
     /// Adds or replaces a contact.
     pub fn upsert(&self, contact: Contact) {
         let seq = self.next();
-        self.entries
-            .borrow_mut()
-            .insert(contact.id.clone(), (seq, contact));
+        let site = contact.site.clone().unwrap_or_default();
+        let id = contact.id.clone();
+        let mut record = ContactRecord::live(&site, contact, seq);
+        record.key = id.clone();
+        record.contact.id = id.clone();
+        self.entries.borrow_mut().insert(id, record);
     }
 
     /// Marks a contact deleted (kept as a tombstone for delta syncs).
     pub fn remove(&self, id: &str) {
         let seq = self.next();
-        if let Some((s, contact)) = self.entries.borrow_mut().get_mut(id) {
-            *s = seq;
-            contact.deleted = true;
+        let mut entries = self.entries.borrow_mut();
+        if let Some(record) = entries.get(id).map(|r| r.tombstone(seq)) {
+            entries.insert(id.to_owned(), record);
         }
     }
 
@@ -57,67 +63,38 @@ impl ContactSource for MemoryContacts {
     async fn contacts_page(
         &self,
         since: Option<u64>,
-        page: u32,
+        page: u64,
     ) -> Result<ContactsPage, ServiceError> {
-        let entries = self.entries.borrow();
-        let mut changed: Vec<&(u64, Contact)> = entries
+        let window = SyncWindow::of(since, page);
+        let mut records: Vec<ContactRecord> = self
+            .entries
+            .borrow()
             .values()
-            .filter(|(seq, contact)| match since {
-                Some(cursor) => *seq > cursor,
-                None => !contact.deleted,
-            })
+            .filter(|r| r.seq >= window.from_seq)
+            .cloned()
             .collect();
-        changed.sort_by_key(|(seq, _)| *seq);
-        let start = (page as usize - 1) * self.page_size;
-        let contacts: Vec<Contact> = changed
-            .iter()
-            .skip(start)
-            .take(self.page_size)
-            .map(|(_, c)| c.clone())
-            .collect();
-        let more = changed.len() > start + self.page_size;
+        records.sort_by_key(|r| r.seq);
+        records.truncate(self.page_size);
+        let (contacts, next_page, sync_timestamp) =
+            window.page(records, self.page_size, self.sequence.get());
         Ok(ContactsPage {
             contacts,
-            next_page: more.then_some(page + 1),
-            sync_timestamp: self.sequence.get().max(1),
+            next_page,
+            sync_timestamp,
         })
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<Contact>, ServiceError> {
-        let needle = text.to_lowercase();
-        let digits = match_key(text);
-        let mut scored: Vec<(u8, Contact)> = self
+        let Some(query) = SearchQuery::parse(text) else {
+            return Ok(Vec::new());
+        };
+        let scored = self
             .entries
             .borrow()
             .values()
-            .filter(|(_, c)| !c.deleted)
-            .filter_map(|(_, c)| {
-                let name = c.name.to_lowercase();
-                let score = if name.starts_with(&needle) {
-                    0
-                } else if name.split_whitespace().any(|w| w.starts_with(&needle)) {
-                    1
-                } else if name.contains(&needle)
-                    || c.company
-                        .as_deref()
-                        .is_some_and(|co| co.to_lowercase().contains(&needle))
-                    || c.emails.iter().any(|e| e.to_lowercase().contains(&needle))
-                {
-                    2
-                } else if digits.len() >= 3
-                    && c.phone_numbers
-                        .iter()
-                        .any(|p| match_key(&p.phone_number).contains(&digits))
-                {
-                    3
-                } else {
-                    return None;
-                };
-                Some((score, c.clone()))
-            })
+            .filter_map(|r| Some((query.score(&r.contact)?, r.contact.clone())))
             .collect();
-        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-        Ok(scored.into_iter().take(limit).map(|(_, c)| c).collect())
+        Ok(best_first(scored, limit))
     }
 
     async fn match_numbers(
@@ -127,19 +104,13 @@ impl ContactSource for MemoryContacts {
         let entries = self.entries.borrow();
         let mut found = BTreeMap::new();
         for number in numbers {
-            let key = match_key(number);
-            if key.is_empty() {
+            let Some(asked) = NumberKey::parse(number) else {
                 continue;
-            }
+            };
             let matches: Vec<Contact> = entries
                 .values()
-                .filter(|(_, c)| !c.deleted)
-                .filter(|(_, c)| {
-                    c.phone_numbers
-                        .iter()
-                        .any(|p| match_key(&p.phone_number) == key)
-                })
-                .map(|(_, c)| c.clone())
+                .filter(|r| r.numbers.contains(&asked.national) && r.contact.has_line(&asked))
+                .map(|r| r.contact.clone())
                 .collect();
             if !matches.is_empty() {
                 found.insert(number.clone(), matches);
@@ -149,7 +120,7 @@ impl ContactSource for MemoryContacts {
     }
 
     async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError> {
-        Ok(self.entries.borrow().get(id).map(|(_, c)| c.clone()))
+        Ok(self.entries.borrow().get(id).map(|r| r.contact.clone()))
     }
 }
 

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactsQuery {
-    /// 1 on the first request, then the `nextPage` we returned.
+    /// 1 on the first request, then the `nextPage` we returned (a sequence number).
     #[serde(default = "first_page", deserialize_with = "page_number")]
-    pub page: u32,
+    pub page: u64,
     /// Our change cursor from the last sync, or `None` for a full sync.
     #[serde(default, deserialize_with = "cursor")]
     pub sync_timestamp: Option<u64>,
@@ -20,15 +20,15 @@ pub struct ContactsQuery {
     pub trigger: Option<String>,
 }
 
-fn first_page() -> u32 {
+fn first_page() -> u64 {
     1
 }
 
 /// The widget echoes our `nextPage`; accept a number or a numeric string, else page 1.
-fn page_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+fn page_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     let value = Value::deserialize(deserializer)?;
     Ok(match value {
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
+        Value::Number(n) => n.as_u64().unwrap_or(1),
         Value::String(s) => s.parse().unwrap_or(1),
         _ => 1,
     }

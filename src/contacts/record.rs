@@ -1,0 +1,219 @@
+//! The stored form of a contact and the rules of the widget's contact sync over it.
+//!
+//! One record per contact per site, keyed `<site>#<id>` (that key is also the id the widget
+//! sees, so two sites' contact "17" never collide). Each write takes the next number of one
+//! change sequence; the widget's `syncTimestamp` is that number, and pages continue after the
+//! last sequence number sent (keyset paging), so a sync that interleaves with writes skips
+//! nothing.
+
+use crate::contacts::number_key::NumberKey;
+use crate::contacts::search::contact_tokens;
+use crate::contacts::Contact;
+use serde::{Deserialize, Serialize};
+
+/// One stored contact, with the keys the store indexes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactRecord {
+    /// `<site>#<id>`: primary key and the widget's contact id.
+    pub key: String,
+    /// The site pattern the contact belongs to.
+    pub site: String,
+    /// Change sequence number of the last write (unique, increasing).
+    pub seq: u64,
+    /// A tombstone: kept so delta syncs can tell the widget.
+    #[serde(default)]
+    pub deleted: bool,
+    /// National significant numbers (multi-entry index for matching).
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    /// Search tokens (multi-entry index for search).
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// The contact, with `id` = `key` and `site` set.
+    pub contact: Contact,
+}
+
+/// The key of a site's contact.
+pub fn record_key(site: &str, id: &str) -> String {
+    format!("{site}#{id}")
+}
+
+impl ContactRecord {
+    /// A live record for `contact` (its `id` local to `site`) at sequence `seq`.
+    pub fn live(site: &str, mut contact: Contact, seq: u64) -> Self {
+        let key = record_key(site, &contact.id);
+        contact.id = key.clone();
+        contact.site = Some(site.to_owned());
+        contact.deleted = false;
+        let mut numbers: Vec<String> = contact
+            .phone_numbers
+            .iter()
+            .filter_map(|p| NumberKey::parse(&p.phone_number))
+            .map(|k| k.national)
+            .collect();
+        numbers.sort();
+        numbers.dedup();
+        Self {
+            key,
+            site: site.to_owned(),
+            seq,
+            deleted: false,
+            numbers,
+            tokens: contact_tokens(&contact),
+            contact,
+        }
+    }
+
+    /// The tombstone of this record at sequence `seq`: no longer matched nor found.
+    pub fn tombstone(&self, seq: u64) -> Self {
+        let mut contact = self.contact.clone();
+        contact.deleted = true;
+        Self {
+            seq,
+            deleted: true,
+            numbers: Vec::new(),
+            tokens: Vec::new(),
+            contact,
+            ..self.clone()
+        }
+    }
+
+    /// Whether writing `contact` would change what is stored (an unchanged contact seen again
+    /// on a page keeps its sequence number, so the widget does not re-sync it).
+    pub fn differs_from(&self, site: &str, contact: &Contact) -> bool {
+        self.deleted || *self != Self::live(site, contact.clone(), self.seq)
+    }
+}
+
+/// Which records one `contactsPath` request reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncWindow {
+    /// Read records with `seq >= from_seq`, in sequence order.
+    pub from_seq: u64,
+    /// A full sync: tombstones are skipped (the widget replaces its list).
+    pub full: bool,
+}
+
+impl SyncWindow {
+    /// From the widget's `syncTimestamp` (our cursor, or none) and `page` (1, or the
+    /// `nextPage` we returned: the sequence number to continue from).
+    pub fn of(since: Option<u64>, page: u64) -> Self {
+        let after_cursor = since.map_or(1, |s| s.saturating_add(1));
+        Self {
+            from_seq: after_cursor.max(page),
+            full: since.is_none(),
+        }
+    }
+
+    /// The answer for the records read (in sequence order, at most `page_size` of them, the
+    /// window's tombstones included) while the highest sequence number was `latest`.
+    pub fn page(
+        &self,
+        records: Vec<ContactRecord>,
+        page_size: usize,
+        latest: u64,
+    ) -> (Vec<Contact>, Option<u64>, u64) {
+        let next = match records.last() {
+            Some(last) if records.len() >= page_size => Some(last.seq + 1),
+            _ => None,
+        };
+        let contacts = records
+            .into_iter()
+            .filter(|r| !(self.full && r.deleted))
+            .map(|r| r.contact)
+            .collect();
+        // Never 0: the widget treats a falsy syncTimestamp as "no cursor".
+        (contacts, next, latest.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::ContactPhone;
+
+    fn ava() -> Contact {
+        Contact {
+            id: "17".into(),
+            name: "Ava".into(),
+            phone_numbers: vec![
+                ContactPhone {
+                    phone_number: "+1 (206) 555-0134".into(),
+                    phone_type: "mobile".into(),
+                },
+                ContactPhone {
+                    phone_number: "206.555.0134".into(),
+                    phone_type: "work".into(),
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn records_are_keyed_by_site_and_indexed_by_national_number() {
+        let record = ContactRecord::live("https://crm.example.com", ava(), 5);
+        assert_eq!(record.key, "https://crm.example.com#17");
+        assert_eq!(
+            record.contact.id, record.key,
+            "the widget sees the site-scoped id"
+        );
+        assert_eq!(record.numbers, vec!["2065550134"]);
+        assert!(record.tokens.contains(&"ava".to_owned()));
+        let dead = record.tombstone(9);
+        assert!(dead.deleted && dead.contact.deleted && dead.numbers.is_empty());
+        assert_eq!(dead.seq, 9);
+    }
+
+    #[test]
+    fn an_unchanged_contact_is_not_rewritten() {
+        let site = "https://crm.example.com";
+        let record = ContactRecord::live(site, ava(), 5);
+        assert!(!record.differs_from(site, &ava()));
+        let mut renamed = ava();
+        renamed.name = "Ava T.".into();
+        assert!(record.differs_from(site, &renamed));
+        assert!(record.tombstone(6).differs_from(site, &ava()), "revived");
+    }
+
+    #[test]
+    fn pages_continue_after_the_last_sequence_number() {
+        let first = SyncWindow::of(None, 1);
+        assert_eq!(
+            first,
+            SyncWindow {
+                from_seq: 1,
+                full: true
+            }
+        );
+        let records: Vec<ContactRecord> = (1..=3)
+            .map(|seq| {
+                let mut c = ava();
+                c.id = seq.to_string();
+                let r = ContactRecord::live("s", c, seq * 2);
+                if seq == 2 {
+                    r.tombstone(seq * 2)
+                } else {
+                    r
+                }
+            })
+            .collect();
+        let (contacts, next, cursor) = first.page(records.clone(), 3, 40);
+        assert_eq!(contacts.len(), 2, "a full sync skips tombstones");
+        assert_eq!(next, Some(7));
+        assert_eq!(cursor, 40);
+        assert_eq!(SyncWindow::of(None, 7).from_seq, 7);
+        let delta = SyncWindow::of(Some(40), 1);
+        assert_eq!(
+            delta,
+            SyncWindow {
+                from_seq: 41,
+                full: false
+            }
+        );
+        let (contacts, next, _) = delta.page(records, 10, 40);
+        assert_eq!(contacts.len(), 3, "a delta carries tombstones");
+        assert_eq!(next, None);
+        assert_eq!(SyncWindow::of(None, 1).page(vec![], 3, 0).2, 1, "never 0");
+    }
+}
