@@ -5,3 +5,6 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "common/store_cases.rs"]
 mod store_cases;
+
+#[path = "common/contact_store_cases.rs"]
+mod contact_store_cases;

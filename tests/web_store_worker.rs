@@ -10,3 +10,6 @@ mod store_cases;
 fn runs_without_a_window() {
     assert!(web_sys::window().is_none(), "expected a worker global");
 }
+
+#[path = "common/contact_store_cases.rs"]
+mod contact_store_cases;

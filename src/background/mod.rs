@@ -7,7 +7,7 @@
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
-use crate::service::data::ServiceState;
+use crate::service::data::{ContactSink, ContactSource, ServiceState};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
 };
@@ -25,8 +25,9 @@ pub mod tickets;
 /// Contacts per page of the widget's contact sync.
 pub const CONTACTS_PAGE_SIZE: usize = 500;
 
-/// The router over the data the background has today (in memory until the store lands).
-pub type BackgroundRouter = ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>;
+/// The router over the background's data: contacts from `C` (the IndexedDB store in the
+/// extension, in memory in tests), logs in memory until the journal lands (issue 8).
+pub type BackgroundRouter<C> = ServiceRouter<C, MemoryLogs, MemoryState>;
 
 /// What handling one request produced: the reply for the page and work for the edge.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,10 +95,12 @@ impl Caller {
 
 /// State of one worker instance (an MV3 service worker may be stopped and started at any time,
 /// so nothing here may be the only copy of anything that matters).
-pub struct BackgroundCore {
+pub struct BackgroundCore<C = MemoryContacts> {
     timings: Cell<WorkerTimings>,
     settings: RefCell<Settings>,
-    router: BackgroundRouter,
+    /// Counts settings changes, so a read of storage that a write overtook is not applied.
+    settings_generation: Cell<u64>,
+    router: BackgroundRouter<C>,
     tickets: RefCell<TicketBook>,
     /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
     /// a host stays admitted across worker restarts for the browser session.
@@ -112,9 +115,26 @@ impl Default for BackgroundCore {
 }
 
 impl BackgroundCore {
-    /// A core for a worker whose loader started at `script_start_ms` and became ready at
-    /// `wasm_ready_ms` (both `performance.now()` of the worker).
+    /// A core with contacts in memory (tests).
     pub fn new(script_start_ms: f64, wasm_ready_ms: f64, environment: Environment) -> Self {
+        Self::with_contacts(
+            script_start_ms,
+            wasm_ready_ms,
+            environment,
+            MemoryContacts::new(CONTACTS_PAGE_SIZE),
+        )
+    }
+}
+
+impl<C: ContactSource + ContactSink> BackgroundCore<C> {
+    /// A core for a worker whose loader started at `script_start_ms` and became ready at
+    /// `wasm_ready_ms` (both `performance.now()` of the worker), answering from `contacts`.
+    pub fn with_contacts(
+        script_start_ms: f64,
+        wasm_ready_ms: f64,
+        environment: Environment,
+        contacts: C,
+    ) -> Self {
         Self {
             timings: Cell::new(WorkerTimings {
                 script_start_ms,
@@ -122,9 +142,10 @@ impl BackgroundCore {
                 requests_handled: 0,
             }),
             settings: RefCell::new(Settings::default()),
+            settings_generation: Cell::new(0),
             router: ServiceRouter::new(
                 SERVICE_NAME,
-                MemoryContacts::new(CONTACTS_PAGE_SIZE),
+                contacts,
                 MemoryLogs::default(),
                 MemoryState::new(default_widget_settings()),
             ),
@@ -146,6 +167,8 @@ impl BackgroundCore {
 
     /// Uses these settings from now on (loaded at wake-up and on every change).
     pub fn set_settings(&self, settings: Settings) {
+        self.settings_generation
+            .set(self.settings_generation.get() + 1);
         self.router
             .state()
             .replace_widget_settings(widget_settings_items(&settings.widget_toggles));
@@ -155,8 +178,23 @@ impl BackgroundCore {
         *self.settings.borrow_mut() = settings;
     }
 
+    /// The settings generation, taken before reading settings from storage.
+    pub fn settings_generation(&self) -> u64 {
+        self.settings_generation.get()
+    }
+
+    /// Uses settings read from storage, unless they changed since `generation` was taken: a
+    /// save that finished while the read was under way is newer than what the read returned.
+    pub fn set_loaded_settings(&self, generation: u64, settings: Settings) -> bool {
+        let current = generation == self.settings_generation.get();
+        if current {
+            self.set_settings(settings);
+        }
+        current
+    }
+
     /// The service router (discovery and tests feed its data).
-    pub fn router(&self) -> &BackgroundRouter {
+    pub fn router(&self) -> &BackgroundRouter<C> {
         &self.router
     }
 
@@ -249,12 +287,42 @@ impl BackgroundCore {
                     effects,
                 }
             }
+            ToBackground::ImportContacts { site, contacts } => {
+                let site = match self.enabled_site(&site) {
+                    Ok(site) => site,
+                    Err(message) => return reply(Reply::Error { message }),
+                };
+                match self.router.contacts().import(&site, contacts).await {
+                    Ok(count) => Handled {
+                        reply: Reply::Imported { count },
+                        effects: vec![Effect::ContactsChanged],
+                    },
+                    Err(err) => reply(Reply::Error { message: err.0 }),
+                }
+            }
+            ToBackground::ContactCounts => {
+                let mut sites = BTreeMap::new();
+                for site in self.settings().sites {
+                    let site = site.to_string();
+                    match self.router.contacts().count(&site).await {
+                        Ok(count) => sites.insert(site, count),
+                        Err(err) => return reply(Reply::Error { message: err.0 }),
+                    };
+                }
+                reply(Reply::ContactCounts { sites })
+            }
             ToBackground::ForgetSite { site } => match SitePattern::parse(&site) {
                 Ok(site) => {
                     let (mut settings, mut effects) = self.without_site(&site);
                     // Forgetting drops the site's lists too (switching off keeps them).
                     if settings.site_options.remove(&site).is_some() {
                         effects[0] = Effect::SaveSettings(Box::new(settings.clone()));
+                    }
+                    // And its contacts: tombstones, so open widgets drop them at their next sync.
+                    match self.router.contacts().forget_site(&site.to_string()).await {
+                        Ok(0) => {}
+                        Ok(_) => effects.push(Effect::ContactsChanged),
+                        Err(err) => return reply(Reply::Error { message: err.0 }),
                     }
                     Handled {
                         reply: Reply::Settings {
@@ -372,6 +440,15 @@ impl BackgroundCore {
     }
 
     /// The settings without `site`, and what switching it off takes.
+    /// The enabled site with this pattern, as text (the key its contacts are stored under).
+    fn enabled_site(&self, site: &str) -> Result<String, String> {
+        let site = SitePattern::parse(site).map_err(|err| err.to_string())?;
+        if !self.settings.borrow().sites.contains(&site) {
+            return Err(format!("{site} is not switched on"));
+        }
+        Ok(site.to_string())
+    }
+
     /// The settings with one enabled site's options replaced (dropped when empty).
     fn with_site_options(&self, site: &str, text: &SiteOptionsText) -> Result<Settings, String> {
         let site = SitePattern::parse(site).map_err(|err| err.to_string())?;
@@ -922,5 +999,65 @@ mod tests {
             forgotten.effects.as_slice(),
             [Effect::SaveSettings(s), ..] if s.site_options.is_empty() && s.sites.is_empty()
         ));
+    }
+
+    #[test]
+    fn imported_contacts_are_counted_synced_and_forgotten_with_their_site() {
+        let core = BackgroundCore::default();
+        core.set_settings(Settings::from_json(r#"{"sites":["crm.example.com"]}"#).unwrap());
+        let contacts = vec![crate::contacts::Contact {
+            id: "7".into(),
+            name: "Imported Person".into(),
+            ..Default::default()
+        }];
+        let refused = block_on(core.handle(
+            ToBackground::ImportContacts {
+                site: "other.example.com".into(),
+                contacts: contacts.clone(),
+            },
+            &page(),
+        ));
+        assert!(
+            matches!(refused.reply, Reply::Error { .. }),
+            "only enabled sites"
+        );
+        let imported = block_on(core.handle(
+            ToBackground::ImportContacts {
+                site: "crm.example.com".into(),
+                contacts,
+            },
+            &page(),
+        ));
+        assert_eq!(imported.reply, Reply::Imported { count: 1 });
+        assert_eq!(imported.effects, vec![Effect::ContactsChanged]);
+        let counts = block_on(core.handle(ToBackground::ContactCounts, &page()));
+        let Reply::ContactCounts { sites } = counts.reply else {
+            panic!()
+        };
+        assert_eq!(sites["https://crm.example.com"], 1);
+        let forgotten = block_on(core.handle(
+            ToBackground::ForgetSite {
+                site: "crm.example.com".into(),
+            },
+            &page(),
+        ));
+        assert!(forgotten.effects.contains(&Effect::ContactsChanged));
+        let synced = block_on(core.router().contacts().contacts_page(Some(1), 1)).unwrap();
+        assert!(
+            synced.contacts[0].deleted,
+            "the widget hears of it as deleted: true"
+        );
+    }
+
+    #[test]
+    fn a_storage_read_overtaken_by_a_save_is_not_applied() {
+        let core = BackgroundCore::default();
+        let before_read = core.settings_generation();
+        let saved = Settings::from_json(r#"{"sites":["crm.example.com"]}"#).unwrap();
+        core.set_settings(saved.clone()); // a save finishes while the read is under way
+        assert!(!core.set_loaded_settings(before_read, Settings::default()));
+        assert_eq!(core.settings(), saved, "the older read did not win");
+        let now = core.settings_generation();
+        assert!(core.set_loaded_settings(now, Settings::default()));
     }
 }

@@ -13,11 +13,16 @@ use serde::{Deserialize, Serialize};
 
 /// One stored contact, with the keys the store indexes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContactRecord {
     /// `<site>#<id>`: primary key and the widget's contact id.
     pub key: String,
     /// The site pattern the contact belongs to.
     pub site: String,
+    /// The site again, for live records only: the `site` index is on this field, so it counts
+    /// and lists a site's live contacts without reading tombstones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_site: Option<String>,
     /// Change sequence number of the last write (unique, increasing).
     pub seq: u64,
     /// A tombstone: kept so delta syncs can tell the widget.
@@ -56,6 +61,7 @@ impl ContactRecord {
         Self {
             key,
             site: site.to_owned(),
+            live_site: Some(site.to_owned()),
             seq,
             deleted: false,
             numbers,
@@ -70,6 +76,7 @@ impl ContactRecord {
         contact.deleted = true;
         Self {
             seq,
+            live_site: None,
             deleted: true,
             numbers: Vec::new(),
             tokens: Vec::new(),
@@ -162,6 +169,8 @@ mod tests {
         assert!(record.tokens.contains(&"ava".to_owned()));
         let dead = record.tombstone(9);
         assert!(dead.deleted && dead.contact.deleted && dead.numbers.is_empty());
+        assert_eq!(record.live_site.as_deref(), Some("https://crm.example.com"));
+        assert_eq!(dead.live_site, None, "tombstones are not in the site index");
         assert_eq!(dead.seq, 9);
     }
 

@@ -9,20 +9,34 @@
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::Contact;
 use crate::phone::match_key;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::decompose_canonical;
 
 /// Longest CJK suffix kept as a token (names are short; this bounds the index).
 const MAX_CJK_SUFFIX: usize = 8;
 /// Fewest digits a typed number must have to search by phone.
 const MIN_DIGITS: usize = 3;
 
-/// Lower case without accents.
+/// Lower case without accents: each character is replaced by the first character of its
+/// canonical decomposition (the base letter: "é" → "e", "ў" → "у"), then lower-cased.
+/// Combining marks typed on their own (U+0300–U+036F) are dropped. (The decomposition table
+/// alone costs ≈35 KB of Wasm; full NFD with combining classes cost ≈126 KB.)
 pub fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue;
+        }
+        if ('\u{ac00}'..='\u{d7a3}').contains(&c) {
+            folded.push(c); // a Hangul syllable decomposes into its letters: keep it whole
+            continue;
+        }
+        let mut base = None;
+        decompose_canonical(c, |part| {
+            base.get_or_insert(part);
+        });
+        folded.extend(base.unwrap_or(c).to_lowercase());
+    }
+    folded
 }
 
 fn is_cjk(c: char) -> bool {
@@ -221,6 +235,16 @@ mod tests {
             assert!(finds(q, &wang), "{q}");
         }
         assert!(!finds("明王", &wang));
+        let kim = contact("김민준", None, "k@x.kr", "+82 2 1234 5678");
+        assert!(
+            finds("민준", &kim) && !finds("김민수", &kim),
+            "Hangul is not folded to letters"
+        );
+        assert_eq!(
+            fold("e\u{301}A"),
+            "ea",
+            "a lone combining accent is dropped"
+        );
         let tanaka = contact("たなか ひろし", None, "t@x.jp", "+81 3 1234 5678");
         assert!(finds("ひろ", &tanaka));
     }

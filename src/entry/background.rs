@@ -8,24 +8,67 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 
 /// `storage.session` key of the admitted widget hosts' passes (pass → tab).
 const PASSES_KEY: &str = "widgetPasses";
-use crate::background::{BackgroundCore, Caller, CallerKind, Environment};
+use crate::background::{BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE};
 use crate::platform::{self, Port};
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, ToBackground, ToContentScript,
 };
+use crate::protocol::commands::WidgetCommand;
 use crate::service::Effect;
 use crate::settings::Settings;
+use crate::store::contacts::StoreContacts;
+use crate::store::DATABASE_NAME;
 use serde_json::json;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Id of our dynamic content-script registration (one registration covers every enabled site).
 const SITES_SCRIPT_ID: &str = "crm-bridge-sites";
 
+/// The core as the extension runs it: contacts in IndexedDB.
+type Core = BackgroundCore<StoreContacts>;
+
+/// After contacts change, open widgets are asked to re-sync once this quiet time has passed
+/// (an import or a page full of contacts is many writes, one re-sync).
+const RESYNC_DEBOUNCE_MS: u32 = 300;
+
 /// The running background: the core plus what ties it to ports.
 #[wasm_bindgen]
 pub struct Background {
-    core: Rc<BackgroundCore>,
+    core: Rc<Core>,
+    hosts: Rc<Hosts>,
+}
+
+/// The open ports, so the background can tell admitted widget hosts something unasked.
+#[derive(Default)]
+struct Hosts {
+    ports: RefCell<Vec<(Port, Rc<Caller>)>>,
+    resync_scheduled: Cell<bool>,
+}
+
+impl Hosts {
+    /// Asks every admitted widget host's widget to re-sync contacts, once per quiet period.
+    fn schedule_resync(self: &Rc<Self>) {
+        if self.resync_scheduled.replace(true) {
+            return;
+        }
+        let hosts = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(RESYNC_DEBOUNCE_MS).await;
+            hosts.resync_scheduled.set(false);
+            let push = FromBackground::Push {
+                reply: Reply::ToWidget {
+                    messages: vec![WidgetCommand::SyncContacts.to_message()],
+                },
+            };
+            for (port, caller) in hosts.ports.borrow().iter() {
+                if caller.is_admitted() {
+                    post(port, &push);
+                }
+            }
+        });
+    }
 }
 
 /// Builds the background once the Wasm is instantiated; `script_start_ms` is the loader's
@@ -36,9 +79,23 @@ pub fn start_background(script_start_ms: f64) -> Background {
         now_ms: Box::new(platform::now_ms),
         random_token: Box::new(platform::random_token),
     };
-    let core = BackgroundCore::new(script_start_ms, platform::now_ms(), environment);
+    let contacts = StoreContacts::new(DATABASE_NAME, CONTACTS_PAGE_SIZE);
+    let core = Rc::new(BackgroundCore::with_contacts(
+        script_start_ms,
+        platform::now_ms(),
+        environment,
+        contacts,
+    ));
+    // Open the store while the first port connects, not when the widget first asks.
+    let opening = core.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(err) = opening.router().contacts().database().await {
+            platform::log_error(&format!("contact store: {err}"));
+        }
+    });
     Background {
-        core: Rc::new(core),
+        core,
+        hosts: Rc::new(Hosts::default()),
     }
 }
 
@@ -57,21 +114,28 @@ impl Background {
             }
         }
         let core = self.core.clone();
+        let hosts = self.hosts.clone();
         let reply_port = port.clone();
         // Admission (see background::tickets) belongs to this port and dies with it.
         let caller = Rc::new(Caller::new(
             CallerKind::ExtensionPage,
             platform::sender_tab_id(&port.sender()),
         ));
+        self.hosts
+            .ports
+            .borrow_mut()
+            .push((port.clone(), caller.clone()));
+        let gone = caller.clone();
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
             let Some(text) = platform::to_json(&message) else {
                 return;
             };
             let core = core.clone();
+            let hosts = hosts.clone();
             let port = reply_port.clone();
             let caller = caller.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Some(answer) = answer_after_effects(&core, &text, &caller).await {
+                if let Some(answer) = answer_after_effects(&core, &hosts, &text, &caller).await {
                     post(&port, &answer);
                 }
             });
@@ -79,17 +143,25 @@ impl Background {
         port.on_message()
             .add_listener(on_message.as_ref().unchecked_ref());
         // The message listener lives exactly as long as the port.
-        let release = Closure::once_into_js(move || drop(on_message));
+        let hosts = self.hosts.clone();
+        let release = Closure::once_into_js(move || {
+            drop(on_message);
+            hosts
+                .ports
+                .borrow_mut()
+                .retain(|(_, caller)| !Rc::ptr_eq(caller, &gone));
+        });
         port.on_disconnect().add_listener(release.unchecked_ref());
         // Settings (registration is built from them) and the passes of admitted hosts (a
         // host reconnecting after a worker stop resumes with one) first, then `ready`.
         let core = self.core.clone();
         wasm_bindgen_futures::spawn_local(async move {
+            let generation = core.settings_generation();
             let (settings, problem) = load_settings().await;
             if let Some(problem) = problem {
                 platform::log_error(&problem);
             }
-            core.set_settings(settings);
+            core.set_loaded_settings(generation, settings);
             match platform::storage_session_get(PASSES_KEY).await {
                 Ok(Some(text)) => {
                     core.restore_passes(serde_json::from_str(&text).unwrap_or_default())
@@ -113,11 +185,13 @@ impl Background {
             let Ok(envelope) = decode_envelope(&text) else {
                 return Err(JsValue::from_str("unreadable message"));
             };
+            let generation = core.settings_generation();
             let (settings, _) = load_settings().await;
+            core.set_loaded_settings(generation, settings);
+            let settings = core.settings(); // the loaded ones, or newer ones a save set meanwhile
             let from_enabled_site = platform::sender_is_own(&sender)
                 && platform::sender_tab_id(&sender).is_some()
                 && platform::sender_url(&sender).is_some_and(|url| settings.enables_url(&url));
-            core.set_settings(settings);
             let reply = match envelope.body {
                 ToBackground::WidgetTicket if from_enabled_site => {
                     let caller =
@@ -153,7 +227,8 @@ fn post(port: &Port, message: &impl serde::Serialize) {
 /// sees the final state. A failed permission check or settings write stops the rest and turns
 /// the answer into an error; other failures are logged.
 async fn answer_after_effects(
-    core: &BackgroundCore,
+    core: &Core,
+    hosts: &Rc<Hosts>,
     text: &str,
     caller: &Caller,
 ) -> Option<FromBackground> {
@@ -163,7 +238,7 @@ async fn answer_after_effects(
             effect,
             Effect::RequirePermission(_) | Effect::SaveSettings(_)
         );
-        if let Err(err) = carry_out(core, effect).await {
+        if let Err(err) = carry_out(core, hosts, effect).await {
             if !must_succeed {
                 platform::log_error(&err);
                 continue;
@@ -181,7 +256,7 @@ async fn answer_after_effects(
 }
 
 /// Does one thing a handler asked for besides its answer.
-async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> {
+async fn carry_out(core: &Core, hosts: &Rc<Hosts>, effect: Effect) -> Result<(), String> {
     let js = |err: JsValue| format!("{err:?}");
     let value = |json: serde_json::Value| platform::from_json(&json.to_string()).map_err(js);
     match effect {
@@ -252,6 +327,10 @@ async fn carry_out(core: &BackgroundCore, effect: Effect) -> Result<(), String> 
             Ok(())
         }
         Effect::OpenPhoneWindow { ticket } => open_phone_window(&ticket).await,
+        Effect::ContactsChanged => {
+            hosts.schedule_resync();
+            Ok(())
+        }
         Effect::ReleasePermission(pattern) => {
             let origins = value(json!({ "origins": [pattern] }))?;
             // Permissions declared at install (development copies) cannot be removed: fine.

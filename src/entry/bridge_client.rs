@@ -170,6 +170,7 @@ impl BridgeClient {
                 }
                 (self.handlers.on_state.borrow_mut())(ChannelState::Ready(version));
             }
+            FromBackground::Push { reply } => (self.handlers.on_reply.borrow_mut())(0, reply),
             FromBackground::Reply { id, reply } => {
                 let first_answer = self.link.borrow_mut().pending.remove(&id).is_some();
                 if !first_answer {

@@ -224,6 +224,8 @@ fn deliver(
         | Reply::Admitted { .. }
         | Reply::Site(_)
         | Reply::Done
+        | Reply::Imported { .. }
+        | Reply::ContactCounts { .. }
         | Reply::Settings { .. } => {}
     }
 }

@@ -2,9 +2,11 @@
 //! `runtime.Port`. Requests carry an id so the page can pair answers and re-send what was in
 //! flight when an MV3 service worker was stopped.
 
+use crate::contacts::Contact;
 use crate::settings::site_options::SiteOptionsText;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Pairs a request with its answer on one port; unique per sending page.
 pub type RequestId = u64;
@@ -76,6 +78,16 @@ pub enum ToBackground {
         /// The lists as text.
         options: SiteOptionsText,
     },
+    /// Store contacts for a site (an import from the options page, sent in chunks so the page
+    /// can show progress); each chunk is written all or nothing.
+    ImportContacts {
+        /// The site as listed.
+        site: String,
+        /// The contacts, ids local to the site.
+        contacts: Vec<Contact>,
+    },
+    /// How many contacts each enabled site has (options page).
+    ContactCounts,
     /// Switch off a site by its pattern (options page list).
     ForgetSite {
         /// The site as listed (`https://crm.example.com`, `https://*.example.com`).
@@ -105,6 +117,11 @@ pub enum FromBackground {
     Ready {
         /// The worker's crate version.
         version: String,
+    },
+    /// Sent without being asked (e.g. "re-sync contacts" after discovery or an import).
+    Push {
+        /// Handled like an answer.
+        reply: Reply,
     },
     /// The answer to the request with this id.
     Reply {
@@ -155,6 +172,16 @@ pub enum Reply {
     Settings {
         /// Settings JSON.
         settings: Value,
+    },
+    /// Answer to [`ToBackground::ImportContacts`].
+    Imported {
+        /// Contacts written.
+        count: usize,
+    },
+    /// Answer to [`ToBackground::ContactCounts`]: site → live contacts.
+    ContactCounts {
+        /// Per enabled site.
+        sites: BTreeMap<String, usize>,
     },
     /// The request could not be understood or served.
     Error {

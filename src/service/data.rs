@@ -53,6 +53,45 @@ pub trait ContactSource {
     async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError>;
 }
 
+/// What a contact write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteSummary {
+    /// Contacts new to the store (or revived).
+    pub added: usize,
+    /// Contacts whose stored form changed.
+    pub changed: usize,
+    /// Contacts seen again unchanged (not rewritten, not re-synced).
+    pub unchanged: usize,
+    /// Contacts turned into tombstones.
+    pub removed: usize,
+}
+
+impl WriteSummary {
+    /// Whether the widget should re-sync.
+    pub fn changed_anything(&self) -> bool {
+        self.added + self.changed + self.removed > 0
+    }
+}
+
+/// Where contacts are written: discovery, imports, "forget this site".
+pub trait ContactSink {
+    /// Stores what a page showed of a site's contacts; unchanged ones are left alone.
+    async fn upsert(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<WriteSummary, ServiceError>;
+    /// Writes many contacts of a site at once (an import), all or nothing.
+    async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError>;
+    /// Turns these contacts of a site into tombstones.
+    async fn remove(&self, site: &str, ids: &[String]) -> Result<WriteSummary, ServiceError>;
+    /// Turns every contact of a site into a tombstone.
+    async fn forget_site(&self, site: &str) -> Result<usize, ServiceError>;
+    /// How many live contacts a site has.
+    async fn count(&self, site: &str) -> Result<usize, ServiceError>;
+}
+
 /// One row of a contact's activities (§4.5).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Activity {

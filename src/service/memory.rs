@@ -2,7 +2,7 @@
 //! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
 
 use crate::contacts::number_key::NumberKey;
-use crate::contacts::record::{ContactRecord, SyncWindow};
+use crate::contacts::record::{record_key, ContactRecord, SyncWindow};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::*;
@@ -56,6 +56,85 @@ impl MemoryContacts {
     fn next(&self) -> u64 {
         self.sequence.set(self.sequence.get() + 1);
         self.sequence.get()
+    }
+}
+
+impl ContactSink for MemoryContacts {
+    async fn upsert(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<WriteSummary, ServiceError> {
+        let mut summary = WriteSummary::default();
+        for contact in contacts {
+            let key = record_key(site, &contact.id);
+            let old = self.entries.borrow().get(&key).cloned();
+            match &old {
+                Some(old) if !old.differs_from(site, &contact) => summary.unchanged += 1,
+                Some(old) if !old.deleted => summary.changed += 1,
+                _ => summary.added += 1,
+            }
+            if old.is_none_or(|old| old.differs_from(site, &contact)) {
+                let record = ContactRecord::live(site, contact, self.next());
+                self.entries.borrow_mut().insert(key, record);
+            }
+        }
+        Ok(summary)
+    }
+
+    async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError> {
+        let count = contacts.len();
+        for contact in contacts {
+            let record = ContactRecord::live(site, contact, self.next());
+            self.entries.borrow_mut().insert(record.key.clone(), record);
+        }
+        Ok(count)
+    }
+
+    async fn remove(&self, site: &str, ids: &[String]) -> Result<WriteSummary, ServiceError> {
+        let mut removed = 0;
+        for id in ids {
+            let key = record_key(site, id);
+            let live = self
+                .entries
+                .borrow()
+                .get(&key)
+                .filter(|r| !r.deleted)
+                .cloned();
+            if let Some(record) = live {
+                let tombstone = record.tombstone(self.next());
+                self.entries.borrow_mut().insert(key, tombstone);
+                removed += 1;
+            }
+        }
+        Ok(WriteSummary {
+            removed,
+            ..Default::default()
+        })
+    }
+
+    async fn forget_site(&self, site: &str) -> Result<usize, ServiceError> {
+        let keys: Vec<String> = self
+            .entries
+            .borrow()
+            .values()
+            .filter(|r| r.live_site.as_deref() == Some(site))
+            .map(|r| r.key.clone())
+            .collect();
+        for key in &keys {
+            let tombstone = self.entries.borrow()[key].tombstone(self.next());
+            self.entries.borrow_mut().insert(key.clone(), tombstone);
+        }
+        Ok(keys.len())
+    }
+
+    async fn count(&self, site: &str) -> Result<usize, ServiceError> {
+        Ok(self
+            .entries
+            .borrow()
+            .values()
+            .filter(|r| r.live_site.as_deref() == Some(site))
+            .count())
     }
 }
 

@@ -47,6 +47,8 @@ pub enum Effect {
     RemoveWidget(String),
     /// Give back the browser permission for this match pattern.
     ReleasePermission(String),
+    /// Contacts were written: ask open widgets to re-sync (debounced by the edge).
+    ContactsChanged,
     /// Focus the phone window, or open `widget.html` with this admission ticket in a new one.
     OpenPhoneWindow {
         /// A fresh ticket for the new window's widget host.

@@ -3,24 +3,61 @@
 //! An extension frame inside a web page is a third-party context, and browsers that block
 //! third-party storage refuse it IndexedDB; so only the background opens the database, and
 //! everything else asks the background (see `../shared/toolchain.md`).
+//!
+//! Schema history (each version has a fixture in `tests/fixtures/store/` that the upgrade test
+//! opens with the current code):
+//! - v1: `meta`.
+//! - v2: `contacts` (key `<site>#<id>`; indexes `seq` unique, `numbers` and `tokens`
+//!   multi-entry, `site` on `liveSite`: live records only), `syncState` (per site), `logs` and `outbox` (for the logging
+//!   journal). Upgrading keeps `meta` as it is.
 
-use rexie::{ObjectStore, Rexie, TransactionMode};
+pub mod contacts;
+
+use rexie::{Index, ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
 /// The database every crm-bridge store lives in.
 pub const DATABASE_NAME: &str = "crm-bridge";
 /// Schema version; each bump comes with a migration and a fixture of the previous version.
-pub const DATABASE_VERSION: u32 = 1;
+pub const DATABASE_VERSION: u32 = 2;
 /// Small key/value records (install time, schema notes).
 pub const META_STORE: &str = "meta";
+/// Contacts of every site, with tombstones.
+pub const CONTACTS_STORE: &str = "contacts";
+/// Per-site sync state (last discovery, last import).
+pub const SYNC_STATE_STORE: &str = "syncState";
+/// Call and message log entries (the journal).
+pub const LOGS_STORE: &str = "logs";
+/// Deliveries waiting to be sent.
+pub const OUTBOX_STORE: &str = "outbox";
+/// How long opening may wait for an older connection to let go before saying so.
+pub const OPEN_TIMEOUT_MS: u32 = 5_000;
 
-/// A storage failure, in words.
-#[derive(Debug)]
+/// A storage failure, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
+
+impl StoreError {
+    /// The words for a failure the browser reported as `name: message`.
+    pub fn from_browser(detail: &str) -> Self {
+        if detail.contains("QuotaExceededError") {
+            return StoreError(
+                "the browser's storage for crm-bridge is full: nothing of this change was kept. \
+                 Free disk space, or forget sites you no longer use in the options page."
+                    .into(),
+            );
+        }
+        StoreError(format!("the contact store failed: {detail}"))
+    }
+}
 
 impl From<rexie::Error> for StoreError {
     fn from(err: rexie::Error) -> Self {
-        StoreError(err.to_string())
+        let detail = match &err {
+            rexie::Error::IdbError(inner) => format!("{inner:?}"),
+            other => other.to_string(),
+        };
+        StoreError::from_browser(&detail)
     }
 }
 
@@ -30,13 +67,63 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-/// Opens (creating or upgrading) the database `name`; tests pass their own name.
+/// Opens (creating or upgrading) the database `name`; tests pass their own name. An upgrade
+/// waits for older connections to close; if one does not within [`OPEN_TIMEOUT_MS`], this says
+/// so instead of hanging (the caller tries again on its next request).
 pub async fn open(name: &str) -> Result<Rexie, StoreError> {
-    Ok(Rexie::builder(name)
+    let build = Rexie::builder(name)
         .version(DATABASE_VERSION)
         .add_object_store(ObjectStore::new(META_STORE).key_path("key"))
-        .build()
-        .await?)
+        .add_object_store(
+            ObjectStore::new(CONTACTS_STORE)
+                .key_path("key")
+                .add_index(Index::new("seq", "seq").unique(true))
+                .add_index(Index::new("numbers", "numbers").multi_entry(true))
+                .add_index(Index::new("tokens", "tokens").multi_entry(true))
+                .add_index(Index::new("site", "liveSite")),
+        )
+        .add_object_store(ObjectStore::new(SYNC_STATE_STORE).key_path("site"))
+        .add_object_store(
+            ObjectStore::new(LOGS_STORE)
+                .key_path("key")
+                .add_index(Index::new("contact", "contactId")),
+        )
+        .add_object_store(
+            ObjectStore::new(OUTBOX_STORE)
+                .key_path("key")
+                .add_index(Index::new("due", "due")),
+        )
+        .build();
+    let timeout = gloo_timers::future::TimeoutFuture::new(OPEN_TIMEOUT_MS);
+    futures_select(build, timeout).await.unwrap_or_else(|| {
+        Err(StoreError(format!(
+            "the contact store is held open by an older crm-bridge page; close other \
+             crm-bridge windows or restart the browser (waited {} s)",
+            OPEN_TIMEOUT_MS / 1000
+        )))
+    })
+}
+
+/// The first of two futures: `Some` with the open result, `None` when the timeout won.
+async fn futures_select(
+    build: impl std::future::Future<Output = Result<Rexie, rexie::Error>>,
+    timeout: gloo_timers::future::TimeoutFuture,
+) -> Option<Result<Rexie, StoreError>> {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::Poll;
+    let mut build = pin!(build);
+    let mut timeout = pin!(timeout);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(result) = build.as_mut().poll(cx) {
+            return Poll::Ready(Some(result.map_err(StoreError::from)));
+        }
+        if timeout.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Writes `{key, value}` into the meta store in one transaction.
@@ -64,5 +151,5 @@ pub async fn get_meta(db: &Rexie, key: &str) -> Result<Option<JsValue>, StoreErr
 }
 
 fn js_error(value: JsValue) -> StoreError {
-    StoreError(format!("{value:?}"))
+    StoreError::from_browser(&format!("{value:?}"))
 }

@@ -1,0 +1,472 @@
+//! The contact store over IndexedDB: the background's [`ContactSource`].
+//!
+//! Nothing is loaded at start: the database opens on first use (or when the worker starts it
+//! early), each request reads only what its index range holds, and the only state kept in
+//! memory is the latest change sequence number. The rules (keys, tokens, paging) are the pure
+//! ones in [`crate::contacts`]; this file only moves records in and out of IndexedDB.
+//!
+//! Ordering: IndexedDB runs transactions on the same store in the order they were created, and
+//! a sequence number is taken only after its write transaction exists. A read takes the latest
+//! number when its transaction is created, so it sees every write numbered up to it, and a
+//! `syncTimestamp` never skips a change.
+
+use super::{open, StoreError, CONTACTS_STORE};
+use crate::contacts::number_key::NumberKey;
+use crate::contacts::record::{record_key, ContactRecord, SyncWindow};
+use crate::contacts::search::{best_first, SearchQuery};
+use crate::contacts::Contact;
+use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
+use rexie::{Direction, KeyRange, Rexie, TransactionMode, TransactionResult};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+
+/// At most this many index entries are read to answer one search.
+pub const SEARCH_CANDIDATES: u32 = 2_000;
+
+/// The contacts of every site in IndexedDB.
+pub struct StoreContacts {
+    name: String,
+    db: RefCell<Option<Rc<Rexie>>>,
+    opening: Cell<bool>,
+    latest: Cell<u64>,
+    page_size: usize,
+}
+
+impl StoreContacts {
+    /// A store over database `name`, opened on first use, answering syncs in pages of
+    /// `page_size`.
+    pub fn new(name: &str, page_size: usize) -> Self {
+        Self {
+            name: name.to_owned(),
+            db: RefCell::new(None),
+            opening: Cell::new(false),
+            latest: Cell::new(0),
+            page_size: page_size.max(1),
+        }
+    }
+
+    /// The open database (opening it, and reading the latest sequence number, on first use;
+    /// concurrent first uses wait for the one open).
+    pub async fn database(&self) -> Result<Rc<Rexie>, StoreError> {
+        loop {
+            if let Some(db) = self.db.borrow().as_ref() {
+                return Ok(db.clone());
+            }
+            if !self.opening.replace(true) {
+                let opened = self.open_now().await;
+                self.opening.set(false);
+                let db = Rc::new(opened?);
+                *self.db.borrow_mut() = Some(db.clone());
+                return Ok(db);
+            }
+            gloo_timers::future::TimeoutFuture::new(2).await;
+        }
+    }
+
+    async fn open_now(&self) -> Result<Rexie, StoreError> {
+        let db = open(&self.name).await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let last = transaction
+            .store(CONTACTS_STORE)?
+            .index("seq")?
+            .scan(None, Some(1), None, Some(Direction::Prev))
+            .await?;
+        let latest = last
+            .first()
+            .and_then(|(seq, _)| seq.as_f64())
+            .unwrap_or(0.0);
+        self.latest.set(self.latest.get().max(latest as u64));
+        Ok(db)
+    }
+
+    /// Closes the database (tests; an upgrade elsewhere).
+    pub fn close(&self) {
+        if let Some(db) = self.db.borrow_mut().take() {
+            if let Ok(db) = Rc::try_unwrap(db) {
+                db.close();
+            }
+        }
+    }
+
+    /// The highest change sequence number handed out.
+    pub fn latest(&self) -> u64 {
+        self.latest.get()
+    }
+
+    /// Makes the next writes reuse sequence numbers after `seq`, so a test can make a write
+    /// fail half-way (the unique `seq` index refuses it) and check nothing of it was kept.
+    #[doc(hidden)]
+    pub fn rewind_sequence_for_tests(&self, seq: u64) {
+        self.latest.set(seq);
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.latest.set(self.latest.get() + 1);
+        self.latest.get()
+    }
+
+    /// Stores what a page showed of a site's contacts: new ones are added, changed ones
+    /// rewritten, unchanged ones left alone (so the widget does not re-sync them).
+    async fn put_seen(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<WriteSummary, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let store = transaction.store(CONTACTS_STORE)?;
+        let mut summary = WriteSummary::default();
+        let mut writes = Vec::new();
+        for contact in contacts {
+            let key = record_key(site, &contact.id);
+            let existing = store.get(JsValue::from_str(&key)).await?;
+            let existing: Option<ContactRecord> = existing.map(from_js).transpose()?;
+            match existing {
+                Some(old) if !old.differs_from(site, &contact) => summary.unchanged += 1,
+                Some(old) if !old.deleted => {
+                    summary.changed += 1;
+                    writes.push(contact);
+                }
+                _ => {
+                    summary.added += 1;
+                    writes.push(contact);
+                }
+            }
+        }
+        let records: Vec<ContactRecord> = writes
+            .into_iter()
+            .map(|c| ContactRecord::live(site, c, self.next_seq()))
+            .collect();
+        store.put_all(js_items(&records)?.into_iter()).await?;
+        finish(transaction.done().await?)?;
+        Ok(summary)
+    }
+
+    /// Writes many contacts of a site at once (an import): one transaction, no comparison
+    /// with what is stored, all or nothing.
+    async fn put_blind(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let store = transaction.store(CONTACTS_STORE)?;
+        let records: Vec<ContactRecord> = contacts
+            .into_iter()
+            .map(|c| ContactRecord::live(site, c, self.next_seq()))
+            .collect();
+        let count = records.len();
+        store.put_all(js_items(&records)?.into_iter()).await?;
+        finish(transaction.done().await?)?;
+        Ok(count)
+    }
+
+    /// Turns contacts of a site into tombstones (the widget is told at its next delta sync).
+    async fn put_tombstones(&self, site: &str, ids: &[String]) -> Result<WriteSummary, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let store = transaction.store(CONTACTS_STORE)?;
+        let mut tombstones = Vec::new();
+        for id in ids {
+            let existing = store.get(JsValue::from_str(&record_key(site, id))).await?;
+            if let Some(old) = existing.map(from_js::<ContactRecord>).transpose()? {
+                if !old.deleted {
+                    tombstones.push(old);
+                }
+            }
+        }
+        let tombstones: Vec<ContactRecord> = tombstones
+            .iter()
+            .map(|old| old.tombstone(self.next_seq()))
+            .collect();
+        store.put_all(js_items(&tombstones)?.into_iter()).await?;
+        finish(transaction.done().await?)?;
+        Ok(WriteSummary {
+            removed: tombstones.len(),
+            ..Default::default()
+        })
+    }
+
+    /// Every live contact of a site becomes a tombstone ("forget this site").
+    async fn tombstone_site(&self, site: &str) -> Result<usize, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let store = transaction.store(CONTACTS_STORE)?;
+        let values = store
+            .index("site")?
+            .get_all(
+                Some(KeyRange::only(&JsValue::from_str(site)).map_err(rexie::Error::from)?),
+                None,
+            )
+            .await?;
+        let records: Vec<ContactRecord> = from_js_list(values)?;
+        let tombstones: Vec<ContactRecord> = records
+            .iter()
+            .filter(|r| !r.deleted)
+            .map(|r| r.tombstone(self.next_seq()))
+            .collect();
+        store.put_all(js_items(&tombstones)?.into_iter()).await?;
+        finish(transaction.done().await?)?;
+        Ok(tombstones.len())
+    }
+
+    /// Records of a site, tombstones included (counts, export).
+    pub async fn site_records(&self, site: &str) -> Result<Vec<ContactRecord>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let values = transaction
+            .store(CONTACTS_STORE)?
+            .index("site")?
+            .get_all(
+                Some(KeyRange::only(&JsValue::from_str(site)).map_err(rexie::Error::from)?),
+                None,
+            )
+            .await?;
+        from_js_list(values)
+    }
+
+    /// How many live contacts a site has (the `site` index holds live records only).
+    async fn count_site(&self, site: &str) -> Result<usize, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let range = KeyRange::only(&JsValue::from_str(site)).map_err(rexie::Error::from)?;
+        let count = transaction
+            .store(CONTACTS_STORE)?
+            .index("site")?
+            .count(Some(range))
+            .await?;
+        Ok(count as usize)
+    }
+
+    /// Records, tombstones included, of every site.
+    pub async fn record_count(&self) -> Result<u32, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        Ok(transaction.store(CONTACTS_STORE)?.count(None).await?)
+    }
+
+    async fn page(&self, since: Option<u64>, page: u64) -> Result<ContactsPage, StoreError> {
+        let window = SyncWindow::of(since, page);
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let latest = self.latest.get(); // taken as the read is created: see the module notes
+        let range = KeyRange::lower_bound(&JsValue::from_f64(window.from_seq as f64), Some(false))
+            .map_err(rexie::Error::from)?;
+        let values = transaction
+            .store(CONTACTS_STORE)?
+            .index("seq")?
+            .get_all(Some(range), Some(self.page_size as u32))
+            .await?;
+        let records: Vec<ContactRecord> = from_js_list(values)?;
+        let (contacts, next_page, sync_timestamp) = window.page(records, self.page_size, latest);
+        Ok(ContactsPage {
+            contacts,
+            next_page,
+            sync_timestamp,
+        })
+    }
+
+    async fn find(&self, text: &str, limit: usize) -> Result<Vec<Contact>, StoreError> {
+        let Some(query) = SearchQuery::parse(text) else {
+            return Ok(Vec::new());
+        };
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let prefix = query.index_prefix();
+        let range = KeyRange::bound(
+            &JsValue::from_str(prefix),
+            &JsValue::from_str(&format!("{prefix}\u{ffff}")),
+            Some(false),
+            Some(false),
+        )
+        .map_err(rexie::Error::from)?;
+        let values = transaction
+            .store(CONTACTS_STORE)?
+            .index("tokens")?
+            .get_all(Some(range), Some(SEARCH_CANDIDATES))
+            .await?;
+        let records: Vec<ContactRecord> = from_js_list(values)?;
+        let scored = records
+            .into_iter()
+            .filter_map(|r| Some((query.score(&r.contact)?, r.contact)))
+            .collect();
+        Ok(best_first(scored, limit))
+    }
+
+    async fn lines(
+        &self,
+        numbers: &[String],
+    ) -> Result<BTreeMap<String, Vec<Contact>>, StoreError> {
+        let asked: Vec<(&String, NumberKey)> = numbers
+            .iter()
+            .filter_map(|n| Some((n, NumberKey::parse(n)?)))
+            .collect();
+        if asked.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let index = transaction.store(CONTACTS_STORE)?.index("numbers")?;
+        // Every lookup is requested before the first is awaited: IndexedDB serves them in one
+        // go instead of one event-loop turn each.
+        let mut nationals: Vec<&str> = asked.iter().map(|(_, k)| k.national.as_str()).collect();
+        nationals.sort_unstable();
+        nationals.dedup();
+        let mut lookups = Vec::new();
+        for national in &nationals {
+            let range = KeyRange::only(&JsValue::from_str(national)).map_err(rexie::Error::from)?;
+            lookups.push(index.get_all(Some(range), None));
+        }
+        let mut by_national: BTreeMap<&str, Vec<ContactRecord>> = BTreeMap::new();
+        for (national, result) in nationals.iter().zip(join_all(lookups).await) {
+            by_national.insert(national, from_js_list(result?)?);
+        }
+        let mut found = BTreeMap::new();
+        for (number, key) in &asked {
+            let matches: Vec<Contact> = by_national
+                .get(key.national.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|r| r.contact.has_line(key))
+                .map(|r| r.contact.clone())
+                .collect();
+            if !matches.is_empty() {
+                found.insert((*number).clone(), matches);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Contact>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let value = transaction
+            .store(CONTACTS_STORE)?
+            .get(JsValue::from_str(id))
+            .await?;
+        Ok(value
+            .map(from_js::<ContactRecord>)
+            .transpose()?
+            .map(|r| r.contact))
+    }
+}
+
+impl ContactSource for StoreContacts {
+    async fn contacts_page(
+        &self,
+        since: Option<u64>,
+        page: u64,
+    ) -> Result<ContactsPage, ServiceError> {
+        self.page(since, page).await.map_err(service_error)
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<Contact>, ServiceError> {
+        self.find(text, limit).await.map_err(service_error)
+    }
+
+    async fn match_numbers(
+        &self,
+        numbers: &[String],
+    ) -> Result<BTreeMap<String, Vec<Contact>>, ServiceError> {
+        self.lines(numbers).await.map_err(service_error)
+    }
+
+    async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError> {
+        self.get(id).await.map_err(service_error)
+    }
+}
+
+impl ContactSink for StoreContacts {
+    async fn upsert(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<WriteSummary, ServiceError> {
+        self.put_seen(site, contacts).await.map_err(service_error)
+    }
+
+    async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError> {
+        self.put_blind(site, contacts).await.map_err(service_error)
+    }
+
+    async fn remove(&self, site: &str, ids: &[String]) -> Result<WriteSummary, ServiceError> {
+        self.put_tombstones(site, ids).await.map_err(service_error)
+    }
+
+    async fn forget_site(&self, site: &str) -> Result<usize, ServiceError> {
+        self.tombstone_site(site).await.map_err(service_error)
+    }
+
+    async fn count(&self, site: &str) -> Result<usize, ServiceError> {
+        self.count_site(site).await.map_err(service_error)
+    }
+}
+
+fn service_error(err: StoreError) -> ServiceError {
+    ServiceError(err.0)
+}
+
+/// A committed transaction, or why not.
+fn finish(result: TransactionResult) -> Result<(), StoreError> {
+    match result {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => Err(StoreError(
+            "the contact store refused the change; nothing of it was kept".into(),
+        )),
+    }
+}
+
+/// Values as JavaScript objects, through one `JSON.parse` (far fewer boundary crossings than
+/// building each object field by field).
+fn js_items<T: Serialize>(items: &[T]) -> Result<Vec<(JsValue, Option<JsValue>)>, StoreError> {
+    let text = serde_json::to_string(items).map_err(|e| StoreError(e.to_string()))?;
+    let array =
+        js_sys::JSON::parse(&text).map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
+    Ok(js_sys::Array::from(&array)
+        .iter()
+        .map(|value| (value, None))
+        .collect())
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StoreError> {
+    let text =
+        js_sys::JSON::stringify(&value).map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
+    serde_json::from_str(&String::from(text))
+        .map_err(|e| StoreError(format!("a stored record cannot be read: {e}")))
+}
+
+/// Many values through one `JSON.stringify`.
+fn from_js_list<T: DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>, StoreError> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let array: js_sys::Array = values.into_iter().collect();
+    from_js(array.into())
+}
+
+/// Polls every future until all are done, so all their requests are issued at once (rexie's
+/// futures issue their request when first polled).
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
