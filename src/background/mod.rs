@@ -23,7 +23,7 @@ use tickets::TicketBook;
 pub mod tickets;
 
 /// Contacts per page of the widget's contact sync.
-pub const CONTACTS_PAGE_SIZE: usize = 500;
+pub const CONTACTS_PAGE_SIZE: usize = 1_000;
 
 /// The router over the background's data: contacts from `C` (the IndexedDB store in the
 /// extension, in memory in tests), logs in memory until the journal lands (issue 8).

@@ -53,6 +53,21 @@ impl NumberKey {
         })
     }
 
+    /// The national digits of a partly typed number: a leading `+` or `00` country code is
+    /// cut, like [`NumberKey::parse`] cuts it from whole numbers ("+1 206" → "206").
+    pub fn national_prefix(typed: &str) -> String {
+        let digits = match_key(typed);
+        let international = if typed.trim_start().starts_with('+') {
+            Some(digits.as_str())
+        } else {
+            digits.strip_prefix("00")
+        };
+        match international.and_then(split_country) {
+            Some((_, national)) => national,
+            None => digits.trim_start_matches('0').to_owned(),
+        }
+    }
+
     /// Whether two numbers with the same national number are one line: the country codes and
     /// extensions agree wherever both are known (a number stored without its country code is
     /// matched as a person reading it would, by its national digits).

@@ -92,6 +92,28 @@ impl ContactRecord {
     }
 }
 
+/// What a sync page needs of a record (reading only this skips parsing its index keys).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SyncedRecord {
+    /// Change sequence number.
+    pub seq: u64,
+    /// A tombstone.
+    #[serde(default)]
+    pub deleted: bool,
+    /// The contact as the widget gets it.
+    pub contact: Contact,
+}
+
+impl From<ContactRecord> for SyncedRecord {
+    fn from(record: ContactRecord) -> Self {
+        Self {
+            seq: record.seq,
+            deleted: record.deleted,
+            contact: record.contact,
+        }
+    }
+}
+
 /// Which records one `contactsPath` request reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncWindow {
@@ -116,7 +138,7 @@ impl SyncWindow {
     /// window's tombstones included) while the highest sequence number was `latest`.
     pub fn page(
         &self,
-        records: Vec<ContactRecord>,
+        records: Vec<SyncedRecord>,
         page_size: usize,
         latest: u64,
     ) -> (Vec<Contact>, Option<u64>, u64) {
@@ -207,6 +229,7 @@ mod tests {
                 }
             })
             .collect();
+        let records: Vec<SyncedRecord> = records.into_iter().map(Into::into).collect();
         let (contacts, next, cursor) = first.page(records.clone(), 3, 40);
         assert_eq!(contacts.len(), 2, "a full sync skips tombstones");
         assert_eq!(next, Some(7));

@@ -96,16 +96,21 @@ pub fn contact_tokens(contact: &Contact) -> Vec<String> {
     if let Some(company) = &contact.company {
         words(company, true, &mut tokens);
     }
+    // The whole address, and the words before the "@" ("jane", "doe"); the domain's words
+    // ("example", "com") would be in every other contact's tokens and find nothing useful.
     for email in &contact.emails {
-        tokens.push(fold(email.trim()));
-        words(email, false, &mut tokens);
+        let email = fold(email.trim());
+        let local = email.split('@').next().unwrap_or_default().to_owned();
+        tokens.push(email);
+        words(&local, false, &mut tokens);
     }
+    // One token per number: its national digits (typed country codes are stripped from the
+    // query the same way), or the digits as written when it has too few to be a line.
     for phone in &contact.phone_numbers {
-        let digits = match_key(&phone.phone_number);
-        if let Some(key) = NumberKey::parse(&phone.phone_number) {
-            tokens.push(key.national);
+        match NumberKey::parse(&phone.phone_number) {
+            Some(key) => tokens.push(key.national),
+            None => tokens.push(match_key(&phone.phone_number)),
         }
-        tokens.push(digits);
     }
     tokens.retain(|t| !t.is_empty());
     tokens.sort();
@@ -134,7 +139,12 @@ impl SearchQuery {
             if digits.len() < MIN_DIGITS {
                 return None;
             }
-            tokens.push(NumberKey::parse(&folded).map_or(digits, |k| k.national));
+            tokens.push(
+                NumberKey::parse(&folded)
+                    .map_or_else(|| NumberKey::national_prefix(&folded), |k| k.national),
+            );
+        } else if folded.contains('@') {
+            tokens.push(folded.split_whitespace().collect()); // an address: its prefix
         } else {
             words(&folded, false, &mut tokens);
         }
@@ -148,13 +158,22 @@ impl SearchQuery {
         &self.tokens[0]
     }
 
+    /// Every typed token, longest first (the store intersects their index ranges).
+    pub fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+
     /// How well a contact matches (lower is better); `None` when some typed token matches none
     /// of its tokens.
     pub fn score(&self, contact: &Contact) -> Option<u32> {
+        self.score_with(contact, &contact_tokens(contact))
+    }
+
+    /// [`SearchQuery::score`] with the contact's tokens already at hand (stored records).
+    pub fn score_with(&self, contact: &Contact, tokens: &[String]) -> Option<u32> {
         if contact.deleted {
             return None;
         }
-        let tokens = contact_tokens(contact);
         let all_found = self
             .tokens
             .iter()
@@ -225,7 +244,7 @@ mod tests {
             "jose@x.pt",
             "+351 21 123 4567",
         );
-        for q in ["jose", "MULL", "acao", "Müller José", "jose@x", "x.pt"] {
+        for q in ["jose", "MULL", "acao", "Müller José", "jose@x", "jose@x.p"] {
             assert!(finds(q, &jose), "{q}");
         }
         let ivan = contact("Иван Петров", None, "ivan@x.ru", "+7 495 123-45-67");
@@ -256,6 +275,10 @@ mod tests {
             assert!(finds(q, &ava), "{q}");
         }
         assert!(!finds("555", &ava), "only prefixes of the number");
+        assert!(
+            !finds("example", &contact("Bo", None, "bo@example.com", "")),
+            "not by domain"
+        );
         assert_eq!(SearchQuery::parse("12"), None);
     }
 

@@ -2,7 +2,7 @@
 //! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
 
 use crate::contacts::number_key::NumberKey;
-use crate::contacts::record::{record_key, ContactRecord, SyncWindow};
+use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::*;
@@ -145,12 +145,13 @@ impl ContactSource for MemoryContacts {
         page: u64,
     ) -> Result<ContactsPage, ServiceError> {
         let window = SyncWindow::of(since, page);
-        let mut records: Vec<ContactRecord> = self
+        let mut records: Vec<SyncedRecord> = self
             .entries
             .borrow()
             .values()
             .filter(|r| r.seq >= window.from_seq)
             .cloned()
+            .map(Into::into)
             .collect();
         records.sort_by_key(|r| r.seq);
         records.truncate(self.page_size);

@@ -12,7 +12,7 @@
 
 use super::{open, StoreError, CONTACTS_STORE};
 use crate::contacts::number_key::NumberKey;
-use crate::contacts::record::{record_key, ContactRecord, SyncWindow};
+use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
@@ -20,12 +20,31 @@ use rexie::{Direction, KeyRange, Rexie, TransactionMode, TransactionResult};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
-/// At most this many index entries are read to answer one search.
-pub const SEARCH_CANDIDATES: u32 = 2_000;
+/// At most this many records are read and ranked to answer one search.
+pub const SEARCH_CANDIDATES: u32 = 200;
+/// A word of a several-word search with more index entries than this narrows nothing down.
+pub const SEARCH_SCAN: u32 = 1_000;
+
+/// A stored record read only for its contact (its index keys are not needed, nor parsed).
+#[derive(serde::Deserialize)]
+struct ContactView {
+    contact: Contact,
+}
+
+/// The index range of every token starting with `prefix`.
+fn prefix_range(prefix: &str) -> Result<KeyRange, StoreError> {
+    Ok(KeyRange::bound(
+        &JsValue::from_str(prefix),
+        &JsValue::from_str(&format!("{prefix}\u{ffff}")),
+        Some(false),
+        Some(false),
+    )
+    .map_err(rexie::Error::from)?)
+}
 
 /// The contacts of every site in IndexedDB.
 pub struct StoreContacts {
@@ -258,7 +277,7 @@ impl StoreContacts {
             .index("seq")?
             .get_all(Some(range), Some(self.page_size as u32))
             .await?;
-        let records: Vec<ContactRecord> = from_js_list(values)?;
+        let records: Vec<SyncedRecord> = from_js_list(values)?;
         let (contacts, next_page, sync_timestamp) = window.page(records, self.page_size, latest);
         Ok(ContactsPage {
             contacts,
@@ -273,23 +292,55 @@ impl StoreContacts {
         };
         let db = self.database().await?;
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
-        let prefix = query.index_prefix();
-        let range = KeyRange::bound(
-            &JsValue::from_str(prefix),
-            &JsValue::from_str(&format!("{prefix}\u{ffff}")),
-            Some(false),
-            Some(false),
-        )
-        .map_err(rexie::Error::from)?;
-        let values = transaction
-            .store(CONTACTS_STORE)?
-            .index("tokens")?
-            .get_all(Some(range), Some(SEARCH_CANDIDATES))
-            .await?;
+        let store = transaction.store(CONTACTS_STORE)?;
+        let index = store.index("tokens")?;
+        let values = if query.tokens().len() == 1 {
+            // One word: the first records of its range, in token order (exact words first).
+            let range = prefix_range(query.index_prefix())?;
+            index.get_all(Some(range), Some(SEARCH_CANDIDATES)).await?
+        } else {
+            // Several words: the keys under each word, up to a bound (Chromium counts by
+            // walking, so a count would cost as much). Words whose keys all fit are
+            // intersected and only those records read; when every word is that common, the
+            // longest word's first records are read and the others checked on their tokens.
+            let mut lookups = Vec::new();
+            for token in query.tokens() {
+                let range = prefix_range(token)?;
+                lookups.push(index.get_all_keys(Some(range), Some(SEARCH_SCAN + 1)));
+            }
+            let mut common: Option<BTreeSet<String>> = None;
+            for keys in join_all(lookups).await {
+                let keys = keys?;
+                if keys.len() > SEARCH_SCAN as usize {
+                    continue; // too common to narrow anything down
+                }
+                let keys: BTreeSet<String> = keys.iter().filter_map(|k| k.as_string()).collect();
+                common = Some(match common {
+                    None => keys,
+                    Some(common) => common.intersection(&keys).cloned().collect(),
+                });
+            }
+            match common {
+                Some(keys) => {
+                    let gets = keys.iter().map(|key| store.get(JsValue::from_str(key)));
+                    join_all(gets.collect())
+                        .await
+                        .into_iter()
+                        .filter_map(|value| value.transpose())
+                        .collect::<Result<Vec<JsValue>, _>>()?
+                }
+                None => {
+                    let range = prefix_range(query.index_prefix())?;
+                    index.get_all(Some(range), Some(SEARCH_CANDIDATES)).await?
+                }
+            }
+        };
         let records: Vec<ContactRecord> = from_js_list(values)?;
+        let mut seen = BTreeSet::new();
         let scored = records
             .into_iter()
-            .filter_map(|r| Some((query.score(&r.contact)?, r.contact)))
+            .filter(|r| seen.insert(r.key.clone()))
+            .filter_map(|r| Some((query.score_with(&r.contact, &r.tokens)?, r.contact)))
             .collect();
         Ok(best_first(scored, limit))
     }
@@ -308,8 +359,8 @@ impl StoreContacts {
         let db = self.database().await?;
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let index = transaction.store(CONTACTS_STORE)?.index("numbers")?;
-        // Every lookup is requested before the first is awaited: IndexedDB serves them in one
-        // go instead of one event-loop turn each.
+        // Every lookup is requested before the first is awaited, and all hits are read back
+        // in one conversion.
         let mut nationals: Vec<&str> = asked.iter().map(|(_, k)| k.national.as_str()).collect();
         nationals.sort_unstable();
         nationals.dedup();
@@ -318,19 +369,19 @@ impl StoreContacts {
             let range = KeyRange::only(&JsValue::from_str(national)).map_err(rexie::Error::from)?;
             lookups.push(index.get_all(Some(range), None));
         }
-        let mut by_national: BTreeMap<&str, Vec<ContactRecord>> = BTreeMap::new();
-        for (national, result) in nationals.iter().zip(join_all(lookups).await) {
-            by_national.insert(national, from_js_list(result?)?);
+        let mut hits = Vec::new();
+        for result in join_all(lookups).await {
+            hits.extend(result?);
         }
+        let contacts: Vec<ContactView> = from_js_list(hits)?;
         let mut found = BTreeMap::new();
         for (number, key) in &asked {
-            let matches: Vec<Contact> = by_national
-                .get(key.national.as_str())
-                .into_iter()
-                .flatten()
-                .filter(|r| r.contact.has_line(key))
-                .map(|r| r.contact.clone())
+            let mut matches: Vec<Contact> = contacts
+                .iter()
+                .filter(|c| c.contact.has_line(key))
+                .map(|c| c.contact.clone())
                 .collect();
+            matches.dedup_by(|a, b| a.id == b.id);
             if !matches.is_empty() {
                 found.insert((*number).clone(), matches);
             }

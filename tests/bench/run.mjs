@@ -9,6 +9,7 @@ import {
   ROOT, buildDevExtension, launchChromium, demoConfig, waitForSiteRegistration, waitForFrame,
 } from '../e2e/lib/extension.mjs';
 import { version } from './version.mjs';
+import { benchStore } from './store.mjs';
 
 const rows = [];
 /** Records one figure; `target` is {op: '<' | '<=', value} or null when the issue sets none. */
@@ -116,6 +117,12 @@ await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { t
 const matches = await widget.evaluate(() => window.simLatency(1000));
 record('contact match round trip p50 (1,000, via widget)', median(matches), 'ms');
 record('contact match round trip p99 (1,000, via widget)', percentile(matches, 99), 'ms', { op: '<', value: 10 });
+
+await crmPage.close(); // its widget would re-sync during the store figures
+
+// The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
+const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);
+await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, count: storeCount });
 
 await context.close();
 await crm.close();

@@ -92,6 +92,8 @@ async function route(req, res) {
   if (path === '/contacts') return send(200, contactsPage());
   if (path === '/strict-csp') return send(200, contactsPage(), { 'content-security-policy': STRICT_CSP });
   if (path === '/companies') return send(200, companiesPage());
+  // The benchmark's baseline frame: echoes every message to its sender (a cross-frame round trip).
+  if (path === '/echo') return send(200, '<!doctype html><script>addEventListener("message", (e) => e.source.postMessage(e.data, "*"))</script>');
   let match = path.match(/^\/contacts\/(\w+)$/);
   if (match) {
     const person = data.contacts.find((p) => p.id === match[1]);

@@ -158,28 +158,54 @@ function showAuth() {
     : 'Not connected: contacts and matching are off.';
 }
 
+const SHOWN = 200; // like the widget's virtual list, only what fits is drawn
+
 function renderContacts(list) {
-  $('contacts').replaceChildren(...list.map((c) => {
+  const items = list.slice(0, SHOWN).map((c) => {
     const item = document.createElement('li');
     item.textContent = `${c.name} · ${(c.phoneNumbers ?? []).map((p) => p.phoneNumber).join(', ')}`;
     return item;
-  }));
+  });
+  if (list.length > SHOWN) {
+    const more = document.createElement('li');
+    more.textContent = `… and ${list.length - SHOWN} more`;
+    items.push(more);
+  }
+  $('contacts').replaceChildren(...items);
+  body.dataset.contacts = String(list.length);
 }
+
+// Synced contacts, kept like the widget keeps them (§4.1): in memory, by id, with the first
+// page's syncTimestamp; later syncs ask for what changed since it and merge.
+const synced = { timestamp: null, byId: new Map() };
+let syncing = null;
 
 async function syncContacts(type) {
   if (!service?.contactsPath) return [];
-  let all = [];
-  let page = 1;
-  let syncTimestamp = null;
-  for (;;) {
-    const answer = await request(service.contactsPath, { page, syncTimestamp, ...(type ? { type } : {}) }, TIMEOUTS.contactsPath);
-    const { data, nextPage } = answer.response;
-    all = all.concat(Array.isArray(data) ? data : []);
-    if (!nextPage) break;
-    page = nextPage;
-  }
-  renderContacts(all);
-  return all;
+  if (syncing) return syncing; // a sync in flight absorbs new triggers
+  syncing = (async () => {
+    const since = synced.timestamp;
+    const received = [];
+    let page = 1;
+    let firstTimestamp = null;
+    for (;;) {
+      const answer = await request(service.contactsPath, { page, syncTimestamp: since, ...(type ? { type } : {}) }, TIMEOUTS.contactsPath);
+      const { data, nextPage, syncTimestamp } = answer.response;
+      if (page === 1) firstTimestamp = syncTimestamp;
+      for (const c of Array.isArray(data) ? data : []) received.push(c);
+      if (!nextPage) break;
+      page = nextPage;
+    }
+    if (since && firstTimestamp) {
+      for (const c of received) { if (c.deleted) synced.byId.delete(c.id); else synced.byId.set(c.id, c); }
+    } else {
+      synced.byId = new Map(received.map((c) => [c.id, c]));
+    }
+    synced.timestamp = firstTimestamp || null;
+    renderContacts([...synced.byId.values()]);
+    return received;
+  })();
+  try { return await syncing; } finally { syncing = null; }
 }
 
 function renderSettings() {
@@ -297,6 +323,31 @@ window.simBurst = async (count) => {
     duplicates: stats.duplicates - before.duplicates,
     ms: performance.now() - started,
   };
+};
+
+/** Test hook: one sync as the widget does it (full after load, then deltas); its time. */
+window.simSync = async (type = 'manual', full = false) => {
+  if (full) synced.timestamp = null; // as after a widget load
+  const started = performance.now();
+  const received = await syncContacts(type);
+  return { ms: performance.now() - started, received: received.length, held: synced.byId.size,
+    deleted: received.filter((c) => c.deleted).length };
+};
+
+/** Test hook: the contacts the widget holds (id → name). */
+window.simContacts = () => Object.fromEntries([...synced.byId.values()].map((c) => [c.id, c.name]));
+
+/** Test hook: times of sequential requests to a registered path (`key`), bodies from `bodies`. */
+window.simTimes = async (key, bodies) => {
+  const times = [];
+  const answers = [];
+  for (const b of bodies) {
+    const t = performance.now();
+    const answer = await request(service[key], b, 30_000);
+    times.push(performance.now() - t);
+    answers.push(answer.response);
+  }
+  return { times, last: answers[answers.length - 1], empty: answers.filter((a) => !a.data || (Array.isArray(a.data) ? a.data.length === 0 : Object.keys(a.data).length === 0)).length };
 };
 
 /** Test hook: round-trip times of `count` sequential contact-match requests, in ms. */

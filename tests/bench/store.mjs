@@ -1,0 +1,181 @@
+// The contact store at 100,000 contacts (issue 7), each figure beside a baseline measured in the
+// same run: plain JavaScript doing the same IndexedDB work with no framework, in an extension
+// page of the same browser profile.
+
+/** Generates `count` contacts with international numbers, deterministically, in the page. */
+const GENERATOR = `
+  (function contactsFrom(start, count, revision) {
+    let seed = 0;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const syllables = ['an', 'be', 'ka', 'lo', 'mi', 'no', 'ra', 'si', 'to', 'vu', 'xe', 'yo', 'zi', 'da', 'fe'];
+    const word = (n) => { let w = ''; for (let i = 0; i < n; i += 1) w += syllables[Math.floor(random() * syllables.length)]; return w[0].toUpperCase() + w.slice(1); };
+    const digits = (n) => { let d = ''; for (let i = 0; i < n; i += 1) d += Math.floor(random() * 10); return d; };
+    const countries = [['+1', 10], ['+44 20', 8], ['+49 30', 7], ['+33 1', 8], ['+81 3', 8], ['+55 11 9', 8], ['+91 98', 8], ['+61 2', 8]];
+    const list = [];
+    for (let i = start; i < start + count; i += 1) {
+      seed = (12345 + i * 7919) % 2147483648; // per contact: chunking does not change the data
+      const [code, n] = countries[i % countries.length];
+      const first = word(2); const last = word(3);
+      const numbers = [{ phoneNumber: code + ' ' + digits(n), phoneType: 'mobile' }];
+      if (i % 3 === 0) numbers.push({ phoneNumber: code + ' ' + digits(n), phoneType: 'business' });
+      list.push({ id: String(i), name: (revision ? 'Rev' + revision + ' ' : '') + first + ' ' + last,
+        phoneNumbers: numbers, emails: [first.toLowerCase() + '.' + last.toLowerCase() + i + '@example.com'], company: word(2) + ' Ltd' });
+    }
+    return list;
+  })`;
+
+export async function benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, count = 100_000 }) {
+  const site = 'http://127.0.0.1';
+  const step = (what) => process.stderr.write(`store bench: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
+  step('baselines');
+  // Baselines: plain IndexedDB in an extension page (same origin and disk as the worker).
+  const baseline = await page.evaluate(async ({ count, generator, echoUrl }) => {
+    const contactsFrom = eval(generator); // eslint-disable-line no-eval
+    const wait = (request) => new Promise((resolve, reject) => { request.onsuccess = () => resolve(request.result); request.onerror = () => reject(request.error); });
+    await wait(indexedDB.deleteDatabase('baseline-bench'));
+    const open = indexedDB.open('baseline-bench', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('contacts', { keyPath: 'id' }).createIndex('phones', 'phones', { multiEntry: true });
+    const db = await wait(open);
+    const records = contactsFrom(0, count, 0).map((c) => ({ id: c.id, name: c.name, phones: c.phoneNumbers.map((p) => p.phoneNumber.replace(/[^0-9]/g, '')), email: c.emails[0] }));
+    let started = performance.now();
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('contacts', 'readwrite');
+      const store = tx.objectStore('contacts');
+      for (const r of records) store.put(r);
+      tx.oncomplete = resolve; tx.onerror = () => reject(tx.error);
+    });
+    const put = performance.now() - started;
+    started = performance.now();
+    let read = 0; let last = null;
+    for (;;) {
+      const tx = db.transaction('contacts');
+      const range = last === null ? null : IDBKeyRange.lowerBound(last, true);
+      const page = await wait(tx.objectStore('contacts').getAll(range, 1000));
+      read += page.length;
+      if (page.length < 1000) break;
+      last = page[page.length - 1].id;
+    }
+    const pagedRead = performance.now() - started;
+    const lookupRounds = [];
+    for (let round = 0; round < 50; round += 1) {
+      const phones = Array.from({ length: 30 }, (_, i) => records[(round * 997 + i * 31) % records.length].phones[0]);
+      const t = performance.now();
+      const tx = db.transaction('contacts');
+      const index = tx.objectStore('contacts').index('phones');
+      for (const phone of phones) await wait(index.getAll(phone));
+      lookupRounds.push(performance.now() - t);
+    }
+    db.close();
+    await wait(indexedDB.deleteDatabase('baseline-bench'));
+    // Cross-frame postMessage round trip.
+    const frame = document.createElement('iframe');
+    frame.src = echoUrl;
+    document.body.append(frame);
+    await new Promise((r) => { frame.onload = r; });
+    const trips = [];
+    for (let i = 0; i < 500; i += 1) {
+      const t = performance.now();
+      await new Promise((resolve) => { addEventListener('message', resolve, { once: true }); frame.contentWindow.postMessage(i, '*'); });
+      trips.push(performance.now() - t);
+    }
+    frame.remove();
+    return { put, read, pagedRead, lookupRounds, trips };
+  }, { count, generator: GENERATOR, echoUrl: `${crm.origin}/echo` });
+
+  step('import');
+  // Ours: the same contacts imported through the extension (port → worker → IndexedDB), in the
+  // chunks the options page sends.
+  const imported = await page.evaluate(async ({ count, generator, site }) => {
+    const contactsFrom = eval(generator); // eslint-disable-line no-eval
+    const port = chrome.runtime.connect({ name: 'bench' });
+    await new Promise((resolve) => port.onMessage.addListener(function ready(m) { if (m.kind === 'ready') { port.onMessage.removeListener(ready); resolve(); } }));
+    let id = 0;
+    const ask = (body) => new Promise((resolve) => {
+      id += 1; const mine = id;
+      port.onMessage.addListener(function on(m) { if (m.kind === 'reply' && m.id === mine) { port.onMessage.removeListener(on); resolve(m.reply); } });
+      port.postMessage({ id: mine, body });
+    });
+    const chunk = 5000;
+    let total = 0;
+    const started = performance.now();
+    for (let start = 0; start < count; start += chunk) {
+      const reply = await ask({ kind: 'importContacts', site, contacts: contactsFrom(start, Math.min(chunk, count - start), 0) });
+      if (reply.kind !== 'imported') throw new Error(JSON.stringify(reply));
+      total += reply.count;
+    }
+    const ms = performance.now() - started;
+    port.disconnect();
+    return { ms, total };
+  }, { count, generator: GENERATOR, site });
+  if (imported.total !== count) throw new Error(`imported ${imported.total} of ${count}`);
+
+  const ratio = (ours, base) => ours / base;
+  record(`import ${count} contacts (ours, chunks of 5,000 via the worker)`, imported.ms, 'ms');
+  record(`  baseline: plain-JS single-transaction put`, baseline.put, 'ms');
+  record(`  import ÷ baseline`, ratio(imported.ms, baseline.put), '×', { op: '<=', value: 1.2 });
+
+  step('widget');
+  // The widget's side, through the simulator: full sync, delta, search, match.
+  const crmPage = await context.newPage();
+  await crmPage.goto(`${crm.origin}/contacts`);
+  const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 300_000 });
+  const fulls = [];
+  for (let i = 0; i < 3; i += 1) fulls.push(await widget.evaluate(() => window.simSync('manual', true)));
+  if (fulls[0].held < count) throw new Error(`the widget holds ${fulls[0].held} of ${count}`);
+  record(`full sync of ${count} to the widget (median of 3)`, median(fulls.map((f) => f.ms)), 'ms');
+  record(`  baseline: plain-JS paged read (pages of 1,000)`, baseline.pagedRead, 'ms');
+  record(`  full sync ÷ baseline`, ratio(median(fulls.map((f) => f.ms)), baseline.pagedRead), '×', { op: '<=', value: 2 });
+
+  step('deltas');
+  const deltas = [];
+  for (let revision = 1; revision <= 5; revision += 1) {
+    await page.evaluate(async ({ generator, site, revision }) => {
+      const contactsFrom = eval(generator); // eslint-disable-line no-eval
+      const port = chrome.runtime.connect({ name: 'bench' });
+      await new Promise((resolve) => port.onMessage.addListener((m) => { if (m.kind === 'ready') port.postMessage({ id: 1, body: { kind: 'importContacts', site, contacts: contactsFrom(revision * 1000, 100, revision) } }); else if (m.kind === 'reply') resolve(); }));
+      port.disconnect();
+    }, { generator: GENERATOR, site, revision });
+    const delta = await widget.evaluate(() => window.simSync('manual'));
+    if (delta.received < 100) throw new Error(`delta carried ${delta.received} changes`);
+    deltas.push(delta.ms);
+    await crmPage.waitForTimeout(500); // let the pushed re-sync pass
+  }
+  record('delta sync of 100 changes (median of 5)', median(deltas), 'ms', { op: '<', value: 20 });
+
+  step('search');
+  const names = await widget.evaluate(() => Object.values(window.simContacts()).slice(0, 5000));
+  const queries = Array.from({ length: 200 }, (_, i) => {
+    const name = names[(i * 37) % names.length];
+    const [first, last] = name.replace(/^Rev\d+ /, '').split(' ');
+    return { searchString: i % 2 ? first.slice(0, 3) : `${first.slice(0, 2)} ${last.slice(0, 3)}` };
+  });
+  const searched = await widget.evaluate((bodies) => window.simTimes('contactSearchPath', bodies), queries);
+  if (searched.empty > 0) throw new Error(`${searched.empty} searches found nothing`);
+  record('search p95 (200 queries, via widget)', percentile(searched.times, 95), 'ms', { op: '<', value: 15 });
+
+  const numbers = await page.evaluate(({ generator, count }) => {
+    const contactsFrom = eval(generator); // eslint-disable-line no-eval
+    const all = contactsFrom(0, count, 0);
+    return Array.from({ length: 100 }, (_, round) => Array.from({ length: 30 }, (_, i) => {
+      const n = all[(round * 997 + i * 31) % all.length].phoneNumbers[0].phoneNumber.replace(/[^0-9+]/g, '');
+      return i % 2 ? n : n.slice(1); // also as the widget's digits without "+"
+    }));
+  }, { generator: GENERATOR, count });
+  const matched = await widget.evaluate((bodies) => window.simTimes('contactMatchPath', bodies),
+    numbers.map((phoneNumbers) => ({ phoneNumbers, callerIds: {} })));
+  if (Object.keys(matched.last.data).length < 25) throw new Error(`only ${Object.keys(matched.last.data).length} of 30 matched`);
+  record('match 30 numbers p95 (100 rounds, via widget)', percentile(matched.times, 95), 'ms', { op: '<', value: 5 });
+  record('  baseline: plain-JS 30 sequential index lookups p95', percentile(baseline.lookupRounds, 95), 'ms');
+  record('  baseline: cross-frame postMessage round trip p50', median(baseline.trips), 'ms');
+
+  step('cold');
+  const cold = [];
+  for (let run = 0; run < 8; run += 1) {
+    await stopWorker();
+    const first = await widget.evaluate((body) => window.simTimes('contactMatchPath', [body]), { phoneNumbers: numbers[run], callerIds: {} });
+    cold.push(first.times[0]);
+  }
+  record('cold worker → first match answer, store open (median of 8)', median(cold), 'ms', { op: '<', value: 150 });
+  await crmPage.close();
+}
