@@ -27,6 +27,7 @@ fn used_keys() -> BTreeSet<String> {
         "src/entry/widget_host.rs",
         "src/entry/popup.rs",
         "src/entry/options.rs",
+        "src/entry/options_contacts.rs",
     ] {
         keys.extend(keys_after(&read(file), "platform::message(\"", '"'));
     }

@@ -300,6 +300,32 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
                     Err(err) => reply(Reply::Error { message: err.0 }),
                 }
             }
+            ToBackground::RemoveContacts { site, ids } => {
+                let site = match self.enabled_site(&site) {
+                    Ok(site) => site,
+                    Err(message) => return reply(Reply::Error { message }),
+                };
+                match self.router.contacts().remove(&site, &ids).await {
+                    Ok(summary) => Handled {
+                        reply: Reply::Removed {
+                            count: summary.removed,
+                        },
+                        effects: if summary.changed_anything() {
+                            vec![Effect::ContactsChanged]
+                        } else {
+                            Vec::new()
+                        },
+                    },
+                    Err(err) => reply(Reply::Error { message: err.0 }),
+                }
+            }
+            ToBackground::ExportContacts { site } => match self.enabled_site(&site) {
+                Ok(site) => match self.router.contacts().export(&site).await {
+                    Ok(contacts) => reply(Reply::Contacts { contacts }),
+                    Err(err) => reply(Reply::Error { message: err.0 }),
+                },
+                Err(message) => reply(Reply::Error { message }),
+            },
             ToBackground::ContactCounts => {
                 let mut sites = BTreeMap::new();
                 for site in self.settings().sites {
@@ -1030,11 +1056,31 @@ mod tests {
         ));
         assert_eq!(imported.reply, Reply::Imported { count: 1 });
         assert_eq!(imported.effects, vec![Effect::ContactsChanged]);
+        let none = block_on(core.handle(
+            ToBackground::RemoveContacts {
+                site: "crm.example.com".into(),
+                ids: vec!["unknown".into()],
+            },
+            &page(),
+        ));
+        assert_eq!(none.reply, Reply::Removed { count: 0 });
+        assert!(none.effects.is_empty(), "nothing changed, no re-sync");
         let counts = block_on(core.handle(ToBackground::ContactCounts, &page()));
         let Reply::ContactCounts { sites } = counts.reply else {
             panic!()
         };
         assert_eq!(sites["https://crm.example.com"], 1);
+        let exported = block_on(core.handle(
+            ToBackground::ExportContacts {
+                site: "crm.example.com".into(),
+            },
+            &page(),
+        ));
+        assert!(
+            matches!(&exported.reply, Reply::Contacts { contacts } if contacts[0].id == "7"),
+            "{:?}",
+            exported.reply
+        );
         let forgotten = block_on(core.handle(
             ToBackground::ForgetSite {
                 site: "crm.example.com".into(),

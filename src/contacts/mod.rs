@@ -1,6 +1,7 @@
 //! The contact model shared by discovery, the store and the widget answers, and the rules
 //! every contact source follows: number keys, search keys, stored records and sync paging.
 
+pub mod exchange;
 pub mod number_key;
 pub mod record;
 pub mod search;

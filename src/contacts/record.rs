@@ -70,6 +70,17 @@ impl ContactRecord {
         }
     }
 
+    /// The contact with its id local to its site again (as it was written; for export).
+    pub fn local_contact(&self) -> Contact {
+        let mut contact = self.contact.clone();
+        let prefix = format!("{}#", self.site);
+        if let Some(local) = contact.id.strip_prefix(&prefix) {
+            contact.id = local.to_owned();
+        }
+        contact.site = None;
+        contact
+    }
+
     /// The tombstone of this record at sequence `seq`: no longer matched nor found.
     pub fn tombstone(&self, seq: u64) -> Self {
         let mut contact = self.contact.clone();
@@ -124,18 +135,20 @@ pub struct SyncWindow {
 }
 
 impl SyncWindow {
-    /// From the widget's `syncTimestamp` (our cursor, or none) and `page` (1, or the
-    /// `nextPage` we returned: the sequence number to continue from).
+    /// From the widget's `syncTimestamp` (our cursor: the first sequence number it has not
+    /// seen, or none) and `page` (1, or the `nextPage` we returned: the sequence number to
+    /// continue from).
     pub fn of(since: Option<u64>, page: u64) -> Self {
-        let after_cursor = since.map_or(1, |s| s.saturating_add(1));
         Self {
-            from_seq: after_cursor.max(page),
+            from_seq: since.unwrap_or(1).max(page),
             full: since.is_none(),
         }
     }
 
     /// The answer for the records read (in sequence order, at most `page_size` of them, the
-    /// window's tombstones included) while the highest sequence number was `latest`.
+    /// window's tombstones included) while the highest sequence number was `latest`: the
+    /// contacts, the next page, and the cursor `latest + 1` (never 0, which the widget would
+    /// take for "no cursor"; and an empty store's cursor 1 still covers its first write).
     pub fn page(
         &self,
         records: Vec<SyncedRecord>,
@@ -151,8 +164,7 @@ impl SyncWindow {
             .filter(|r| !(self.full && r.deleted))
             .map(|r| r.contact)
             .collect();
-        // Never 0: the widget treats a falsy syncTimestamp as "no cursor".
-        (contacts, next, latest.max(1))
+        (contacts, next, latest + 1)
     }
 }
 
@@ -186,6 +198,11 @@ mod tests {
         assert_eq!(
             record.contact.id, record.key,
             "the widget sees the site-scoped id"
+        );
+        assert_eq!(
+            record.local_contact(),
+            ava(),
+            "export gives back what was written"
         );
         assert_eq!(record.numbers, vec!["2065550134"]);
         assert!(record.tokens.contains(&"ava".to_owned()));
@@ -233,9 +250,9 @@ mod tests {
         let (contacts, next, cursor) = first.page(records.clone(), 3, 40);
         assert_eq!(contacts.len(), 2, "a full sync skips tombstones");
         assert_eq!(next, Some(7));
-        assert_eq!(cursor, 40);
+        assert_eq!(cursor, 41);
         assert_eq!(SyncWindow::of(None, 7).from_seq, 7);
-        let delta = SyncWindow::of(Some(40), 1);
+        let delta = SyncWindow::of(Some(41), 1);
         assert_eq!(
             delta,
             SyncWindow {
@@ -246,6 +263,12 @@ mod tests {
         let (contacts, next, _) = delta.page(records, 10, 40);
         assert_eq!(contacts.len(), 3, "a delta carries tombstones");
         assert_eq!(next, None);
-        assert_eq!(SyncWindow::of(None, 1).page(vec![], 3, 0).2, 1, "never 0");
+        let empty = SyncWindow::of(None, 1).page(vec![], 3, 0).2;
+        assert_eq!(empty, 1, "never 0");
+        assert_eq!(
+            SyncWindow::of(Some(empty), 1).from_seq,
+            1,
+            "the first write is covered"
+        );
     }
 }

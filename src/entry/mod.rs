@@ -4,6 +4,7 @@ mod background;
 mod bridge_client;
 mod i18n;
 mod options;
+mod options_contacts;
 mod popup;
 mod stored_settings;
 mod widget_host;

@@ -49,7 +49,7 @@ pub async fn start_options() -> Result<(), JsValue> {
     localize(&document)?;
     let page = Rc::new(OptionsPage {
         document: document.clone(),
-        bridge: BridgeClient::new("options", |_, _| {}, |_| {}),
+        bridge: Rc::new(BridgeClient::new("options", |_, _| {}, |_| {})),
         settings: RefCell::new(Value::Null),
     });
     let current = page.bridge.request(ToBackground::GetSettings).await;
@@ -126,7 +126,7 @@ pub async fn start_options() -> Result<(), JsValue> {
 
 struct OptionsPage {
     document: Document,
-    bridge: BridgeClient,
+    bridge: Rc<BridgeClient>,
     /// The settings as last stored (fields the page does not show are kept as they are).
     settings: RefCell<Value>,
 }
@@ -250,7 +250,10 @@ impl OptionsPage {
             let editor = SiteEditor::build(self, index, &site, &options.to_text())?;
             head.append_child(&name)?;
             head.append_child(&forget)?;
+            let contacts =
+                super::options_contacts::build(&self.document, &self.bridge, index, &site)?;
             item.append_child(&head)?;
+            item.append_child(&contacts)?;
             item.append_child(&editor)?;
             list.append_child(&item)?;
         }
@@ -285,17 +288,12 @@ impl OptionsPage {
     fn export(&self) -> Result<(), JsValue> {
         let text = serde_json::to_string_pretty(&*self.settings.borrow())
             .map_err(|e| JsValue::from_str(&e.to_string()))?;
-        let parts = js_sys::Array::of1(&JsValue::from_str(&text));
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("application/json");
-        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-        let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-        let link: web_sys::HtmlAnchorElement = self.document.create_element("a")?.dyn_into()?;
-        link.set_href(&url);
-        link.set_download("crm-bridge-settings.json");
-        link.click();
-        web_sys::Url::revoke_object_url(&url)?;
-        Ok(())
+        super::options_contacts::download(
+            &self.document,
+            &text,
+            "application/json",
+            "crm-bridge-settings.json",
+        )
     }
 }
 

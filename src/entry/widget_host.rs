@@ -225,6 +225,8 @@ fn deliver(
         | Reply::Site(_)
         | Reply::Done
         | Reply::Imported { .. }
+        | Reply::Removed { .. }
+        | Reply::Contacts { .. }
         | Reply::ContactCounts { .. }
         | Reply::Settings { .. } => {}
     }

@@ -86,6 +86,18 @@ pub enum ToBackground {
         /// The contacts, ids local to the site.
         contacts: Vec<Contact>,
     },
+    /// Turn contacts of a site into tombstones (open widgets drop them at their next sync).
+    RemoveContacts {
+        /// The site as listed.
+        site: String,
+        /// Ids local to the site.
+        ids: Vec<String>,
+    },
+    /// A site's contacts, for export (options page).
+    ExportContacts {
+        /// The site as listed.
+        site: String,
+    },
     /// How many contacts each enabled site has (options page).
     ContactCounts,
     /// Switch off a site by its pattern (options page list).
@@ -177,6 +189,16 @@ pub enum Reply {
     Imported {
         /// Contacts written.
         count: usize,
+    },
+    /// Answer to [`ToBackground::RemoveContacts`].
+    Removed {
+        /// Contacts that were live and are now tombstones.
+        count: usize,
+    },
+    /// Answer to [`ToBackground::ExportContacts`].
+    Contacts {
+        /// Live contacts, ids local to the site.
+        contacts: Vec<Contact>,
     },
     /// Answer to [`ToBackground::ContactCounts`]: site → live contacts.
     ContactCounts {

@@ -90,6 +90,8 @@ pub trait ContactSink {
     async fn forget_site(&self, site: &str) -> Result<usize, ServiceError>;
     /// How many live contacts a site has.
     async fn count(&self, site: &str) -> Result<usize, ServiceError>;
+    /// A site's live contacts (for export), ids local to the site.
+    async fn export(&self, site: &str) -> Result<Vec<Contact>, ServiceError>;
 }
 
 /// One row of a contact's activities (§4.5).

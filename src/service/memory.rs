@@ -129,12 +129,22 @@ impl ContactSink for MemoryContacts {
     }
 
     async fn count(&self, site: &str) -> Result<usize, ServiceError> {
-        Ok(self
-            .entries
+        Ok(self.site_contacts(site).len())
+    }
+
+    async fn export(&self, site: &str) -> Result<Vec<Contact>, ServiceError> {
+        Ok(self.site_contacts(site))
+    }
+}
+
+impl MemoryContacts {
+    fn site_contacts(&self, site: &str) -> Vec<Contact> {
+        self.entries
             .borrow()
             .values()
             .filter(|r| r.live_site.as_deref() == Some(site))
-            .count())
+            .map(|r| r.local_contact())
+            .collect()
     }
 }
 

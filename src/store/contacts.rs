@@ -452,6 +452,11 @@ impl ContactSink for StoreContacts {
     async fn count(&self, site: &str) -> Result<usize, ServiceError> {
         self.count_site(site).await.map_err(service_error)
     }
+
+    async fn export(&self, site: &str) -> Result<Vec<Contact>, ServiceError> {
+        let records = self.site_records(site).await.map_err(service_error)?;
+        Ok(records.iter().map(ContactRecord::local_contact).collect())
+    }
 }
 
 fn service_error(err: StoreError) -> ServiceError {

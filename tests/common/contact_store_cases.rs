@@ -109,7 +109,7 @@ async fn contacts_are_written_found_matched_and_synced() {
 
     let (all, cursor) = all_pages(&store, None).await;
     assert_eq!(all.len(), 33, "pages of 7 cover everything once");
-    assert_eq!(cursor, 33);
+    assert_eq!(cursor, 34, "the next sequence number to deliver");
     let removed = store.remove(SITE, &["4".into()]).await.unwrap();
     assert_eq!(removed.removed, 1);
     let (delta, _) = all_pages(&store, Some(cursor)).await;

@@ -202,6 +202,7 @@ async function syncContacts(type) {
       synced.byId = new Map(received.map((c) => [c.id, c]));
     }
     synced.timestamp = firstTimestamp || null;
+    synced.last = { type: type ?? 'auto', received: received.length, deleted: received.filter((c) => c.deleted).map((c) => c.id) };
     renderContacts([...synced.byId.values()]);
     return received;
   })();
@@ -333,6 +334,9 @@ window.simSync = async (type = 'manual', full = false) => {
   return { ms: performance.now() - started, received: received.length, held: synced.byId.size,
     deleted: received.filter((c) => c.deleted).length };
 };
+
+/** Test hook: what the last sync received (its trigger, count, ids that came as deleted). */
+window.simLastSync = () => synced.last ?? null;
 
 /** Test hook: the contacts the widget holds (id → name). */
 window.simContacts = () => Object.fromEntries([...synced.byId.values()].map((c) => [c.id, c.name]));

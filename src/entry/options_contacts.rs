@@ -1,0 +1,248 @@
+//! The options page's contacts block under each site: how many contacts it has, import from a
+//! CSV or vCard file with a progress bar and a row-by-row report, export as CSV or vCard.
+//!
+//! The file is read here with the core's parser (`contacts::exchange`), then sent to the worker
+//! in chunks, each written all or nothing, so the bar moves and a failure names what was kept.
+
+use super::bridge_client::BridgeClient;
+use crate::contacts::exchange::{export_csv, export_vcards, import_file};
+use crate::platform;
+use crate::protocol::bridge::{Reply, ToBackground};
+use gloo::events::EventListener;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlInputElement};
+
+/// Contacts per import request.
+const CHUNK: usize = 2_000;
+/// Problems listed under an import (the rest are counted).
+const PROBLEMS_SHOWN: usize = 20;
+
+/// Builds the block for `site` (the `index`-th listed), and fills in its count.
+pub fn build(
+    document: &Document,
+    bridge: &Rc<BridgeClient>,
+    index: usize,
+    site: &str,
+) -> Result<Element, JsValue> {
+    let block = document.create_element("div")?;
+    block.set_class_name("site-contacts");
+    let count = document.create_element("span")?;
+    count.set_id(&format!("contacts-count-{index}"));
+    block.append_child(&count)?;
+
+    let import = document.create_element("label")?;
+    import.set_class_name("file");
+    let import_text = document.create_element("span")?;
+    import_text.set_text_content(Some(&platform::message("optionsImportContacts", &[])));
+    let input: HtmlInputElement = document.create_element("input")?.dyn_into()?;
+    input.set_type("file");
+    input.set_id(&format!("import-contacts-{index}"));
+    input.set_accept(".csv,.vcf,.txt,text/csv,text/vcard");
+    import.append_child(&import_text)?;
+    import.append_child(&input)?;
+    block.append_child(&import)?;
+
+    let mut exports = Vec::new();
+    for (kind, key) in [("csv", "optionsExportCsv"), ("vcf", "optionsExportVcard")] {
+        let button = document.create_element("button")?;
+        button.set_attribute("type", "button")?;
+        button.set_class_name("secondary");
+        button.set_id(&format!("export-{kind}-{index}"));
+        button.set_text_content(Some(&platform::message(key, &[])));
+        block.append_child(&button)?;
+        exports.push((kind, button));
+    }
+    let progress = document.create_element("progress")?;
+    progress.set_id(&format!("import-progress-{index}"));
+    progress.set_attribute("hidden", "")?;
+    progress.set_attribute(
+        "aria-label",
+        &platform::message("optionsImportContacts", &[]),
+    )?;
+    block.append_child(&progress)?;
+    let status = document.create_element("p")?;
+    status.set_id(&format!("contacts-status-{index}"));
+    status.set_attribute("role", "status")?;
+    status.set_attribute("aria-live", "polite")?;
+    block.append_child(&status)?;
+    let problems = document.create_element("ul")?;
+    problems.set_id(&format!("import-problems-{index}"));
+    problems.set_class_name("problems");
+    block.append_child(&problems)?;
+
+    let site = site.to_owned();
+    refresh_count(bridge, &count, &site);
+    let on_import = ImportTarget {
+        bridge: bridge.clone(),
+        document: document.clone(),
+        site: site.clone(),
+        count: count.clone(),
+        progress,
+        status: status.clone(),
+        problems,
+    };
+    let file_input = input.clone();
+    EventListener::new(&input, "change", move |_| {
+        let Some(file) = file_input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        file_input.set_value("");
+        let target = on_import.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            let text = text.ok().and_then(|t| t.as_string()).unwrap_or_default();
+            if let Err(err) = target.import(&text).await {
+                say(&target.status, false, &err);
+            }
+        });
+    })
+    .forget();
+    for (kind, button) in exports {
+        let (bridge, document, site, status) = (
+            bridge.clone(),
+            document.clone(),
+            site.clone(),
+            status.clone(),
+        );
+        EventListener::new(&button, "click", move |_| {
+            let (bridge, document, site, status) = (
+                bridge.clone(),
+                document.clone(),
+                site.clone(),
+                status.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                let reply = bridge
+                    .request(ToBackground::ExportContacts { site: site.clone() })
+                    .await;
+                match reply {
+                    Ok(Reply::Contacts { contacts }) => {
+                        let (text, mime) = match kind {
+                            "csv" => (export_csv(&contacts), "text/csv"),
+                            _ => (export_vcards(&contacts), "text/vcard"),
+                        };
+                        let name = format!("crm-bridge-contacts.{kind}");
+                        if let Err(err) = download(&document, &text, mime, &name) {
+                            say(&status, false, &format!("{err:?}"));
+                        }
+                    }
+                    Ok(Reply::Error { message }) => say(&status, false, &message),
+                    other => say(&status, false, &format!("{other:?}")),
+                }
+            });
+        })
+        .forget();
+    }
+    Ok(block)
+}
+
+#[derive(Clone)]
+struct ImportTarget {
+    bridge: Rc<BridgeClient>,
+    document: Document,
+    site: String,
+    count: Element,
+    progress: Element,
+    status: Element,
+    problems: Element,
+}
+
+impl ImportTarget {
+    async fn import(&self, text: &str) -> Result<(), String> {
+        let js = |e: JsValue| format!("{e:?}");
+        let file = import_file(text);
+        self.problems.set_text_content(None);
+        for (row, problem) in file.problems.iter().take(PROBLEMS_SHOWN) {
+            let item = self.document.create_element("li").map_err(js)?;
+            item.set_text_content(Some(&platform::message(
+                "optionsImportProblem",
+                &[&row.to_string(), problem],
+            )));
+            self.problems.append_child(&item).map_err(js)?;
+        }
+        let total = file.contacts.len();
+        self.progress.remove_attribute("hidden").map_err(js)?;
+        self.progress
+            .set_attribute("max", &total.max(1).to_string())
+            .map_err(js)?;
+        let mut written = 0;
+        for chunk in file.contacts.chunks(CHUNK) {
+            self.progress
+                .set_attribute("value", &written.to_string())
+                .map_err(js)?;
+            let reply = self
+                .bridge
+                .request(ToBackground::ImportContacts {
+                    site: self.site.clone(),
+                    contacts: chunk.to_vec(),
+                })
+                .await;
+            match reply {
+                Ok(Reply::Imported { count }) => written += count,
+                Ok(Reply::Error { message }) => {
+                    self.finish(written, total, &file.problems);
+                    return Err(platform::message(
+                        "optionsImportStopped",
+                        &[&written.to_string(), &message],
+                    ));
+                }
+                other => return Err(format!("{other:?}")),
+            }
+        }
+        self.finish(written, total, &file.problems);
+        Ok(())
+    }
+
+    fn finish(&self, written: usize, total: usize, problems: &[(usize, String)]) {
+        let _ = self.progress.set_attribute("value", &written.to_string());
+        let _ = self.progress.set_attribute("hidden", "");
+        if written == total {
+            say(
+                &self.status,
+                problems.is_empty(),
+                &platform::message(
+                    "optionsImportDone",
+                    &[&written.to_string(), &problems.len().to_string()],
+                ),
+            );
+        }
+        refresh_count(&self.bridge, &self.count, &self.site);
+    }
+}
+
+fn refresh_count(bridge: &Rc<BridgeClient>, count: &Element, site: &str) {
+    let (bridge, count, site) = (bridge.clone(), count.clone(), site.to_owned());
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(Reply::ContactCounts { sites }) =
+            bridge.request(ToBackground::ContactCounts).await
+        {
+            let n = sites.get(&site).copied().unwrap_or_default();
+            count.set_text_content(Some(&platform::message(
+                "optionsContactCount",
+                &[&n.to_string()],
+            )));
+        }
+    });
+}
+
+fn say(status: &Element, ok: bool, text: &str) {
+    let _ = status.set_attribute("data-kind", if ok { "ok" } else { "error" });
+    status.set_text_content(Some(text));
+}
+
+/// Offers `text` as a download named `name`.
+pub fn download(document: &Document, text: &str, mime: &str, name: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
