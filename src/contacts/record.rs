@@ -145,6 +145,20 @@ impl SyncWindow {
         }
     }
 
+    /// Whether this is the first page of a full sync (the one that may start later).
+    pub fn is_first_full_page(&self) -> bool {
+        self.full && self.from_seq == 1
+    }
+
+    /// Starts a full sync at the newest records: `oldest_kept` is the sequence number of the
+    /// oldest record the Contacts tab gets (none when the store holds fewer than the limit).
+    pub fn starting_at(self, oldest_kept: Option<u64>) -> Self {
+        Self {
+            from_seq: self.from_seq.max(oldest_kept.unwrap_or(1)),
+            ..self
+        }
+    }
+
     /// The answer for the records read (in sequence order, at most `page_size` of them, the
     /// window's tombstones included) while the highest sequence number was `latest`: the
     /// contacts, the next page, and the cursor `latest + 1` (never 0, which the widget would
@@ -270,5 +284,11 @@ mod tests {
             1,
             "the first write is covered"
         );
+        let newest = SyncWindow::of(None, 1).starting_at(Some(500));
+        assert_eq!(
+            newest.from_seq, 500,
+            "a full sync may start at the newest records"
+        );
+        assert!(!SyncWindow::of(None, 501).is_first_full_page());
     }
 }

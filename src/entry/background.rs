@@ -8,7 +8,9 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 
 /// `storage.session` key of the admitted widget hosts' passes (pass → tab).
 const PASSES_KEY: &str = "widgetPasses";
-use crate::background::{BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE};
+use crate::background::{
+    BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE, CONTACTS_TAB_LIMIT,
+};
 use crate::platform::{self, Port};
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, ToBackground, ToContentScript,
@@ -79,7 +81,8 @@ pub fn start_background(script_start_ms: f64) -> Background {
         now_ms: Box::new(platform::now_ms),
         random_token: Box::new(platform::random_token),
     };
-    let contacts = StoreContacts::new(DATABASE_NAME, CONTACTS_PAGE_SIZE);
+    let contacts = StoreContacts::new(DATABASE_NAME, CONTACTS_PAGE_SIZE)
+        .with_full_sync_limit(CONTACTS_TAB_LIMIT);
     let core = Rc::new(BackgroundCore::with_contacts(
         script_start_ms,
         platform::now_ms(),

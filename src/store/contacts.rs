@@ -53,6 +53,7 @@ pub struct StoreContacts {
     opening: Cell<bool>,
     latest: Cell<u64>,
     page_size: usize,
+    full_sync_limit: Option<u32>,
 }
 
 impl StoreContacts {
@@ -65,7 +66,15 @@ impl StoreContacts {
             opening: Cell::new(false),
             latest: Cell::new(0),
             page_size: page_size.max(1),
+            full_sync_limit: None,
         }
+    }
+
+    /// Gives a full sync (every widget load) only the newest `limit` records; deltas, search
+    /// and match still reach every stored contact.
+    pub fn with_full_sync_limit(mut self, limit: u32) -> Self {
+        self.full_sync_limit = Some(limit.max(1));
+        self
     }
 
     /// The open database (opening it, and reading the latest sequence number, on first use;
@@ -266,15 +275,22 @@ impl StoreContacts {
     }
 
     async fn page(&self, since: Option<u64>, page: u64) -> Result<ContactsPage, StoreError> {
-        let window = SyncWindow::of(since, page);
+        let mut window = SyncWindow::of(since, page);
         let db = self.database().await?;
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let latest = self.latest.get(); // taken as the read is created: see the module notes
+        let index = transaction.store(CONTACTS_STORE)?.index("seq")?;
+        if let (true, Some(limit)) = (window.is_first_full_page(), self.full_sync_limit) {
+            // The limit-th newest record: one cursor step back from the end.
+            let oldest_kept = index
+                .scan(None, Some(1), Some(limit - 1), Some(Direction::Prev))
+                .await?;
+            let oldest_kept = oldest_kept.first().and_then(|(seq, _)| seq.as_f64());
+            window = window.starting_at(oldest_kept.map(|seq| seq as u64));
+        }
         let range = KeyRange::lower_bound(&JsValue::from_f64(window.from_seq as f64), Some(false))
             .map_err(rexie::Error::from)?;
-        let values = transaction
-            .store(CONTACTS_STORE)?
-            .index("seq")?
+        let values = index
             .get_all(Some(range), Some(self.page_size as u32))
             .await?;
         let records: Vec<SyncedRecord> = from_js_list(values)?;

@@ -324,3 +324,29 @@ async fn an_upgrade_blocked_by_an_old_connection_says_so_instead_of_hanging() {
     // and deleting would wait for it. The name is random.
     store.close();
 }
+
+#[wasm_bindgen_test]
+async fn a_full_sync_gives_the_newest_contacts_and_deltas_still_reach_everything() {
+    let name = fresh_name();
+    let store = StoreContacts::new(&name, 4).with_full_sync_limit(10);
+    store.import(SITE, people(0..30)).await.unwrap();
+    let (full, cursor) = all_pages(&store, None).await;
+    let ids: Vec<String> = full.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), 10, "the newest ten");
+    assert_eq!(ids[0], format!("{SITE}#20"));
+    store
+        .upsert(SITE, vec![person(3, "Old But Changed", "+12065550003")])
+        .await
+        .unwrap();
+    let (delta, _) = all_pages(&store, Some(cursor)).await;
+    assert_eq!(
+        delta[0].name, "Old But Changed",
+        "a change to an older contact still arrives"
+    );
+    let matched = store.match_numbers(&["+12065550001".into()]).await.unwrap();
+    assert_eq!(
+        matched["+12065550001"][0].name, "Person 1",
+        "match reaches every contact"
+    );
+    drop_database(store, &name).await;
+}
