@@ -23,6 +23,7 @@ pub enum ChannelState {
 }
 
 type ReplyHandler = Box<dyn FnMut(RequestId, Reply)>;
+type WidgetMessagesHandler = Box<dyn FnMut(&js_sys::Array)>;
 type StateHandler = Box<dyn FnMut(ChannelState)>;
 
 /// A page's connection to the background.
@@ -36,6 +37,8 @@ pub struct BridgeClient {
 struct Handlers {
     on_reply: RefCell<ReplyHandler>,
     on_state: RefCell<StateHandler>,
+    /// Takes [`Reply::ToWidget`] messages as they arrived, when set (see `receive`).
+    on_widget_messages: RefCell<Option<WidgetMessagesHandler>>,
     /// Resolvers of requests sent with [`BridgeClient::request`], by id.
     waiting: RefCell<std::collections::HashMap<RequestId, js_sys::Function>>,
 }
@@ -67,11 +70,19 @@ impl BridgeClient {
             handlers: Rc::new(Handlers {
                 on_reply: RefCell::new(Box::new(on_reply)),
                 on_state: RefCell::new(Box::new(on_state)),
+                on_widget_messages: RefCell::new(None),
                 waiting: RefCell::new(std::collections::HashMap::new()),
             }),
         };
         client.connect();
         client
+    }
+
+    /// Hands [`Reply::ToWidget`] messages to `handler` as the JavaScript objects the port
+    /// delivered. The widget host only forwards them: turning a page of 1,000 contacts into
+    /// JSON, a serde tree and back would cost more than the whole lookup behind it.
+    pub fn on_widget_messages(&self, handler: impl FnMut(&js_sys::Array) + 'static) {
+        *self.handlers.on_widget_messages.borrow_mut() = Some(Box::new(handler));
     }
 
     /// Queues a request and sends it as soon as the worker is ready.
@@ -148,6 +159,9 @@ impl BridgeClient {
     }
 
     fn receive(&self, value: &JsValue) {
+        if self.forward_widget_messages(value) {
+            return;
+        }
         let Some(message) = platform::to_json(value)
             .and_then(|text| serde_json::from_str::<FromBackground>(&text).ok())
         else {
@@ -186,6 +200,46 @@ impl BridgeClient {
                 }
             }
         }
+    }
+
+    /// The fast path for `{kind: "reply" | "push", reply: {kind: "toWidget", messages}}`:
+    /// the envelope's few fields are read directly and the messages passed on untouched, with
+    /// the same once-only rule for replies as the typed path.
+    fn forward_widget_messages(&self, value: &JsValue) -> bool {
+        let field = |object: &JsValue, name: &str| js_sys::Reflect::get(object, &name.into()).ok();
+        let text = |object: &JsValue, name: &str| field(object, name).and_then(|v| v.as_string());
+        if self.handlers.on_widget_messages.borrow().is_none() {
+            return false;
+        }
+        let kind = text(value, "kind");
+        if !matches!(kind.as_deref(), Some("reply" | "push")) {
+            return false;
+        }
+        let Some(reply) = field(value, "reply") else {
+            return false;
+        };
+        if text(&reply, "kind").as_deref() != Some("toWidget") {
+            return false;
+        }
+        let Some(messages) = field(&reply, "messages").filter(js_sys::Array::is_array) else {
+            return false;
+        };
+        if kind.as_deref() == Some("reply") {
+            let Some(id) = field(value, "id").and_then(|id| id.as_f64()) else {
+                return false;
+            };
+            let id = id as RequestId;
+            if self.handlers.waiting.borrow().contains_key(&id) {
+                return false; // someone awaits this answer: the typed path hands it over
+            }
+            if self.link.borrow_mut().pending.remove(&id).is_none() {
+                return true; // answered already: a duplicate is dropped
+            }
+        }
+        if let Some(handler) = self.handlers.on_widget_messages.borrow_mut().as_mut() {
+            handler(&js_sys::Array::from(&messages));
+        }
+        true
     }
 
     fn dropped(&self) {

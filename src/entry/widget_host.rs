@@ -62,6 +62,18 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
             move |state| status.show_channel(&state)
         },
     );
+    {
+        let (frame, origin) = (widget_window.clone(), origin.clone());
+        bridge.on_widget_messages(move |messages| {
+            if let Some(widget) = frame.content_window() {
+                for message in messages.iter() {
+                    if let Err(err) = widget.post_message(&message, origin.borrow().as_str()) {
+                        platform::log_error(&format!("could not post to the widget: {err:?}"));
+                    }
+                }
+            }
+        });
+    }
     bridge.send(ToBackground::Ping {
         sent_at_ms: platform::now_ms(),
     });
