@@ -180,6 +180,7 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
         self.router
             .state()
             .set_site_options(settings.site_options.clone());
+        self.router.state().set_own_numbers(&settings.own_numbers);
         *self.settings.borrow_mut() = settings;
     }
 

@@ -142,6 +142,10 @@ impl OptionsPage {
         self.element(id).ok()?.dyn_into().ok()
     }
 
+    fn text_area(&self, id: &str) -> Option<HtmlTextAreaElement> {
+        self.element(id).ok()?.dyn_into().ok()
+    }
+
     fn service(&self, name: &str) -> Option<HtmlInputElement> {
         let selector = format!("input[name=\"{name}\"]");
         self.document
@@ -170,6 +174,10 @@ impl OptionsPage {
                 if let Some(url) = self.input("app-url") {
                     let _ =
                         url.set_attribute("aria-invalid", if invalid { "true" } else { "false" });
+                }
+                let own = message.contains("your own numbers");
+                if let Some(area) = self.text_area("own-numbers") {
+                    let _ = area.set_attribute("aria-invalid", if own { "true" } else { "false" });
                 }
                 self.say(
                     status,
@@ -205,6 +213,16 @@ impl OptionsPage {
             if let Some(input) = self.service(name) {
                 input.set_checked(settings["widgetToggles"][name].as_bool().unwrap_or(true));
             }
+        }
+        if let Some(own) = self.text_area("own-numbers") {
+            let lines: Vec<&str> = settings["ownNumbers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            own.set_value(&lines.join("\n"));
+            let _ = own.set_attribute("aria-invalid", "false");
         }
         let _ = self.fill_sites(settings);
     }
@@ -280,6 +298,16 @@ impl OptionsPage {
             if let Some(input) = self.service(name) {
                 settings["widgetToggles"][name] = Value::from(input.checked());
             }
+        }
+        if let Some(own) = self.text_area("own-numbers") {
+            let value = own.value();
+            let lines: Vec<Value> = value
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(Value::from)
+                .collect();
+            settings["ownNumbers"] = Value::Array(lines);
         }
         settings
     }

@@ -164,6 +164,8 @@ pub trait ServiceState {
     /// The options of a contact's site, or without a site, of the only site that has a
     /// call-log form; `None` when there is none.
     async fn site_options(&self, site: Option<&str>) -> Option<SiteOptions>;
+    /// Whether a number is one of the user's company's own (never matched to a contact).
+    async fn is_own_number(&self, number: &str) -> bool;
     /// Whether the user has connected crm-bridge in the widget (the authorization button).
     async fn authorized(&self) -> bool;
     /// Records the new authorization state.

@@ -325,6 +325,7 @@ fn matches(
 pub struct MemoryState {
     items: RefCell<Vec<Value>>,
     site_options: RefCell<BTreeMap<SitePattern, SiteOptions>>,
+    own_numbers: RefCell<Vec<NumberKey>>,
     authorized: Cell<bool>,
 }
 
@@ -334,6 +335,7 @@ impl MemoryState {
         Self {
             items: RefCell::new(items),
             site_options: RefCell::new(BTreeMap::new()),
+            own_numbers: RefCell::new(Vec::new()),
             authorized: Cell::new(true),
         }
     }
@@ -341,6 +343,12 @@ impl MemoryState {
     /// Replaces the widget settings items (when the stored settings are loaded).
     pub fn replace_widget_settings(&self, items: Vec<Value>) {
         *self.items.borrow_mut() = items;
+    }
+
+    /// Replaces the company's own numbers (when the stored settings are loaded or change).
+    pub fn set_own_numbers(&self, numbers: &[String]) {
+        *self.own_numbers.borrow_mut() =
+            numbers.iter().filter_map(|n| NumberKey::parse(n)).collect();
     }
 
     /// Replaces the per-site options (when the stored settings are loaded or change).
@@ -364,6 +372,17 @@ impl ServiceState for MemoryState {
         numbers: &[String],
     ) -> Result<DoNotContactVerdict, ServiceError> {
         Ok(do_not_contact_verdict(&self.site_options.borrow(), numbers))
+    }
+
+    async fn is_own_number(&self, number: &str) -> bool {
+        let Some(asked) = NumberKey::parse(number) else {
+            return false;
+        };
+        // An own main line written without an extension covers all its extensions.
+        self.own_numbers
+            .borrow()
+            .iter()
+            .any(|own| own.same_line(&asked))
     }
 
     async fn site_options(&self, site: Option<&str>) -> Option<SiteOptions> {

@@ -226,7 +226,13 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 query.phone_numbers.len()
             )));
         }
-        let matches = self.contacts.match_numbers(&query.phone_numbers).await?;
+        let mut asked = Vec::with_capacity(query.phone_numbers.len());
+        for number in &query.phone_numbers {
+            if !self.state.is_own_number(number).await {
+                asked.push(number.clone());
+            }
+        }
+        let matches = self.contacts.match_numbers(&asked).await?;
         let data: Map<String, Value> = matches
             .into_iter()
             .filter(|(_, contacts)| !contacts.is_empty())
@@ -661,5 +667,23 @@ mod tests {
             json!({ "sessionIds": ["s1"] }),
         );
         assert_eq!(logged.response["response"]["data"]["s1"][0]["note"], "n");
+    }
+
+    #[test]
+    fn the_companys_own_numbers_never_match_a_customer() {
+        let router = router();
+        router.state().set_own_numbers(&["+1 206 555 0134".into()]);
+        let answer = ask(
+            &router,
+            "/contacts/match",
+            json!({ "phoneNumbers": ["+12065550134", "+12065550134*101", "+12065550147"] }),
+        );
+        let data = &answer.response["response"]["data"];
+        assert!(data.get("+12065550134").is_none(), "the main line");
+        assert!(data.get("+12065550134*101").is_none(), "an extension of it");
+        assert_eq!(
+            data["+12065550147"][0]["name"], "Marcus Lee",
+            "others still match"
+        );
     }
 }

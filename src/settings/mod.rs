@@ -37,6 +37,9 @@ pub struct Settings {
     pub widget_toggles: BTreeMap<String, Value>,
     /// Do-not-contact lists and call-log forms, by site (its pattern as text).
     pub site_options: BTreeMap<SitePattern, SiteOptions>,
+    /// The user's company's own numbers (main line, extensions): never matched to a contact,
+    /// so a colleague calling is not shown as the customer whose record lists the main line.
+    pub own_numbers: Vec<String>,
 }
 
 /// Parts of the third-party service the user can switch off; an off part is not registered.
@@ -93,6 +96,7 @@ impl Default for Settings {
             services: ServiceSwitches::default(),
             widget_toggles: BTreeMap::new(),
             site_options: BTreeMap::new(),
+            own_numbers: Vec::new(),
         }
     }
 }
@@ -144,6 +148,16 @@ impl Settings {
             return Err(SettingsError::FutureVersion(settings.schema_version));
         }
         settings.widget_url()?;
+        if let Some(bad) = settings
+            .own_numbers
+            .iter()
+            .find(|n| crate::contacts::number_key::NumberKey::parse(n).is_none())
+        {
+            return Err(SettingsError::Unreadable(format!(
+                "\"{}\" in your own numbers is not a phone number (at least 6 digits)",
+                bad.chars().take(60).collect::<String>()
+            )));
+        }
         Ok(Settings {
             schema_version: SETTINGS_SCHEMA_VERSION,
             ..settings
@@ -272,6 +286,13 @@ mod tests {
         let err =
             Settings::from_json(r#"{"widget":{"appUrl":"http://crm.test/app"}}"#).unwrap_err();
         assert!(matches!(err, SettingsError::WidgetUrl(_)));
+    }
+
+    #[test]
+    fn own_numbers_must_be_phone_numbers() {
+        assert!(Settings::from_json(r#"{"ownNumbers":["+1 650 555 0100"]}"#).is_ok());
+        let err = Settings::from_json(r#"{"ownNumbers":["reception"]}"#).unwrap_err();
+        assert!(err.to_string().contains("reception"), "{err}");
     }
 
     #[test]

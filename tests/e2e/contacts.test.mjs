@@ -111,3 +111,18 @@ test('the options page imports a CSV file with progress and a row report, counts
   assert.deepEqual(await accessibilityViolations(options), []);
   await options.close();
 });
+
+test("a call from the company's own main line is never shown as the customer whose record lists it", async () => {
+  const current = await ask({ kind: 'getSettings' });
+  const saved = await ask({ kind: 'saveSettings', settings: { ...current.settings, ownNumbers: ['+1 206 555 0134'] } });
+  assert.equal(saved.kind, 'settings');
+  for (const number of ['+12065550134', '+12065550134*101']) {
+    await widget.locator('#caller').fill(number);
+    await widget.locator('#ring').click();
+    await widget.waitForFunction((text) => document.getElementById('call-result').textContent === text,
+      `Incoming call from ${number} (unknown)`);
+  }
+  await widget.locator('#caller').fill('+49301234567');
+  await widget.locator('#ring').click();
+  await widget.waitForFunction(() => document.getElementById('call-result').textContent === 'Incoming call from Priya Natarajan');
+});

@@ -181,6 +181,23 @@ test('an invalid widget URL is refused with a reason and nothing changes', async
   }
 });
 
+test("the company's own numbers are refused when not numbers and stored when they are", async () => {
+  await page.locator('#app-url').fill(`${crm.origin}/widget-sim/`); // the previous test left it invalid
+  const before = await stored();
+  await page.locator('#own-numbers').fill('+1 206 555 0134\nreception');
+  await page.locator('#save').click();
+  await page.waitForSelector('#form-status[data-kind="error"]');
+  assert.match(await page.locator('#form-status').textContent(), /"reception" in your own numbers/);
+  assert.equal(await page.locator('#own-numbers').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await stored(), before);
+  await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
+  await page.locator('#own-numbers').fill('+1 206 555 0134');
+  await page.locator('#save').click();
+  await page.waitForSelector('#form-status[data-kind="ok"]');
+  assert.deepEqual((await stored()).ownNumbers, ['+1 206 555 0134']);
+  await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
+});
+
 test('valid changes are stored', async () => {
   await page.locator('#app-url').fill(`${crm.origin}/widget-sim/`);
   await page.locator('#client-id').fill('my-client-id');
