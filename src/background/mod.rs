@@ -472,22 +472,24 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
     }
 
     /// The settings without `site`, and what switching it off takes.
-    /// The enabled site with this pattern, as text (the key its contacts are stored under).
-    fn enabled_site(&self, site: &str) -> Result<String, String> {
+    /// The enabled site a listed pattern names; refused when it is not switched on.
+    fn enabled_pattern(&self, site: &str) -> Result<SitePattern, String> {
         let site = SitePattern::parse(site).map_err(|err| err.to_string())?;
         if !self.settings.borrow().sites.contains(&site) {
             return Err(format!("{site} is not switched on"));
         }
-        Ok(site.to_string())
+        Ok(site)
+    }
+
+    /// The enabled site with this pattern, as text (the key its contacts are stored under).
+    fn enabled_site(&self, site: &str) -> Result<String, String> {
+        self.enabled_pattern(site).map(|site| site.to_string())
     }
 
     /// The settings with one enabled site's options replaced (dropped when empty).
     fn with_site_options(&self, site: &str, text: &SiteOptionsText) -> Result<Settings, String> {
-        let site = SitePattern::parse(site).map_err(|err| err.to_string())?;
+        let site = self.enabled_pattern(site)?;
         let mut settings = self.settings();
-        if !settings.sites.contains(&site) {
-            return Err(format!("{site} is not switched on"));
-        }
         let options = text.parse().map_err(|err| err.to_string())?;
         if options.is_empty() {
             settings.site_options.remove(&site);
@@ -564,6 +566,11 @@ mod tests {
         Caller::new(CallerKind::ExtensionPage, Some(1))
     }
 
+    /// What the core answers an extension page (the options page, the popup).
+    fn ask(core: &BackgroundCore, request: ToBackground) -> Handled {
+        block_on(core.handle(request, &page()))
+    }
+
     #[test]
     fn ping_is_answered_with_the_version_and_echo() {
         let core = BackgroundCore::new(1.0, 20.0, Environment::default());
@@ -584,10 +591,8 @@ mod tests {
     #[test]
     fn diagnostics_count_requests() {
         let core = BackgroundCore::new(1.0, 20.0, Environment::default());
-        block_on(core.handle(ToBackground::Ping { sent_at_ms: 0.0 }, &page()));
-        let Reply::Diagnostics(timings) =
-            block_on(core.handle(ToBackground::Diagnostics, &page())).reply
-        else {
+        ask(&core, ToBackground::Ping { sent_at_ms: 0.0 });
+        let Reply::Diagnostics(timings) = ask(&core, ToBackground::Diagnostics).reply else {
             panic!("expected diagnostics");
         };
         assert_eq!(timings.requests_handled, 2);
@@ -679,13 +684,13 @@ mod tests {
         assert_eq!(values["openRecordOnRing"], json!(false));
         // Once the edge stored them, a later settings write (a site switched on) keeps them.
         core.set_settings(*saved.clone());
-        let on = block_on(core.handle(
+        let on = ask(
+            &core,
             ToBackground::EnableSite {
                 url: "https://crm.example.com/".into(),
                 subdomains: false,
             },
-            &page(),
-        ));
+        );
         assert!(on.effects.iter().any(|e| matches!(e,
             Effect::SaveSettings(s) if s.widget_toggles["openRecordOnRing"] == json!(false))));
         // After a worker restart the stored values come back through the settings.
@@ -851,7 +856,7 @@ mod tests {
     fn switching_a_site_on_asks_permission_first_and_injects_last() {
         let core = BackgroundCore::default();
         let url = "http://127.0.0.1:4000/contacts";
-        let off = block_on(core.handle(ToBackground::SiteStatus { url: url.into() }, &page()));
+        let off = ask(&core, ToBackground::SiteStatus { url: url.into() });
         assert_eq!(
             off.reply,
             Reply::Site(SiteStatus {
@@ -860,13 +865,13 @@ mod tests {
                 problem: None
             })
         );
-        let on = block_on(core.handle(
+        let on = ask(
+            &core,
             ToBackground::EnableSite {
                 url: url.into(),
                 subdomains: false,
             },
-            &page(),
-        ));
+        );
         let pattern = "http://127.0.0.1/*".to_owned();
         let [Effect::RequirePermission(asked), Effect::SaveSettings(saved), Effect::RegisterSites, Effect::InjectWidget(injected)] =
             on.effects.as_slice()
@@ -880,7 +885,7 @@ mod tests {
             "nothing changes before the edge saved it"
         );
         core.set_settings(*saved.clone());
-        let off = block_on(core.handle(ToBackground::DisableSite { url: url.into() }, &page()));
+        let off = ask(&core, ToBackground::DisableSite { url: url.into() });
         assert!(matches!(
             off.effects.as_slice(),
             [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
@@ -891,23 +896,23 @@ mod tests {
     #[test]
     fn browser_pages_cannot_be_switched_on() {
         let core = BackgroundCore::default();
-        let status = block_on(core.handle(
+        let status = ask(
+            &core,
             ToBackground::SiteStatus {
                 url: "chrome://extensions/".into(),
             },
-            &page(),
-        ));
+        );
         let Reply::Site(status) = status.reply else {
             panic!()
         };
         assert!(status.site.is_none() && status.problem.is_some());
-        let on = block_on(core.handle(
+        let on = ask(
+            &core,
             ToBackground::EnableSite {
                 url: "about:blank".into(),
                 subdomains: false,
             },
-            &page(),
-        ));
+        );
         assert!(matches!(on.reply, Reply::Error { .. }) && on.effects.is_empty());
     }
 
@@ -945,12 +950,12 @@ mod tests {
             json!({ "schemaVersion": 999 }),
             json!("not settings"),
         ] {
-            let handled = block_on(core.handle(
+            let handled = ask(
+                &core,
                 ToBackground::SaveSettings {
                     settings: bad.clone(),
                 },
-                &page(),
-            ));
+            );
             assert!(
                 matches!(handled.reply, Reply::Error { .. }),
                 "{bad}: {:?}",
@@ -959,7 +964,7 @@ mod tests {
             assert!(handled.effects.is_empty(), "{bad}");
         }
         let good = json!({ "widget": { "clientId": "abc" }, "sites": ["crm.example.com"] });
-        let handled = block_on(core.handle(ToBackground::SaveSettings { settings: good }, &page()));
+        let handled = ask(&core, ToBackground::SaveSettings { settings: good });
         assert!(
             matches!(handled.effects.as_slice(), [Effect::SaveSettings(s), Effect::RegisterSites] if s.widget.client_id == "abc")
         );
@@ -969,12 +974,12 @@ mod tests {
     fn a_listed_site_can_be_forgotten() {
         let core = BackgroundCore::default();
         core.set_settings(Settings::from_json(r#"{"sites":["https://*.example.com"]}"#).unwrap());
-        let handled = block_on(core.handle(
+        let handled = ask(
+            &core,
             ToBackground::ForgetSite {
                 site: "https://*.example.com".into(),
             },
-            &page(),
-        ));
+        );
         assert!(matches!(
             handled.effects.as_slice(),
             [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
@@ -987,7 +992,8 @@ mod tests {
         let core = BackgroundCore::default();
         core.set_settings(Settings::from_json(r#"{"sites":["crm.example.com"]}"#).unwrap());
         let save = |site: &str, dnc: &str| {
-            block_on(core.handle(
+            ask(
+                &core,
                 ToBackground::SaveSiteOptions {
                     site: site.into(),
                     options: SiteOptionsText {
@@ -996,8 +1002,7 @@ mod tests {
                         log_form: "Outcome: Won | Lost".into(),
                     },
                 },
-                &page(),
-            ))
+            )
         };
         let refused = save("crm.example.com", "+12065550147\nnot a number");
         assert!(
@@ -1021,12 +1026,12 @@ mod tests {
         );
         assert!(verdict.unwrap().result, "the stored list is used at once");
 
-        let forgotten = block_on(core.handle(
+        let forgotten = ask(
+            &core,
             ToBackground::ForgetSite {
                 site: "crm.example.com".into(),
             },
-            &page(),
-        ));
+        );
         assert!(matches!(
             forgotten.effects.as_slice(),
             [Effect::SaveSettings(s), ..] if s.site_options.is_empty() && s.sites.is_empty()
@@ -1042,57 +1047,57 @@ mod tests {
             name: "Imported Person".into(),
             ..Default::default()
         }];
-        let refused = block_on(core.handle(
+        let refused = ask(
+            &core,
             ToBackground::ImportContacts {
                 site: "other.example.com".into(),
                 contacts: contacts.clone(),
             },
-            &page(),
-        ));
+        );
         assert!(
             matches!(refused.reply, Reply::Error { .. }),
             "only enabled sites"
         );
-        let imported = block_on(core.handle(
+        let imported = ask(
+            &core,
             ToBackground::ImportContacts {
                 site: "crm.example.com".into(),
                 contacts,
             },
-            &page(),
-        ));
+        );
         assert_eq!(imported.reply, Reply::Imported { count: 1 });
         assert_eq!(imported.effects, vec![Effect::ContactsChanged]);
-        let none = block_on(core.handle(
+        let none = ask(
+            &core,
             ToBackground::RemoveContacts {
                 site: "crm.example.com".into(),
                 ids: vec!["unknown".into()],
             },
-            &page(),
-        ));
+        );
         assert_eq!(none.reply, Reply::Removed { count: 0 });
         assert!(none.effects.is_empty(), "nothing changed, no re-sync");
-        let counts = block_on(core.handle(ToBackground::ContactCounts, &page()));
+        let counts = ask(&core, ToBackground::ContactCounts);
         let Reply::ContactCounts { sites } = counts.reply else {
             panic!()
         };
         assert_eq!(sites["https://crm.example.com"], 1);
-        let exported = block_on(core.handle(
+        let exported = ask(
+            &core,
             ToBackground::ExportContacts {
                 site: "crm.example.com".into(),
             },
-            &page(),
-        ));
+        );
         assert!(
             matches!(&exported.reply, Reply::Contacts { contacts } if contacts[0].id == "7"),
             "{:?}",
             exported.reply
         );
-        let forgotten = block_on(core.handle(
+        let forgotten = ask(
+            &core,
             ToBackground::ForgetSite {
                 site: "crm.example.com".into(),
             },
-            &page(),
-        ));
+        );
         assert!(forgotten.effects.contains(&Effect::ContactsChanged));
         let synced = block_on(core.router().contacts().contacts_page(Some(1), 1)).unwrap();
         assert!(

@@ -7,6 +7,7 @@
 
 use super::bridge_client::BridgeClient;
 use super::i18n::localize;
+use super::options_contacts::{say, show_counts, status_line};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::settings::site_options::{SiteOptions, SiteOptionsText};
@@ -192,8 +193,7 @@ impl OptionsPage {
 
     fn say(&self, status: &str, ok: bool, text: &str) {
         if let Ok(element) = self.element(status) {
-            let _ = element.set_attribute("data-kind", if ok { "ok" } else { "error" });
-            element.set_text_content(Some(text));
+            say(&element, ok, text);
         }
     }
 
@@ -241,6 +241,7 @@ impl OptionsPage {
             empty.set_text_content(Some(&platform::message("optionsNoSites", &[])));
             list.append_child(&empty)?;
         }
+        let mut counts = Vec::new();
         for (index, site) in sites.into_iter().enumerate() {
             let item = self.document.create_element("li")?;
             let head = self.document.create_element("div")?;
@@ -268,13 +269,15 @@ impl OptionsPage {
             let editor = SiteEditor::build(self, index, &site, &options.to_text())?;
             head.append_child(&name)?;
             head.append_child(&forget)?;
-            let contacts =
+            let (contacts, count) =
                 super::options_contacts::build(&self.document, &self.bridge, index, &site)?;
+            counts.push((count, site.clone()));
             item.append_child(&head)?;
             item.append_child(&contacts)?;
             item.append_child(&editor)?;
             list.append_child(&item)?;
         }
+        show_counts(&self.bridge, counts);
         Ok(())
     }
 
@@ -381,10 +384,7 @@ impl SiteEditor {
         let label = platform::message("optionsSaveSite", &[]);
         save.set_text_content(Some(&label));
         save.set_attribute("aria-label", &format!("{label} {site}"))?;
-        let status = doc.create_element("p")?;
-        status.set_id(&format!("site-status-{index}"));
-        status.set_attribute("role", "status")?;
-        status.set_attribute("aria-live", "polite")?;
+        let status = status_line(doc, &format!("site-status-{index}"))?;
         row.append_child(&save)?;
         row.append_child(&status)?;
         details.append_child(&row)?;
@@ -411,10 +411,7 @@ impl SiteEditor {
                         options,
                     })
                     .await;
-                let say = |ok: bool, text: &str| {
-                    let _ = status.set_attribute("data-kind", if ok { "ok" } else { "error" });
-                    status.set_text_content(Some(text));
-                };
+                let say = |ok: bool, text: &str| say(&status, ok, text);
                 match reply {
                     Ok(Reply::Settings { settings }) => {
                         // Show the lists as stored (duplicates dropped, the note field implied).

@@ -19,13 +19,14 @@ const CHUNK: usize = 2_000;
 /// Problems listed under an import (the rest are counted).
 const PROBLEMS_SHOWN: usize = 20;
 
-/// Builds the block for `site` (the `index`-th listed), and fills in its count.
+/// Builds the block for `site` (the `index`-th listed); returns it and its count element,
+/// which [`show_counts`] fills.
 pub fn build(
     document: &Document,
     bridge: &Rc<BridgeClient>,
     index: usize,
     site: &str,
-) -> Result<Element, JsValue> {
+) -> Result<(Element, Element), JsValue> {
     let block = document.create_element("div")?;
     block.set_class_name("site-contacts");
     let count = document.create_element("span")?;
@@ -62,10 +63,7 @@ pub fn build(
         &platform::message("optionsImportContacts", &[]),
     )?;
     block.append_child(&progress)?;
-    let status = document.create_element("p")?;
-    status.set_id(&format!("contacts-status-{index}"));
-    status.set_attribute("role", "status")?;
-    status.set_attribute("aria-live", "polite")?;
+    let status = status_line(document, &format!("contacts-status-{index}"))?;
     block.append_child(&status)?;
     let problems = document.create_element("ul")?;
     problems.set_id(&format!("import-problems-{index}"));
@@ -73,7 +71,6 @@ pub fn build(
     block.append_child(&problems)?;
 
     let site = site.to_owned();
-    refresh_count(bridge, &count, &site);
     let on_import = ImportTarget {
         bridge: bridge.clone(),
         document: document.clone(),
@@ -135,7 +132,7 @@ pub fn build(
         })
         .forget();
     }
-    Ok(block)
+    Ok((block, count))
 }
 
 #[derive(Clone)]
@@ -208,26 +205,39 @@ impl ImportTarget {
                 ),
             );
         }
-        refresh_count(&self.bridge, &self.count, &self.site);
+        show_counts(&self.bridge, vec![(self.count.clone(), self.site.clone())]);
     }
 }
 
-fn refresh_count(bridge: &Rc<BridgeClient>, count: &Element, site: &str) {
-    let (bridge, count, site) = (bridge.clone(), count.clone(), site.to_owned());
+/// Fills count elements (element, site) from one request for every site's count.
+pub fn show_counts(bridge: &Rc<BridgeClient>, targets: Vec<(Element, String)>) {
+    let bridge = bridge.clone();
     wasm_bindgen_futures::spawn_local(async move {
         if let Ok(Reply::ContactCounts { sites }) =
             bridge.request(ToBackground::ContactCounts).await
         {
-            let n = sites.get(&site).copied().unwrap_or_default();
-            count.set_text_content(Some(&platform::message(
-                "optionsContactCount",
-                &[&n.to_string()],
-            )));
+            for (count, site) in targets {
+                let n = sites.get(&site).copied().unwrap_or_default();
+                count.set_text_content(Some(&platform::message(
+                    "optionsContactCount",
+                    &[&n.to_string()],
+                )));
+            }
         }
     });
 }
 
-fn say(status: &Element, ok: bool, text: &str) {
+/// A polite live region for a status sentence (`say` fills it).
+pub fn status_line(document: &Document, id: &str) -> Result<Element, JsValue> {
+    let status = document.create_element("p")?;
+    status.set_id(id);
+    status.set_attribute("role", "status")?;
+    status.set_attribute("aria-live", "polite")?;
+    Ok(status)
+}
+
+/// Shows a status sentence, marked as success or error for styling and tests.
+pub fn say(status: &Element, ok: bool, text: &str) {
     let _ = status.set_attribute("data-kind", if ok { "ok" } else { "error" });
     status.set_text_content(Some(text));
 }

@@ -67,9 +67,7 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
         bridge.on_widget_messages(move |messages| {
             if let Some(widget) = frame.content_window() {
                 for message in messages.iter() {
-                    if let Err(err) = widget.post_message(&message, origin.borrow().as_str()) {
-                        platform::log_error(&format!("could not post to the widget: {err:?}"));
-                    }
+                    post_js(&widget, &origin.borrow(), &message);
                 }
             }
         });
@@ -252,9 +250,15 @@ fn post_to_widget(frame: &HtmlIFrameElement, origin: &WidgetOrigin, message: &se
 }
 
 fn post_to(widget: &web_sys::Window, origin: &WidgetOrigin, message: &serde_json::Value) {
-    let posted = platform::from_json(&message.to_string())
-        .and_then(|value| widget.post_message(&value, origin.as_str()));
-    if let Err(err) = posted {
+    match platform::from_json(&message.to_string()) {
+        Ok(value) => post_js(widget, origin, &value),
+        Err(err) => platform::log_error(&format!("could not post to the widget: {err:?}")),
+    }
+}
+
+/// Posts a JavaScript value to the widget window, for the widget's origin only.
+fn post_js(widget: &web_sys::Window, origin: &WidgetOrigin, message: &JsValue) {
+    if let Err(err) = widget.post_message(message, origin.as_str()) {
         platform::log_error(&format!("could not post to the widget: {err:?}"));
     }
 }

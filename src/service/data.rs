@@ -5,6 +5,7 @@
 //! mutability), so a handler never holds a borrow across an await.
 #![allow(async_fn_in_trait)] // single-threaded Wasm: the futures are never sent between threads
 
+use crate::contacts::record::ContactRecord;
 use crate::contacts::Contact;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
@@ -68,6 +69,20 @@ pub struct WriteSummary {
 }
 
 impl WriteSummary {
+    /// Counts what storing `contact` for `site` over the stored `old` record is, and says
+    /// whether it must be written (an unchanged contact is not, so it is not re-synced).
+    pub fn note(&mut self, old: Option<&ContactRecord>, site: &str, contact: &Contact) -> bool {
+        match old {
+            Some(old) if !old.differs_from(site, contact) => {
+                self.unchanged += 1;
+                return false;
+            }
+            Some(old) if !old.deleted => self.changed += 1,
+            _ => self.added += 1,
+        }
+        true
+    }
+
     /// Whether the widget should re-sync.
     pub fn changed_anything(&self) -> bool {
         self.added + self.changed + self.removed > 0

@@ -69,12 +69,7 @@ impl ContactSink for MemoryContacts {
         for contact in contacts {
             let key = record_key(site, &contact.id);
             let old = self.entries.borrow().get(&key).cloned();
-            match &old {
-                Some(old) if !old.differs_from(site, &contact) => summary.unchanged += 1,
-                Some(old) if !old.deleted => summary.changed += 1,
-                _ => summary.added += 1,
-            }
-            if old.is_none_or(|old| old.differs_from(site, &contact)) {
+            if summary.note(old.as_ref(), site, &contact) {
                 let record = ContactRecord::live(site, contact, self.next());
                 self.entries.borrow_mut().insert(key, record);
             }

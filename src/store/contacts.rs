@@ -16,7 +16,7 @@ use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecor
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
-use rexie::{Direction, KeyRange, Rexie, TransactionMode, TransactionResult};
+use rexie::{Direction, KeyRange, Rexie, Store, TransactionMode, TransactionResult};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -149,20 +149,11 @@ impl StoreContacts {
         let store = transaction.store(CONTACTS_STORE)?;
         let mut summary = WriteSummary::default();
         let mut writes = Vec::new();
-        for contact in contacts {
-            let key = record_key(site, &contact.id);
-            let existing = store.get(JsValue::from_str(&key)).await?;
+        let keys: Vec<String> = contacts.iter().map(|c| record_key(site, &c.id)).collect();
+        for (contact, existing) in contacts.into_iter().zip(get_many(&store, &keys).await?) {
             let existing: Option<ContactRecord> = existing.map(from_js).transpose()?;
-            match existing {
-                Some(old) if !old.differs_from(site, &contact) => summary.unchanged += 1,
-                Some(old) if !old.deleted => {
-                    summary.changed += 1;
-                    writes.push(contact);
-                }
-                _ => {
-                    summary.added += 1;
-                    writes.push(contact);
-                }
+            if summary.note(existing.as_ref(), site, &contact) {
+                writes.push(contact);
             }
         }
         let records: Vec<ContactRecord> = writes
@@ -196,8 +187,8 @@ impl StoreContacts {
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
         let store = transaction.store(CONTACTS_STORE)?;
         let mut tombstones = Vec::new();
-        for id in ids {
-            let existing = store.get(JsValue::from_str(&record_key(site, id))).await?;
+        let keys: Vec<String> = ids.iter().map(|id| record_key(site, id)).collect();
+        for existing in get_many(&store, &keys).await? {
             if let Some(old) = existing.map(from_js::<ContactRecord>).transpose()? {
                 if !old.deleted {
                     tombstones.push(old);
@@ -338,12 +329,12 @@ impl StoreContacts {
             }
             match common {
                 Some(keys) => {
-                    let gets = keys.iter().map(|key| store.get(JsValue::from_str(key)));
-                    join_all(gets.collect())
-                        .await
+                    let keys: Vec<String> = keys.into_iter().collect();
+                    get_many(&store, &keys)
+                        .await?
                         .into_iter()
-                        .filter_map(|value| value.transpose())
-                        .collect::<Result<Vec<JsValue>, _>>()?
+                        .flatten()
+                        .collect()
                 }
                 None => {
                     let range = prefix_range(query.index_prefix())?;
@@ -515,6 +506,17 @@ fn from_js_list<T: DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>, Sto
     }
     let array: js_sys::Array = values.into_iter().collect();
     from_js(array.into())
+}
+
+/// The records stored under `keys` (in order; `None` where there is none), all requested
+/// before the first is awaited.
+async fn get_many(store: &Store, keys: &[String]) -> Result<Vec<Option<JsValue>>, StoreError> {
+    let gets = keys.iter().map(|key| store.get(JsValue::from_str(key)));
+    join_all(gets.collect())
+        .await
+        .into_iter()
+        .map(|value| value.map_err(StoreError::from))
+        .collect()
 }
 
 /// Polls every future until all are done, so all their requests are issued at once (rexie's
