@@ -121,6 +121,7 @@ test("a site's call-log form is shown in the phone, and what the user enters is 
   await crmPage.bringToFront();
   await widget.locator('#log-call').click();
   await widget.waitForSelector('#log-page:not([hidden])');
+  await widget.waitForSelector('#log-result:has-text("Fill in the log form")');
   assert.equal(await widget.locator('#log-page-title').textContent(), 'Log call to CRM');
   await widget.locator('#log-page button[type="submit"]').click();
   await widget.waitForSelector('#log-result:has-text("Required: disposition")');

@@ -307,6 +307,9 @@ $('log-call').addEventListener('click', async () => {
   // Like the widget: the single match is the call's contact (fromEntity for inbound calls).
   const fromEntity = matches.length === 1 ? { id: matches[0].id, type: matches[0].type, name: matches[0].name } : null;
   const answer = await request(service.callLoggerPath, { call, triggerType: 'createLog', fromEntity, note: $('note').value, redirect: true }, TIMEOUTS.callLoggerPath);
+  // The host's page update and navigation follow its answer as separate messages: let them
+  // arrive before deciding whether a log page opened.
+  await new Promise((resolve) => { setTimeout(resolve, 0); });
   if (body.dataset.route === `/log/call/${encodeURIComponent(sessionId)}`) { $('log-result').textContent = 'Fill in the log form'; return; }
   const matched = await request(service.callLogEntityMatcherPath, { sessionIds: [sessionId], activeSessionIds: [] }, TIMEOUTS.callLogEntityMatcherPath);
   $('log-result').textContent = answer.response.data === 'ok' && matched.response.data[sessionId] ? 'Call logged' : 'Logging failed';
