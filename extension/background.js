@@ -4,10 +4,20 @@
 // `chrome.*` exists in both browsers' MV3; the Rust platform module picks the namespace for
 // everything else.
 import init, { start_background, on_installed, on_startup } from './pkg/crm_bridge.js';
+// Discovery's glue is small; its Wasm (libphonenumber, ≈2 MB) is instantiated only when a
+// page's evidence is first read, never at wake-up (service workers cannot import() later).
+import initDiscovery, { interpret_json } from './pkg/crm_discovery.js';
 
 const scriptStart = performance.now();
 const ready = init({ module_or_path: new URL('./pkg/crm_bridge_bg.wasm', import.meta.url) })
   .then(() => start_background(scriptStart));
+
+let discovery = null;
+globalThis.crmBridgeDiscover = async (evidence, context) => {
+  discovery ??= initDiscovery({ module_or_path: new URL('./pkg/crm_discovery_bg.wasm', import.meta.url) });
+  await discovery;
+  return interpret_json(evidence, context);
+};
 
 chrome.runtime.onConnect.addListener((port) => { ready.then((bg) => bg.connect(port)); });
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {

@@ -18,7 +18,9 @@ pub mod url;
 #[doc(hidden)]
 pub mod test_support;
 
-#[cfg(target_arch = "wasm32")]
+// The `entries` feature (default) exports the extension's entry points; the discovery module
+// links this crate without them.
+#[cfg(all(target_arch = "wasm32", feature = "entries"))]
 mod entry;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;

@@ -4,10 +4,11 @@
 //! It holds no browser handles; `entry::background` feeds it decoded envelopes, posts what it
 //! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
+use crate::contacts::Contact;
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
-use crate::service::data::{ContactSink, ContactSource, ServiceState};
+use crate::service::data::{ContactSink, ContactSource, ServiceState, WriteSummary};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
 };
@@ -411,6 +412,11 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
             ToBackground::OpenPhoneWindow => reply(Reply::Error {
                 message: "only crm-bridge's own pages may open the phone window".into(),
             }),
+            // Read by discovery in the background entry, from content scripts only (their tab's
+            // site is checked there); a port never carries it.
+            ToBackground::PageEvidence { .. } => reply(Reply::Error {
+                message: "page evidence comes only from the discovery content script".into(),
+            }),
             ToBackground::Register | ToBackground::FromWidget { .. } if !caller.is_admitted() => {
                 reply(Reply::Error {
                     message: "this widget host was not admitted".into(),
@@ -479,6 +485,33 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
             return Err(format!("{site} is not switched on"));
         }
         Ok(site)
+    }
+
+    /// Stores what discovery found on a page of the enabled site `page_url` is on (the sender's
+    /// tab, checked by the caller). Contacts already known are merged, not replaced (see
+    /// [`crate::contacts::merge::merge_seen`]); open widgets re-sync only when something changed.
+    pub async fn store_discovered(
+        &self,
+        page_url: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<(WriteSummary, Vec<Effect>), String> {
+        let settings = self.settings();
+        let site = settings
+            .site_for_url(page_url)
+            .ok_or("crm-bridge is not on for this page's site")?
+            .to_string();
+        let summary = self
+            .router
+            .contacts()
+            .upsert(&site, contacts)
+            .await
+            .map_err(|e| e.0)?;
+        let effects = if summary.changed_anything() {
+            vec![Effect::ContactsChanged]
+        } else {
+            Vec::new()
+        };
+        Ok((summary, effects))
     }
 
     /// The enabled site with this pattern, as text (the key its contacts are stored under).

@@ -172,6 +172,7 @@ fn add_phone(contact: &mut Contact, raw: &str, kind: &str) {
         contact.phone_numbers.push(ContactPhone {
             phone_number: raw.to_owned(),
             phone_type: kind.to_owned(),
+            display: None,
         });
     }
 }
@@ -490,6 +491,7 @@ mod tests {
             phone_numbers: vec![ContactPhone {
                 phone_number: "+1 206 555 0147".into(),
                 phone_type: "mobile".into(),
+                display: None,
             }],
             ..Default::default()
         }];

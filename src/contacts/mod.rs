@@ -2,6 +2,7 @@
 //! every contact source follows: number keys, search keys, stored records and sync paging.
 
 pub mod exchange;
+pub mod merge;
 pub mod number_key;
 pub mod record;
 pub mod search;
@@ -39,6 +40,13 @@ pub struct Contact {
     /// A tombstone: the contact was removed from the CRM (sent as `deleted: true`).
     #[serde(default)]
     pub deleted: bool,
+    /// Seen only in a list row or card, not on its own record page: what a later sighting shows
+    /// is added to it rather than replacing it (see [`merge::merge_seen`]). Never sent to the widget.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// When discovery last saw it on a page (ms since the epoch). Never sent to the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<f64>,
 }
 
 /// One number of a contact.
@@ -50,6 +58,9 @@ pub struct ContactPhone {
     /// One of the widget's phone types (`mobile`, `business`, `home`, `fax`, `other`, …).
     #[serde(default = "other_type")]
     pub phone_type: String,
+    /// The number as the page showed it (`(030) 123 45 67`), for people reading our lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
 }
 
 fn other_type() -> String {
@@ -100,6 +111,7 @@ mod tests {
             phone_numbers: vec![ContactPhone {
                 phone_number: "+12065550134".into(),
                 phone_type: "business".into(),
+                display: None,
             }],
             company: Some("Northwind".into()),
             record_url: Some("https://crm.test/contacts/101".into()),

@@ -195,10 +195,12 @@ mod tests {
                 ContactPhone {
                     phone_number: "+1 (206) 555-0134".into(),
                     phone_type: "mobile".into(),
+                    display: None,
                 },
                 ContactPhone {
                     phone_number: "206.555.0134".into(),
                     phone_type: "work".into(),
+                    display: None,
                 },
             ],
             ..Default::default()

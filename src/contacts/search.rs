@@ -226,6 +226,7 @@ mod tests {
             phone_numbers: vec![ContactPhone {
                 phone_number: number.into(),
                 phone_type: "mobile".into(),
+                display: None,
             }],
             ..Default::default()
         }

@@ -179,10 +179,12 @@ impl Background {
 
 #[wasm_bindgen]
 impl Background {
-    /// A one-off message from `runtime.onMessage`: only our content script, in a tab of an
-    /// enabled site, may ask (for a widget ticket); everything else is refused.
+    /// A one-off message from `runtime.onMessage`: only our content scripts, in a tab of an
+    /// enabled site, may ask (for a widget ticket, or to read a page's evidence); everything
+    /// else is refused.
     pub fn message(&self, message: JsValue, sender: JsValue) -> js_sys::Promise {
         let core = self.core.clone();
+        let hosts = self.hosts.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let text = platform::to_json(&message).unwrap_or_default();
             let Ok(envelope) = decode_envelope(&text) else {
@@ -200,6 +202,10 @@ impl Background {
                     let caller =
                         Caller::new(CallerKind::ContentScript, platform::sender_tab_id(&sender));
                     core.handle(ToBackground::WidgetTicket, &caller).await.reply
+                }
+                ToBackground::PageEvidence { evidence } if from_enabled_site => {
+                    let page = platform::sender_url(&sender).unwrap_or_default();
+                    read_page(&core, &hosts, &settings, &page, evidence).await
                 }
                 _ => Reply::Error {
                     message: "not allowed from this sender".into(),
@@ -223,6 +229,47 @@ fn post(port: &Port, message: &impl serde::Serialize) {
         .and_then(|value| port.post_message(&value));
     if let Err(err) = sent {
         platform::log_error(&format!("could not answer on a port: {err:?}"));
+    }
+}
+
+/// Reads a page's evidence with the discovery module and stores what it found for the site
+/// of `page` (the sender's tab). The evidence must describe that same site: a page cannot
+/// file contacts under another site by naming its URL.
+async fn read_page(
+    core: &Core,
+    hosts: &Rc<Hosts>,
+    settings: &Settings,
+    page: &str,
+    evidence: crate::protocol::evidence::PageEvidence,
+) -> Reply {
+    let error = |message: String| Reply::Error { message };
+    if settings.site_for_url(&evidence.url) != settings.site_for_url(page) {
+        return error("the evidence describes another site than its tab".into());
+    }
+    let started = platform::now_ms();
+    let found =
+        super::discovery_client::discover(&evidence, settings.default_region.as_deref()).await;
+    let elapsed_ms = platform::now_ms() - started;
+    let (contacts, truncated) = match found {
+        Ok(found) => found,
+        Err(err) => return error(err),
+    };
+    let count = contacts.len();
+    match core.store_discovered(page, contacts).await {
+        Ok((summary, effects)) => {
+            for effect in effects {
+                if let Err(err) = carry_out(core, hosts, effect).await {
+                    platform::log_error(&err);
+                }
+            }
+            Reply::Discovered {
+                found: count,
+                summary,
+                elapsed_ms,
+                truncated,
+            }
+        }
+        Err(err) => error(err),
     }
 }
 
@@ -308,7 +355,9 @@ async fn carry_out(core: &Core, hosts: &Rc<Hosts>, effect: Effect) -> Result<(),
             .map_err(js),
         Effect::InjectWidget(pattern) => {
             for tab in tabs_matching(&pattern).await? {
-                let target = value(json!({ "target": { "tabId": tab }, "files": ["content.js"] }))?;
+                let target = value(
+                    json!({ "target": { "tabId": tab }, "files": ["content.js", "discover.js"] }),
+                )?;
                 platform::call_async(&["scripting", "executeScript"], &[target])
                     .await
                     .map_err(js)?;
@@ -456,7 +505,7 @@ async fn reconcile_content_scripts(settings: &Settings) -> Result<(), JsValue> {
     let script = json!([{
         "id": SITES_SCRIPT_ID,
         "matches": granted,
-        "js": ["content.js"],
+        "js": ["content.js", "discover.js"],
         "runAt": "document_idle",
         "allFrames": false,
         "persistAcrossSessions": true,

@@ -2,6 +2,7 @@
 
 mod background;
 mod bridge_client;
+mod discovery_client;
 mod i18n;
 mod options;
 mod options_contacts;

@@ -235,6 +235,7 @@ fn deliver(
         | Reply::Site(_)
         | Reply::Done
         | Reply::Imported { .. }
+        | Reply::Discovered { .. }
         | Reply::Removed { .. }
         | Reply::Contacts { .. }
         | Reply::ContactCounts { .. }

@@ -3,6 +3,8 @@
 //! flight when an MV3 service worker was stopped.
 
 use crate::contacts::Contact;
+use crate::protocol::evidence::{PageEvidence, Truncation};
+use crate::service::data::WriteSummary;
 use crate::settings::site_options::SiteOptionsText;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -114,6 +116,12 @@ pub enum ToBackground {
         /// The pass from [`Reply::Admitted`].
         pass: String,
     },
+    /// What the discovery walker saw on a page of an enabled site (content script only; the
+    /// background checks the sender's tab is on that site).
+    PageEvidence {
+        /// The walker's evidence.
+        evidence: PageEvidence,
+    },
     /// A message the widget iframe posted to the widget host, already origin-checked there.
     FromWidget {
         /// The message exactly as the widget posted it.
@@ -189,6 +197,19 @@ pub enum Reply {
     Imported {
         /// Contacts written.
         count: usize,
+    },
+    /// Answer to [`ToBackground::PageEvidence`].
+    #[serde(rename_all = "camelCase")]
+    Discovered {
+        /// Contacts discovery found on the page.
+        found: usize,
+        /// What storing them changed.
+        summary: WriteSummary,
+        /// Time spent reading the evidence (ms), loading discovery included on first use.
+        elapsed_ms: f64,
+        /// The walker stopped early on this page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        truncated: Option<Truncation>,
     },
     /// Answer to [`ToBackground::RemoveContacts`].
     Removed {

@@ -399,6 +399,7 @@ mod tests {
                 phone_numbers: vec![ContactPhone {
                     phone_number: number.into(),
                     phone_type: "business".into(),
+                    display: None,
                 }],
                 record_url: Some(record.into()),
                 ..Default::default()

@@ -40,6 +40,11 @@ pub struct Settings {
     /// The user's company's own numbers (main line, extensions): never matched to a contact,
     /// so a colleague calling is not shown as the customer whose record lists the main line.
     pub own_numbers: Vec<String>,
+    /// The region of numbers a page writes without a country code, when the page itself says
+    /// nothing about the contact's country (ISO 3166 alpha-2, e.g. `DE`); unset, discovery
+    /// guesses from the page's and the browser's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
 }
 
 /// Parts of the third-party service the user can switch off; an off part is not registered.
@@ -97,6 +102,7 @@ impl Default for Settings {
             widget_toggles: BTreeMap::new(),
             site_options: BTreeMap::new(),
             own_numbers: Vec::new(),
+            default_region: None,
         }
     }
 }
@@ -157,6 +163,14 @@ impl Settings {
                 "\"{}\" in your own numbers is not a phone number (at least 6 digits)",
                 bad.chars().take(60).collect::<String>()
             )));
+        }
+        if let Some(region) = &settings.default_region {
+            if region.len() != 2 || !region.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(SettingsError::Unreadable(format!(
+                    "default region \"{}\" is not a two-letter country code such as DE or US",
+                    region.chars().take(20).collect::<String>()
+                )));
+            }
         }
         Ok(Settings {
             schema_version: SETTINGS_SCHEMA_VERSION,
@@ -286,6 +300,14 @@ mod tests {
         let err =
             Settings::from_json(r#"{"widget":{"appUrl":"http://crm.test/app"}}"#).unwrap_err();
         assert!(matches!(err, SettingsError::WidgetUrl(_)));
+    }
+
+    #[test]
+    fn the_default_region_is_a_two_letter_code() {
+        let ok = Settings::from_json(r#"{"defaultRegion":"DE"}"#).unwrap();
+        assert_eq!(ok.default_region.as_deref(), Some("DE"));
+        let err = Settings::from_json(r#"{"defaultRegion":"Germany"}"#).unwrap_err();
+        assert!(err.to_string().contains("two-letter"), "{err}");
     }
 
     #[test]

@@ -10,12 +10,14 @@ import {
 } from '../e2e/lib/extension.mjs';
 import { version } from './version.mjs';
 import { benchStore } from './store.mjs';
+import { benchDiscovery } from './discovery.mjs';
 
 const rows = [];
 /** Records one figure; `target` is {op: '<' | '<=', value} or null when the issue sets none. */
 const record = (name, value, unit, target = null) => {
-  const met = target ? (target.op === '<' ? value < target.value : value <= target.value) : null;
-  rows.push({ name, value: Number(value.toFixed(2)), unit, target: target ? `${target.op} ${target.value}` : null, met });
+  const compare = { '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>=': (a, b) => a >= b };
+  const met = target ? compare[target.op](value, target.value) : null;
+  rows.push({ name, value: Number(value.toFixed(unit === 'ratio' ? 3 : 2)), unit, target: target ? `${target.op} ${target.value}` : null, met });
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
@@ -119,6 +121,9 @@ record('contact match round trip p50 (1,000, via widget)', median(matches), 'ms'
 record('contact match round trip p99 (1,000, via widget)', percentile(matches, 99), 'ms', { op: '<', value: 10 });
 
 await crmPage.close(); // its widget would re-sync during the store figures
+
+// Discovery (issue 6): corpus score, walker cost, the discovery module's cost.
+await benchDiscovery({ record, median });
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);

@@ -24,6 +24,7 @@ fn person(id: usize, name: &str, number: &str) -> Contact {
         phone_numbers: vec![ContactPhone {
             phone_number: number.into(),
             phone_type: "mobile".into(),
+            display: None,
         }],
         emails: vec![format!("p{id}@example.com")],
         ..Default::default()

@@ -92,6 +92,10 @@ async function route(req, res) {
   if (path === '/contacts') return send(200, contactsPage());
   if (path === '/strict-csp') return send(200, contactsPage(), { 'content-security-policy': STRICT_CSP });
   if (path === '/companies') return send(200, companiesPage());
+  // A page with no people on it (account settings): tests that count contacts start here.
+  if (path === '/settings') return send(200, layout('Settings', '', `<h1>Account settings</h1>
+<section class="card"><h2>Plan</h2><dl><dt>Plan</dt><dd>Team (12 seats)</dd><dt>Renews</dt><dd>2027-01-31</dd>
+<dt>Invoice</dt><dd>INV-2026-004211</dd></dl></section>`));
   // The benchmark's baseline frame: echoes every message to its sender (a cross-frame round trip).
   if (path === '/echo') return send(200, '<!doctype html><script>addEventListener("message", (e) => e.source.postMessage(e.data, "*"))</script>');
   let match = path.match(/^\/contacts\/(\w+)$/);

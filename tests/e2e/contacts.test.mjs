@@ -1,7 +1,7 @@
 // Contacts reach the widget (issue 7): what is stored for a site shows in the simulator's
 // Contacts tab within 2 s, an edit replaces it, a removal arrives as `deleted: true`, and a call
 // from a stored number shows the right name. Contacts enter through the worker's import path
-// (the one the options page uses); discovery on CRM pages is issue 6.
+// (the one the options page uses); discovery on CRM pages has its own test (discovery.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { writeFile, readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
-  ROOT, buildDevExtension, launchChromium, waitForSiteRegistration, waitForFrame, demoConfig, accessibilityViolations,
+  ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig, accessibilityViolations,
 } from './lib/extension.mjs';
 
 let crm;
@@ -19,13 +19,7 @@ let widget;
 const SITE = 'http://127.0.0.1';
 
 /** Sends one request to the worker from an extension page, as the options page does. */
-const ask = (body) => extensionPage.evaluate((body) => new Promise((resolve) => {
-  const port = chrome.runtime.connect({ name: 'test' });
-  port.onMessage.addListener((m) => {
-    if (m.kind === 'ready') port.postMessage({ id: 1, body });
-    else if (m.kind === 'reply') { port.disconnect(); resolve(m.reply); }
-  });
-}), body);
+const ask = (body) => askOver(extensionPage, body);
 
 const person = (id, name, phoneNumber) => ({ id, name, phoneNumbers: [{ phoneNumber, phoneType: 'mobile' }], emails: [] });
 
@@ -36,7 +30,7 @@ before(async () => {
   extensionPage = await browser.context.newPage();
   await extensionPage.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
   const crmPage = await browser.context.newPage();
-  await crmPage.goto(`${crm.origin}/contacts`);
+  await crmPage.goto(`${crm.origin}/settings`); // a page with nobody on it: no discovered contacts
   widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
 });

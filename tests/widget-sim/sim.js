@@ -307,10 +307,15 @@ $('log-call').addEventListener('click', async () => {
   // Like the widget: the single match is the call's contact (fromEntity for inbound calls).
   const fromEntity = matches.length === 1 ? { id: matches[0].id, type: matches[0].type, name: matches[0].name } : null;
   const answer = await request(service.callLoggerPath, { call, triggerType: 'createLog', fromEntity, note: $('note').value, redirect: true }, TIMEOUTS.callLoggerPath);
-  // The host's page update and navigation follow its answer as separate messages: let them
-  // arrive before deciding whether a log page opened.
-  await new Promise((resolve) => { setTimeout(resolve, 0); });
-  if (body.dataset.route === `/log/call/${encodeURIComponent(sessionId)}`) { $('log-result').textContent = 'Fill in the log form'; return; }
+  // The host's page update and navigation follow its answer as separate messages: give them up
+  // to a second to arrive (the host may be busy, e.g. pushing a contact re-sync) before deciding
+  // whether a log page opened.
+  const route = `/log/call/${encodeURIComponent(sessionId)}`;
+  for (let waited = 0; waited < 1_000 && body.dataset.route !== route; waited += 20) {
+    if (answer.response.data !== 'ok') break;
+    await new Promise((resolve) => { setTimeout(resolve, 20); });
+  }
+  if (body.dataset.route === route) { $('log-result').textContent = 'Fill in the log form'; return; }
   const matched = await request(service.callLogEntityMatcherPath, { sessionIds: [sessionId], activeSessionIds: [] }, TIMEOUTS.callLogEntityMatcherPath);
   $('log-result').textContent = answer.response.data === 'ok' && matched.response.data[sessionId] ? 'Call logged' : 'Logging failed';
 });

@@ -42,23 +42,26 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the Wasm and its JS glue into `target/pkg` with wasm-pack, offline.
+/// Builds the two Wasm modules and their JS glue into `target/pkg` with wasm-pack, offline:
+/// the extension (`crm_bridge`, loaded by every context) and discovery (`crm_discovery`, with
+/// libphonenumber, loaded by the background only when a page's evidence is read).
 fn build_wasm(dev: bool) -> Result<(), String> {
+    build_module(".", "crm_bridge", dev)?;
+    build_module("crates/discovery", "crm_discovery", dev)
+}
+
+fn build_module(crate_dir: &str, out_name: &str, dev: bool) -> Result<(), String> {
+    let out_dir = root().join("target/pkg");
     let mut command = Command::new("wasm-pack");
-    command.current_dir(root()).args([
-        "build",
-        "--target",
-        "web",
-        // Never let wasm-pack download binaries: setup installs them (GitHub is unreachable here).
-        "--mode",
-        "no-install",
-        "--out-dir",
-        "target/pkg",
-        "--out-name",
-        "crm_bridge",
-        "--no-typescript",
-        "--no-pack",
-    ]);
+    command
+        .current_dir(root())
+        .args(["build", crate_dir, "--target", "web"]);
+    // Never let wasm-pack download binaries: setup installs them (GitHub is unreachable here).
+    command.args(["--mode", "no-install", "--no-typescript", "--no-pack"]);
+    command
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .args(["--out-name", out_name]);
     command.arg(if dev { "--dev" } else { "--release" });
     let status = command
         .status()
@@ -66,7 +69,7 @@ fn build_wasm(dev: bool) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("wasm-pack failed ({status})"))
+        Err(format!("wasm-pack failed for {out_name} ({status})"))
     }
 }
 

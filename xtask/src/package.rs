@@ -11,7 +11,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The Wasm build outputs the extension loads (wasm-pack also writes files we do not ship).
-const PKG_FILES: [&str; 2] = ["crm_bridge.js", "crm_bridge_bg.wasm"];
+const PKG_FILES: [&str; 4] = [
+    "crm_bridge.js",
+    "crm_bridge_bg.wasm",
+    "crm_discovery.js",
+    "crm_discovery_bg.wasm",
+];
 
 /// Writes `dist/chrome`, `dist/firefox` and `dist/crm-bridge-<browser>-<version>.zip`.
 pub fn dist() -> Result<(), String> {

@@ -1,21 +1,20 @@
-// The demo CRM's single-page section: renders records from /api/contacts and navigates with
-// history.pushState, like the SaaS CRMs discovery must follow.
+// The demo CRM's single-page section: a pipeline of leads rendered from /api/contacts, navigated
+// with history.pushState, like the SaaS CRMs discovery must follow. A lead's mobile number is
+// shown only on its own (client-side rendered) page.
 const root = document.getElementById('spa');
 const state = { data: null };
 const esc = (t) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function render() {
   const id = location.pathname.split('/')[2];
-  const { contacts, companies } = state.data;
-  const person = contacts.find((p) => p.id === id);
-  if (person) {
-    const company = companies.find((c) => c.id === person.company);
-    root.innerHTML = `<p class="crumbs"><a href="/app/" data-spa>Pipeline</a> / ${esc(person.first)} ${esc(person.last)}</p>
-<section class="card"><h2>${esc(person.first)} ${esc(person.last)}</h2><dl><dt>Phone</dt><dd>${esc(person.phone)}</dd>
-<dt>Company</dt><dd>${esc(company.name)}</dd><dt>Stage</dt><dd>Proposal</dd></dl></section>`;
+  const lead = state.data.leads.find((l) => l.id === id);
+  if (lead) {
+    root.innerHTML = `<p class="crumbs"><a href="/app/" data-spa>Pipeline</a> / ${esc(lead.first)} ${esc(lead.last)}</p>
+<section class="card"><h2>${esc(lead.first)} ${esc(lead.last)}</h2><dl><dt>Phone</dt><dd>${esc(lead.phone)}</dd>
+<dt>Mobile</dt><dd>${esc(lead.mobile)}</dd><dt>Stage</dt><dd>${esc(lead.stage)}</dd></dl></section>`;
   } else {
-    root.innerHTML = `<ul class="people">${contacts.slice(0, 6).map((p) => `<li class="card person">
-<a href="/app/${p.id}" data-spa>${esc(p.first)} ${esc(p.last)}</a><span>Proposal</span><span>${esc(p.phone)}</span></li>`).join('')}</ul>`;
+    root.innerHTML = `<ul class="people">${state.data.leads.map((l) => `<li class="card person">
+<a href="/app/${l.id}" data-spa>${esc(l.first)} ${esc(l.last)}</a><span>${esc(l.stage)}</span><span>${esc(l.phone)}</span></li>`).join('')}</ul>`;
   }
 }
 

@@ -79,6 +79,17 @@ export function demoConfig(crmOrigin) {
   return { sites: [crmOrigin], widget: { appUrl: `${crmOrigin}/widget-sim/` } };
 }
 
+/** Sends one request to the worker over a port of `extensionPage`, as the options page does. */
+export function askOver(extensionPage, body) {
+  return extensionPage.evaluate((body) => new Promise((resolve) => {
+    const port = chrome.runtime.connect({ name: 'test' });
+    port.onMessage.addListener((m) => {
+      if (m.kind === 'ready') port.postMessage({ id: 1, body });
+      else if (m.kind === 'reply') { port.disconnect(); resolve(m.reply); }
+    });
+  }), body);
+}
+
 /**
  * Asks the background one question over a port from a passive extension page (one that holds
  * no port of its own, so the worker can be stopped) and resolves with the reply.

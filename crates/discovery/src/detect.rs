@@ -1,0 +1,456 @@
+//! The generic detector: each evidence scope (the page, a row, a card, an item) becomes at most
+//! one contact, when it shows a name and at least one valid phone number.
+//!
+//! Which values count as phones is decided by how sure the evidence is:
+//! - a `tel:` link, or a value labelled as a phone (label, column header, control hints,
+//!   `itemprop`), is taken when libphonenumber calls it valid;
+//! - an unlabelled value is taken only inside a row, card or item, and only when it is written
+//!   the way phone numbers are (with `+`, brackets or grouped digits), never on the page at large,
+//!   where numbers belong to headers, banners and footers;
+//! - a value labelled as an id, date, amount or code, and anything in a messenger link, never.
+
+use crate::identity::record_id;
+use crate::labels::{hint_role, is_label, role, PhoneKind, Role};
+use crate::numbers::{candidates, read};
+use crate::regions::{country_region, locale_region};
+use crm_bridge::contacts::search::fold;
+use crm_bridge::contacts::{Contact, ContactPhone};
+use crm_bridge::protocol::evidence::{Field, FieldSource, PageEvidence, ScopeKind};
+
+/// What discovery knows besides the page.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Context {
+    /// The site's default region (options page), ISO 3166 alpha-2.
+    pub default_region: Option<String>,
+    /// The browser's language (`navigator.language`): the last guess for a region.
+    pub locale: Option<String>,
+    /// Now, in ms since the epoch (stamped on each contact as `seenAt`).
+    pub now_ms: f64,
+}
+
+/// What one scope showed.
+#[derive(Default)]
+struct Facts {
+    name: Option<String>,
+    first: Option<String>,
+    last: Option<String>,
+    company: Option<String>,
+    job_title: Option<String>,
+    emails: Vec<String>,
+    region: Option<String>,
+    /// (raw text, kind, display, written with its country)
+    phones: Vec<(String, PhoneKind, String)>,
+    international_region: Option<String>,
+}
+
+/// The contacts the evidence shows (ids local to the site).
+pub fn detect(evidence: &PageEvidence, context: &Context) -> Vec<Contact> {
+    let scopes = evidence.scopes.len();
+    let mut by_scope: Vec<Vec<&Field>> = vec![Vec::new(); scopes];
+    for field in &evidence.fields {
+        by_scope[field.scope as usize].push(field);
+    }
+    // A scope without a name of its own (a field row of a record page, a line inside a card)
+    // gives its fields to the scope around it. Children come after their parents, so walking
+    // backwards folds nested levels in one pass.
+    for i in (1..scopes).rev() {
+        let scope = &evidence.scopes[i];
+        let parent = scope.parent.map_or(0, |p| p as usize);
+        if parent < i && !names_itself(scope.heading.as_deref(), &by_scope[i]) {
+            let moved = std::mem::take(&mut by_scope[i]);
+            by_scope[parent].extend(moved);
+        }
+    }
+    let mut facts: Vec<Facts> = by_scope
+        .iter()
+        .enumerate()
+        .map(|(i, fields)| gather(fields, evidence.scopes[i].kind))
+        .collect();
+    // Region: the scope's own country or address, a sibling number written with its country,
+    // then the same from the enclosing scopes, then the site's default, the page's language and
+    // the browser's.
+    let fallback = context
+        .default_region
+        .clone()
+        .or_else(|| {
+            evidence
+                .lang
+                .as_deref()
+                .and_then(locale_region)
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            context
+                .locale
+                .as_deref()
+                .and_then(locale_region)
+                .map(str::to_owned)
+        });
+    let regions: Vec<Option<String>> = (0..scopes)
+        .map(|i| {
+            let mut at = Some(i);
+            let mut hops = 0;
+            while let Some(scope) = at {
+                let f = &facts[scope];
+                if let Some(region) = f.region.clone().or_else(|| f.international_region.clone()) {
+                    return Some(region);
+                }
+                at = evidence.scopes[scope]
+                    .parent
+                    .map(|p| p as usize)
+                    .filter(|&p| p != scope);
+                hops += 1;
+                if hops > 16 {
+                    break;
+                }
+            }
+            fallback.clone()
+        })
+        .collect();
+    let page_is_record = record_id(&evidence.url).is_some();
+    let mut found: Vec<(usize, Contact)> = Vec::new();
+    for (i, scope) in evidence.scopes.iter().enumerate() {
+        let f = &mut facts[i];
+        let numbers = valid_numbers(&f.phones, regions[i].as_deref());
+        if numbers.is_empty() {
+            continue;
+        }
+        let is_page = scope.kind == ScopeKind::Page;
+        let joined = match (&f.first, &f.last) {
+            (Some(first), Some(last)) => Some(join_name(first, last)),
+            (Some(one), None) | (None, Some(one)) if f.name.is_none() => Some(one.clone()),
+            _ => None,
+        };
+        let heading = scope.heading.clone().filter(|_| !is_page || page_is_record);
+        let Some(name) = f
+            .name
+            .take()
+            .or(joined)
+            .or(heading)
+            .and_then(|n| clean_name(&n))
+        else {
+            continue;
+        };
+        let link = if is_page {
+            Some(evidence.url.clone())
+        } else {
+            scope.link.clone()
+        };
+        let record = link.as_deref().and_then(record_id);
+        let id = record.clone().unwrap_or_else(|| {
+            let digits: String = numbers[0]
+                .phone_number
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            format!("seen:{}:{digits}", fold(&name))
+        });
+        found.push((
+            i,
+            Contact {
+                id,
+                name,
+                phone_numbers: numbers,
+                emails: std::mem::take(&mut f.emails),
+                company: f.company.take(),
+                job_title: f.job_title.take(),
+                record_url: record.and(link).map(|l| strip_hash_noise(&l)),
+                partial: !is_page,
+                seen_at: Some(context.now_ms).filter(|t| *t > 0.0),
+                ..Contact::default()
+            },
+        ));
+    }
+    // People listed on a company's record page work there.
+    if let Some(page) = found
+        .iter()
+        .find(|(i, _)| *i == 0)
+        .map(|(_, c)| c.name.clone())
+    {
+        for (i, contact) in found.iter_mut() {
+            if *i != 0
+                && contact.company.is_none()
+                && evidence.scopes[*i].parent == Some(0)
+                && page_is_record
+            {
+                contact.company = Some(page.clone());
+            }
+        }
+    }
+    merge_same_ids(found.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Whether a scope shows whose it is: a heading that is a name, or a name field.
+fn names_itself(heading: Option<&str>, fields: &[&Field]) -> bool {
+    heading.and_then(clean_name).is_some()
+        || fields.iter().any(|f| {
+            let role = f.label.as_deref().and_then(|l| {
+                if f.source == FieldSource::Property {
+                    property_role(l)
+                } else {
+                    role(l)
+                }
+            });
+            let role = role.or_else(|| f.hints.as_deref().and_then(hint_role));
+            matches!(role, Some(Role::Name | Role::FirstName | Role::LastName))
+                && clean_name(&f.text).is_some()
+        })
+}
+
+fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
+    let mut facts = Facts::default();
+    let in_record_part = kind != ScopeKind::Page;
+    for field in fields {
+        let text = field.text.trim();
+        if text.is_empty() || field.source == FieldSource::Messenger {
+            continue;
+        }
+        let label_role = field
+            .label
+            .as_deref()
+            .and_then(|l| {
+                if field.source == FieldSource::Property {
+                    property_role(l)
+                } else {
+                    role(l)
+                }
+            })
+            .or_else(|| field.hints.as_deref().and_then(hint_role));
+        match field.source {
+            FieldSource::Tel => {
+                if let Some(number) = field.href.as_deref().and_then(tel_target) {
+                    let kind = match label_role {
+                        Some(Role::Phone(kind)) => kind,
+                        _ => PhoneKind::Other,
+                    };
+                    let display = if candidates(text).is_empty() {
+                        number.clone()
+                    } else {
+                        text.to_owned()
+                    };
+                    note_international(&mut facts, &number);
+                    facts.phones.push((number, kind, display));
+                }
+                continue;
+            }
+            FieldSource::Mailto => {
+                if let Some(address) = field.href.as_deref().and_then(mail_target) {
+                    push_email(&mut facts.emails, &address);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        match label_role {
+            Some(Role::Phone(kind)) => {
+                for candidate in candidates(text) {
+                    note_international(&mut facts, &candidate.raw);
+                    facts
+                        .phones
+                        .push((candidate.raw.clone(), kind, candidate.raw));
+                }
+            }
+            Some(Role::NotPhone) => {}
+            Some(Role::Email) => {
+                if let Some(address) = email_in(text) {
+                    push_email(&mut facts.emails, &address);
+                }
+            }
+            Some(Role::Name) => set_once(&mut facts.name, text),
+            Some(Role::FirstName) => set_once(&mut facts.first, text),
+            Some(Role::LastName) => set_once(&mut facts.last, text),
+            Some(Role::Company) => set_once(&mut facts.company, text),
+            Some(Role::JobTitle) => set_once(&mut facts.job_title, text),
+            Some(Role::Country) | Some(Role::Address) => {
+                if facts.region.is_none() {
+                    facts.region = country_region(text).map(str::to_owned);
+                }
+            }
+            None => {
+                if let Some(address) = email_in(text) {
+                    push_email(&mut facts.emails, &address);
+                } else if in_record_part && !field.heading {
+                    for candidate in candidates(text).into_iter().filter(|c| c.formatted) {
+                        note_international(&mut facts, &candidate.raw);
+                        facts
+                            .phones
+                            .push((candidate.raw.clone(), PhoneKind::Other, candidate.raw));
+                    }
+                }
+            }
+        }
+    }
+    facts
+}
+
+/// Microdata `itemprop`, hCard classes and JSON-LD keys.
+fn property_role(label: &str) -> Option<Role> {
+    let key = label.trim();
+    let key = key
+        .strip_prefix("p-")
+        .or_else(|| key.strip_prefix("u-"))
+        .unwrap_or(key);
+    Some(match key {
+        "telephone" | "tel" => Role::Phone(PhoneKind::Other),
+        "faxNumber" | "fax" => Role::Phone(PhoneKind::Fax),
+        "email" => Role::Email,
+        "name" | "fn" => Role::Name,
+        "givenName" | "given-name" => Role::FirstName,
+        "familyName" | "family-name" => Role::LastName,
+        "worksFor" | "affiliation" | "org" | "organization-name" => Role::Company,
+        "jobTitle" | "title" | "job-title" => Role::JobTitle,
+        "addressCountry" | "country-name" => Role::Country,
+        "address" | "adr" | "street-address" => Role::Address,
+        other => return role(other),
+    })
+}
+
+fn note_international(facts: &mut Facts, raw: &str) {
+    if facts.international_region.is_none() && raw.trim_start().starts_with('+') {
+        facts.international_region = read(raw, None).and_then(|n| n.region);
+    }
+}
+
+fn valid_numbers(
+    phones: &[(String, PhoneKind, String)],
+    region: Option<&str>,
+) -> Vec<ContactPhone> {
+    let mut numbers: Vec<ContactPhone> = Vec::new();
+    for (raw, kind, display) in phones {
+        let Some(number) = read(raw, region) else {
+            continue;
+        };
+        match numbers.iter_mut().find(|p| p.phone_number == number.e164) {
+            // The same number shown twice (link and text): keep the kind a label gave.
+            Some(known) if known.phone_type == "other" => {
+                known.phone_type = kind.widget_name().into()
+            }
+            Some(_) => {}
+            None => numbers.push(ContactPhone {
+                phone_number: number.e164,
+                phone_type: kind.widget_name().into(),
+                display: Some(display.clone()).filter(|d| !d.is_empty()),
+            }),
+        }
+    }
+    numbers
+}
+
+/// The number of a `tel:`/`sms:` link (`tel:+1-650-555-0101;ext=12`, `tel:%2B4930…`).
+fn tel_target(href: &str) -> Option<String> {
+    let lower = href.trim().to_ascii_lowercase();
+    let rest = ["tel:", "sms:", "callto:", "facetime:"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p).map(|_| &href.trim()[p.len()..]))?;
+    let decoded = rest
+        .replace("%2B", "+")
+        .replace("%2b", "+")
+        .replace("%20", " ");
+    let (number, params) = decoded.split_once(';').unwrap_or((&decoded, ""));
+    let number = number
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let extension = params.split(';').find_map(|p| p.strip_prefix("ext="));
+    Some(match extension {
+        Some(ext) => format!("{number} ext. {ext}"),
+        None => number,
+    })
+    .filter(|n| n.chars().filter(char::is_ascii_digit).count() >= 6)
+}
+
+fn mail_target(href: &str) -> Option<String> {
+    let rest = href.trim().strip_prefix("mailto:")?;
+    let address = rest.split(['?', ',']).next()?.replace("%40", "@");
+    email_in(&address)
+}
+
+/// The e-mail address a text is (or holds), plainly checked.
+fn email_in(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '(' | ')'))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ':' | '"' | '\'')))
+        .find(|w| {
+            let Some((local, domain)) = w.split_once('@') else {
+                return false;
+            };
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && w.len() <= 254
+                && !domain.contains('@')
+        })
+        .map(str::to_owned)
+}
+
+fn push_email(emails: &mut Vec<String>, address: &str) {
+    if !emails.iter().any(|e| e.eq_ignore_ascii_case(address)) {
+        emails.push(address.to_owned());
+    }
+}
+
+fn set_once(slot: &mut Option<String>, text: &str) {
+    if slot.is_none() {
+        *slot = Some(text.to_owned());
+    }
+}
+
+fn join_name(first: &str, last: &str) -> String {
+    let cjk = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{9fff}').contains(&c));
+    if cjk(first) && cjk(last) {
+        format!("{last}{first}")
+    } else {
+        format!("{first} {last}")
+    }
+}
+
+/// A name as stored: whitespace collapsed, bounded, and refused when it is not a name (a
+/// number, an address, a label, a sentence).
+fn clean_name(raw: &str) -> Option<String> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = name
+        .trim_matches(|c: char| matches!(c, ':' | ',' | '|' | '·'))
+        .trim()
+        .to_owned();
+    let length = name.chars().count();
+    if length == 0 || length > 100 || !name.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    if name.contains('@') || !candidates(&name).is_empty() || is_label(&name) {
+        return None;
+    }
+    if name.split_whitespace().count() > 8 {
+        return None;
+    }
+    Some(name)
+}
+
+fn strip_hash_noise(url: &str) -> String {
+    match url.split_once('#') {
+        Some((base, hash)) if !hash.starts_with('/') && !hash.starts_with("!/") => base.to_owned(),
+        _ => url.to_owned(),
+    }
+}
+
+/// One contact per id: a page that shows a person twice (a row and a card) yields one.
+fn merge_same_ids(contacts: Vec<Contact>) -> Vec<Contact> {
+    let mut merged: Vec<Contact> = Vec::new();
+    for contact in contacts {
+        match merged.iter_mut().find(|c| c.id == contact.id) {
+            Some(known) => {
+                *known = crm_bridge::contacts::merge::merge_seen(
+                    Some(known),
+                    Contact {
+                        seen_at: known.seen_at,
+                        ..contact
+                    },
+                )
+            }
+            None => merged.push(contact),
+        }
+    }
+    merged
+}

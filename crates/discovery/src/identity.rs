@@ -1,0 +1,117 @@
+//! A contact's identity on its site, from the address of its record: the list row that links
+//! to `/contacts/42` and the page `/contacts/42/edit` are the same contact.
+
+use crm_bridge::url::WebUrl;
+
+/// Trailing path words that name a view of a record, not a record.
+const VIEW_WORDS: &[&str] = &[
+    "edit", "view", "show", "details", "detail", "overview", "summary", "profile",
+];
+
+/// The record id a URL stands for (path without view words, id-like query parameters, and a
+/// `#/…` route), or None when the URL does not look like a record (a list, a search).
+pub fn record_id(url: &str) -> Option<String> {
+    let parsed = WebUrl::parse(url).ok()?;
+    let rest = parsed.rest();
+    let (before_hash, hash) = rest.split_once('#').unwrap_or((rest, ""));
+    let (path, query) = before_hash.split_once('?').unwrap_or((before_hash, ""));
+    let route = hash.strip_prefix('!').unwrap_or(hash);
+    let (path, query) = if route.starts_with('/') {
+        // A hash-routed app: the route is the path.
+        let (route_path, route_query) = route.split_once('?').unwrap_or((route, ""));
+        (
+            format!("{}#{}", path.trim_end_matches('/'), strip_views(route_path)),
+            route_query.to_owned(),
+        )
+    } else {
+        (strip_views(path), query.to_owned())
+    };
+    let mut ids: Vec<(String, String)> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, v)| id_param(k) && !v.is_empty())
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    ids.sort();
+    let has_id_segment = path.split(['/', '#']).any(id_like);
+    if ids.is_empty() && !has_id_segment {
+        return None;
+    }
+    let mut id = path;
+    if !ids.is_empty() {
+        id.push('?');
+        id.push_str(
+            &ids.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+    }
+    Some(id)
+}
+
+fn strip_views(path: &str) -> String {
+    let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    while segments.len() > 1
+        && segments
+            .last()
+            .is_some_and(|s| VIEW_WORDS.contains(&s.to_ascii_lowercase().as_str()))
+    {
+        segments.pop();
+    }
+    format!("/{}", segments.join("/"))
+}
+
+fn id_param(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key == "id" || key == "record" || key == "uid" || key.ends_with("id") || key.ends_with("_id")
+}
+
+/// A path segment that is a record id: digits, a UUID or a long opaque token with digits.
+fn id_like(segment: &str) -> bool {
+    let digits = segment.chars().filter(char::is_ascii_digit).count();
+    if segment.is_empty() || digits == 0 {
+        return false;
+    }
+    digits == segment.len()
+        || (segment.len() >= 8
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_and_its_views_are_one_id() {
+        let id = record_id("https://crm.test/contacts/42").unwrap();
+        assert_eq!(id, "/contacts/42");
+        assert_eq!(
+            record_id("https://crm.test/contacts/42/edit?tab=notes").unwrap(),
+            id
+        );
+        assert_eq!(record_id("https://crm.test/contacts/42/#top").unwrap(), id);
+        assert_eq!(
+            record_id("https://crm.test/index.php?module=Contacts&action=DetailView&record=17")
+                .unwrap(),
+            "/index.php?record=17"
+        );
+        assert_eq!(
+            record_id("https://crm.test/app#/people/8f14e45f-ceea/view").unwrap(),
+            "/app#/people/8f14e45f-ceea"
+        );
+        assert_eq!(
+            record_id("https://crm.test/c?contactId=9&sort=name").unwrap(),
+            "/c?contactid=9"
+        );
+    }
+
+    #[test]
+    fn lists_and_searches_are_not_records() {
+        assert_eq!(record_id("https://crm.test/contacts"), None);
+        assert_eq!(record_id("https://crm.test/contacts?page=2&q=ada"), None);
+        assert_eq!(record_id("not a url"), None);
+    }
+}

@@ -1,0 +1,312 @@
+//! Finding phone numbers in page text and normalising them to E.164 with libphonenumber.
+//!
+//! [`candidates`] cuts runs that could be a number out of a text (digits with the separators
+//! people write, an optional leading `+` or `(`, an optional extension) and rejects what is
+//! shaped like something else: a run glued to letters or to a URL, a date, a time, an amount.
+//! [`read`] then asks libphonenumber whether the run is a valid number for the region.
+
+use phonenumber::country::Id;
+use phonenumber::Mode;
+
+/// A run of text that may be a phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The run as written (`(030) 123 45 67 ext. 12`).
+    pub raw: String,
+    /// Written with a leading `+` or `00` (carries its country).
+    pub international: bool,
+    /// Written as people write phone numbers (with `+`, brackets or separators between digit
+    /// groups), not as a bare digit string like an id.
+    pub formatted: bool,
+}
+
+/// A validated number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Number {
+    /// E.164, with `;ext=…` when the page gave an extension.
+    pub e164: String,
+    /// The region libphonenumber assigns the number to (its country).
+    pub region: Option<String>,
+}
+
+const MIN_DIGITS: usize = 7;
+const MAX_DIGITS: usize = 15;
+
+/// Every run in `text` that may be a phone number (at most 8: a text full of numbers is a
+/// table of something else, and the caller treats it as hostile-sized).
+pub fn candidates(text: &str) -> Vec<Candidate> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() && found.len() < 8 {
+        let c = chars[i];
+        let starts = c.is_ascii_digit() || ((c == '+' || c == '(') && next_is_digit(&chars, i + 1));
+        if !starts || glued_before(&chars, i) {
+            i += 1;
+            continue;
+        }
+        let end = run_end(&chars, i);
+        let run: String = chars[i..end].iter().collect();
+        let extension = split_extension(&chars, end);
+        let after = extension.as_ref().map_or(end, |(_, e)| *e);
+        if let Some(candidate) = judge(&run, extension.map(|(x, _)| x), &chars, after) {
+            found.push(candidate);
+        }
+        i = after.max(i + 1);
+    }
+    found
+}
+
+/// The number in `raw` for `region` (ISO 3166 alpha-2), if libphonenumber calls it valid.
+pub fn read(raw: &str, region: Option<&str>) -> Option<Number> {
+    let country = region.and_then(|r| r.to_ascii_uppercase().parse::<Id>().ok());
+    let cleaned = raw.trim().trim_start_matches("00").to_owned();
+    let text = if raw.trim().starts_with("00") && !raw.trim().starts_with("000") {
+        format!("+{cleaned}")
+    } else {
+        raw.trim().to_owned()
+    };
+    let number = phonenumber::parse(country, &text).ok()?;
+    if !number.is_valid() {
+        return None;
+    }
+    let mut e164 = number.format().mode(Mode::E164).to_string();
+    if let Some(extension) = number.extension() {
+        e164.push_str(";ext=");
+        e164.push_str(extension);
+    }
+    Some(Number {
+        e164,
+        region: number.country().id().map(|id| id.as_ref().to_owned()),
+    })
+}
+
+fn next_is_digit(chars: &[char], at: usize) -> bool {
+    chars.get(at).is_some_and(char::is_ascii_digit)
+}
+
+/// A run glued to a word, a URL or an amount (`ab123…`, `/4930…`, `$1 234`, `#100234`).
+fn glued_before(chars: &[char], at: usize) -> bool {
+    let Some(&before) = at.checked_sub(1).and_then(|p| chars.get(p)) else {
+        return false;
+    };
+    before.is_alphanumeric()
+        || matches!(
+            before,
+            '/' | '='
+                | '?'
+                | '&'
+                | '#'
+                | '_'
+                | '@'
+                | '-'
+                | '.'
+                | ','
+                | '%'
+                | '$'
+                | '€'
+                | '£'
+                | '¥'
+                | '₽'
+        )
+}
+
+fn run_end(chars: &[char], start: usize) -> usize {
+    let mut end = start + 1;
+    let mut last_digit = if chars[start].is_ascii_digit() {
+        start + 1
+    } else {
+        start
+    };
+    while end < chars.len() {
+        let c = chars[end];
+        if c.is_ascii_digit() {
+            last_digit = end + 1;
+        } else if !matches!(
+            c,
+            ' ' | '\u{a0}' | '-' | '.' | '/' | '(' | ')' | '\u{2011}' | '\u{2013}'
+        ) {
+            break;
+        }
+        end += 1;
+    }
+    // A closing bracket right after the digits belongs to the run: "(030)" alone is rare, but
+    // a run must end on a digit.
+    last_digit
+}
+
+/// An extension right after the run: ` x123`, ` ext. 123`, `;ext=123`, ` #123`, ` доб. 123`.
+fn split_extension(chars: &[char], end: usize) -> Option<(String, usize)> {
+    let rest: String = chars[end..chars.len().min(end + 16)].iter().collect();
+    let lower = rest.to_lowercase();
+    for marker in [
+        ";ext=",
+        " ext. ",
+        " ext.",
+        " ext ",
+        " x",
+        " x ",
+        " #",
+        " доб. ",
+        " доб.",
+        " durchwahl ",
+    ] {
+        if let Some(after) = lower.strip_prefix(marker) {
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            if (1..=6).contains(&digits.len()) {
+                let consumed = marker.chars().count() + digits.chars().count();
+                return Some((digits, end + consumed));
+            }
+        }
+    }
+    None
+}
+
+fn judge(run: &str, extension: Option<String>, chars: &[char], after: usize) -> Option<Candidate> {
+    let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+    let international = run.starts_with('+') || (run.starts_with("00") && !run.starts_with("000"));
+    if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
+        return None;
+    }
+    // Glued to what follows: a word, a unit, a currency, a percentage, a URL path.
+    if let Some(&next) = chars.get(after) {
+        if next.is_alphanumeric() && !next.is_whitespace()
+            || matches!(next, '/' | '€' | '$' | '£' | '%' | '@' | '_' | '=' | '&')
+            || (next == ',' || next == '.')
+                && chars.get(after + 1).is_some_and(char::is_ascii_digit)
+            || next == ':' && chars.get(after + 1).is_some_and(char::is_ascii_digit)
+        {
+            return None;
+        }
+    }
+    let next_word = chars[after.min(chars.len())..]
+        .iter()
+        .find(|c| !c.is_whitespace());
+    if next_word.is_some_and(|c| matches!(c, '€' | '$' | '£' | '¥' | '₽' | '%')) {
+        return None;
+    }
+    if looks_like_date(run) {
+        return None;
+    }
+    let groups: Vec<&str> = run
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let formatted = international || run.starts_with('(') || groups.len() >= 2;
+    let mut raw = run.trim().to_owned();
+    if let Some(extension) = extension {
+        raw.push_str(" ext. ");
+        raw.push_str(&extension);
+    }
+    Some(Candidate {
+        raw,
+        international,
+        formatted,
+    })
+}
+
+/// `2024-01-15`, `15.01.2024`, `01/15/2024`, `2024/1/5`: three groups shaped like a date.
+fn looks_like_date(run: &str) -> bool {
+    let groups: Vec<&str> = run.split(['-', '.', '/']).map(str::trim).collect();
+    if groups.len() != 3
+        || groups
+            .iter()
+            .any(|g| g.is_empty() || !g.chars().all(|c| c.is_ascii_digit()))
+    {
+        return false;
+    }
+    let n: Vec<u32> = groups.iter().map(|g| g.parse().unwrap_or(9999)).collect();
+    let (a, b, c) = (groups[0].len(), groups[1].len(), groups[2].len());
+    let year_first =
+        a == 4 && b <= 2 && c <= 2 && (1..=12).contains(&n[1]) && (1..=31).contains(&n[2]);
+    let year_last = c == 4 && a <= 2 && b <= 2 && n[0] <= 31 && n[1] <= 31;
+    year_first || year_last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raws(text: &str) -> Vec<String> {
+        candidates(text).into_iter().map(|c| c.raw).collect()
+    }
+
+    #[test]
+    fn numbers_in_the_formats_people_write() {
+        assert_eq!(raws("Call (206) 555-0147 today"), ["(206) 555-0147"]);
+        assert_eq!(raws("+49 30 1234567"), ["+49 30 1234567"]);
+        assert_eq!(raws("06.12.34.56.79"), ["06.12.34.56.79"]);
+        assert_eq!(
+            raws("Tel: 030 1234567, Fax: 030 1234568"),
+            ["030 1234567", "030 1234568"]
+        );
+        assert_eq!(raws("+1 650-555-0101 x12"), ["+1 650-555-0101 ext. 12"]);
+        assert_eq!(raws("+1 650 555 0101;ext=7"), ["+1 650 555 0101 ext. 7"]);
+        assert!(candidates("(02) 9374 4001")[0].formatted);
+        assert!(
+            !candidates("100234987")[0].formatted,
+            "a bare digit string is not formatted"
+        );
+    }
+
+    #[test]
+    fn what_only_looks_like_a_number_is_not_cut_out() {
+        for trap in [
+            "https://wa.me/4917012345678",
+            "viber://chat?number=4917012345678",
+            "Order #100234987",
+            "2024-01-15",
+            "15.01.2024",
+            "01/15/2024",
+            "10:30",
+            "$1,234,567.89",
+            "1 234 567,89 €",
+            "DE89 3704 0044 0532 0130 00",
+            "INV-20240115-0042",
+            "SKU A1234567",
+            "12345",
+            "v2.1.1234567",
+        ] {
+            assert!(
+                candidates(trap).is_empty(),
+                "{trap}: {:?}",
+                candidates(trap)
+            );
+        }
+    }
+
+    #[test]
+    fn valid_numbers_are_normalised_with_their_region() {
+        let de = read("030 1234567", Some("DE")).unwrap();
+        assert_eq!(de.e164, "+49301234567");
+        assert_eq!(de.region.as_deref(), Some("DE"));
+        assert_eq!(
+            read("(02) 9374 4001", Some("AU")).unwrap().e164,
+            "+61293744001"
+        );
+        assert_eq!(
+            read("06.12.34.56.79", Some("FR")).unwrap().e164,
+            "+33612345679"
+        );
+        assert_eq!(
+            read("+44 20 7946 0018", Some("US")).unwrap().e164,
+            "+442079460018"
+        );
+        assert_eq!(
+            read("0044 20 7946 0018", None).unwrap().e164,
+            "+442079460018"
+        );
+        assert_eq!(
+            read("(206) 555-0147 ext. 12", Some("US")).unwrap().e164,
+            "+12065550147;ext=12"
+        );
+        assert!(
+            read("030 1234567", None).is_none(),
+            "a national number needs a region"
+        );
+        assert!(
+            read("123 4567", Some("DE")).is_none(),
+            "too short for Germany"
+        );
+    }
+}

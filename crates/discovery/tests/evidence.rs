@@ -1,0 +1,98 @@
+//! The core read natively from evidence the real walker wrote (copied from a corpus run, with
+//! the test server's origin replaced): the two halves meet on these files.
+
+use crm_bridge::protocol::evidence::PageEvidence;
+use crm_discovery::{interpret, Context};
+
+fn read(name: &str) -> Vec<crm_bridge::contacts::Contact> {
+    let path = format!("{}/tests/evidence/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let evidence: PageEvidence =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    interpret(
+        &evidence,
+        &Context {
+            locale: Some("en-US".into()),
+            now_ms: 1.0,
+            ..Context::default()
+        },
+    )
+    .unwrap()
+    .contacts
+}
+
+fn numbers(contact: &crm_bridge::contacts::Contact) -> Vec<&str> {
+    let mut numbers: Vec<&str> = contact
+        .phone_numbers
+        .iter()
+        .map(|p| p.phone_number.as_str())
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+#[test]
+fn a_german_record_page_is_one_complete_contact() {
+    let contacts = read("detail-dl-de");
+    assert_eq!(contacts.len(), 1);
+    let contact = &contacts[0];
+    assert_eq!(contact.name, "Jürgen Weiß");
+    assert_eq!(
+        numbers(contact),
+        ["+491701234567", "+49301234567"],
+        "region from lang=de"
+    );
+    assert_eq!(contact.id, "/detail-dl-de/contacts/100");
+    assert_eq!(
+        contact.record_url.as_deref(),
+        Some("https://crm.example.com/detail-dl-de/contacts/100")
+    );
+    assert_eq!(contact.company.as_deref(), Some("Müller & Söhne GmbH"));
+    assert!(!contact.partial);
+    assert_eq!(contact.seen_at, Some(1.0));
+    let mobile = contact
+        .phone_numbers
+        .iter()
+        .find(|p| p.phone_number == "+491701234567")
+        .unwrap();
+    assert_eq!(mobile.phone_type, "mobile", "from the label Handy");
+    assert_eq!(
+        mobile.display.as_deref(),
+        Some("0170 1234567"),
+        "kept as the page wrote it"
+    );
+}
+
+#[test]
+fn cards_are_partial_contacts_with_their_record_links_and_no_messenger_numbers() {
+    let contacts = read("list-cards-de");
+    assert_eq!(contacts.len(), 3);
+    assert!(contacts.iter().all(|c| c.partial && c.record_url.is_some()));
+    assert!(contacts.iter().all(|c| c.name != "WhatsApp"));
+}
+
+#[test]
+fn people_on_a_company_page_work_there() {
+    let contacts = read("company-en-us");
+    let company = &contacts[0];
+    assert_eq!(
+        company.name,
+        "Ava Thompson".replace("Ava Thompson", "Northwind Traders")
+    );
+    assert!(contacts[1..]
+        .iter()
+        .all(|c| c.company.as_deref() == Some("Northwind Traders")));
+}
+
+#[test]
+fn each_row_takes_its_own_country() {
+    let contacts = read("mixed-countries");
+    let by_name = |name: &str| contacts.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(numbers(by_name("Jürgen Weiß")), ["+49301234567"]);
+    assert_eq!(numbers(by_name("Chloe Nguyen")), ["+61293744001"]);
+    assert_eq!(numbers(by_name("Ava Thompson")), ["+12065550147"]);
+}
+
+#[test]
+fn messenger_links_and_urls_yield_nobody() {
+    assert!(read("trap-messenger").is_empty());
+}

@@ -1,0 +1,362 @@
+// crm-bridge discovery walker: collects page evidence (src/protocol/evidence.rs, docs/discovery.md)
+// and sends it to the background, which turns it into contacts (crates/discovery).
+//
+// Plain JavaScript for the same reason as content.js (page CSPs block Wasm in content scripts
+// on Chromium). It only reads: it never writes to the page, never parses page text as markup
+// and never runs page-provided code. It runs in the extension's isolated world, so a page that
+// redefines Array.prototype, JSON or MutationObserver changes its own copies, not ours. Work is
+// sliced (≤ 8 ms a slice) so the page's main thread never waits long, and bounded by
+// the evidence limits, beyond which it stops and says so.
+(() => {
+  if (globalThis.__crmBridgeDiscovery) return;
+  globalThis.__crmBridgeDiscovery = true;
+
+  const VERSION = 1;
+  const LIMITS = { TEXT: 200, FIELDS: 40000, SCOPES: 10000, JSON_LD: 20, JSON_LD_TEXT: 100000, NODES: 300000 };
+  const SLICE_MS = 8;
+  const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'CANVAS', 'IFRAME',
+    'OBJECT', 'EMBED', 'NAV', 'FOOTER', 'BUTTON', 'OPTION', 'CRM-BRIDGE-PHONE', 'HEAD', 'MATH']);
+  const SKIP_ROLES = new Set(['navigation', 'contentinfo', 'banner', 'menu', 'menubar', 'toolbar']);
+  const CARD_TAGS = new Set(['LI', 'ARTICLE', 'DIV', 'SECTION']);
+  const CONTROL_SKIP_TYPES = new Set(['hidden', 'password', 'submit', 'button', 'reset', 'checkbox',
+    'radio', 'file', 'image', 'range', 'color', 'search']);
+  const MESSENGER = /^(https?:\/\/(wa\.me|api\.whatsapp\.com|web\.whatsapp\.com|t\.me|telegram\.me|signal\.me|line\.me|m\.me|viber\.com|chat\.whatsapp\.com)\b|whatsapp:|viber:|tg:|skype:|signal:|threema:|line:)/i;
+  const TEL = /^(tel|sms|callto|facetime):/i;
+  const HCARD = new Set(['fn', 'p-name', 'tel', 'p-tel', 'email', 'u-email', 'org', 'p-org', 'title',
+    'p-job-title', 'country-name', 'p-country-name', 'given-name', 'p-given-name', 'family-name',
+    'p-family-name', 'adr', 'p-adr']);
+
+  const clip = (text, max = LIMITS.TEXT) => {
+    const collapsed = String(text).slice(0, max * 4).replace(/\s+/g, ' ').trim();
+    return collapsed.length > max ? collapsed.slice(0, max) : collapsed;
+  };
+  const now = () => performance.now();
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  // Short text of a label-like element, or '' when it is too big to be a label.
+  const labelText = (el) => {
+    if (!el || el.nodeType !== 1 || el.childElementCount > 4 || SKIP_TAGS.has(el.tagName)) return '';
+    const text = clip(el.textContent || '', 60);
+    return text.length > 0 && text.length <= 48 ? text.replace(/[:：]\s*$/, '') : '';
+  };
+
+  /** Collects evidence for `doc`; resolves to the evidence object. */
+  async function collect(doc = document, options = {}) {
+    const started = now();
+    let sliceStart = started;
+    let mainThreadMs = 0;
+    let longestSliceMs = 0;
+    const scopes = [];
+    const fields = [];
+    const scopeOf = new Map(); // element → scope record (assigned an index on first use)
+    const headerCache = new Map(); // table → column header texts
+    const siblingSignatures = new Map(); // parent → Map(signature → count)
+    let truncated = null;
+    let nodes = 0;
+
+    const pageScope = { kind: 'page', el: doc.body, index: 0 };
+    scopes.push({ kind: 'page', heading: firstHeading(doc), link: String(doc.location ? doc.location.href : '') });
+    pageScope.index = 0;
+
+    function firstHeading(d) {
+      const h = d.querySelector('h1, [role="heading"][aria-level="1"]');
+      return h ? clip(h.textContent || '') || undefined : undefined;
+    }
+    const recordLink = (el) => {
+      const anchors = el.tagName === 'A' ? [el] : el.querySelectorAll('a[href]');
+      for (const a of anchors) {
+        const href = a.href;
+        if (typeof href !== 'string' || !/^https?:/i.test(href)) continue;
+        if (a.getAttribute('href').startsWith('#') && !a.getAttribute('href').startsWith('#/')) continue;
+        try { if (new URL(href).origin !== location.origin) continue; } catch { continue; }
+        return href;
+      }
+      const around = el.closest('a[href]');
+      return around && /^https?:/i.test(around.href) ? around.href : undefined;
+    };
+    const cardHeading = (el) => {
+      const h = el.querySelector('h1, h2, h3, h4, h5, h6, [role="heading"], strong, b, .name, [class*="name"]');
+      if (h) return clip(h.textContent || '');
+      const a = nameLink(el);
+      return a ? clip(a.textContent || '') : undefined;
+    };
+    // The first link that can carry a name (not a phone, mail or messenger link).
+    const nameLink = (el) => {
+      for (const a of el.querySelectorAll('a[href]')) {
+        const href = a.getAttribute('href') || '';
+        if (!TEL.test(href) && !/^mailto:/i.test(href) && !MESSENGER.test(href)) return a;
+      }
+      return null;
+    };
+    const useScope = (record) => {
+      if (record.index !== undefined) return record.index;
+      if (scopes.length >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; return 0; }
+      const parent = record.parent ? useScope(record.parent) : 0;
+      const scope = { kind: record.kind, parent };
+      if (record.kind === 'row') {
+        const a = nameLink(record.el);
+        if (a) scope.heading = clip(a.textContent || '') || undefined;
+        scope.link = recordLink(record.el);
+      } else {
+        scope.heading = cardHeading(record.el) || undefined;
+        scope.link = recordLink(record.el);
+      }
+      if (record.itemType) scope.itemType = record.itemType;
+      record.index = scopes.length;
+      scopes.push(scope);
+      return record.index;
+    };
+    const columnHeaders = (table) => {
+      if (headerCache.has(table)) return headerCache.get(table);
+      let headers = null;
+      const head = table.tHead && table.tHead.rows[0];
+      const first = head || (table.rows[0] && [...table.rows[0].cells].every((c) => c.tagName === 'TH') ? table.rows[0] : null);
+      if (first && first.cells.length >= 2) headers = [...first.cells].map((c) => clip(c.textContent || '', 48));
+      headerCache.set(table, headers);
+      return headers;
+    };
+    const isRepeated = (el) => {
+      const parent = el.parentElement;
+      if (!parent || !CARD_TAGS.has(el.tagName)) return false;
+      let counts = siblingSignatures.get(parent);
+      if (!counts) {
+        counts = new Map();
+        let seen = 0;
+        for (const child of parent.children) {
+          if (++seen > 5000) break;
+          const sig = `${child.tagName}.${child.className}`;
+          counts.set(sig, (counts.get(sig) || 0) + 1);
+        }
+        siblingSignatures.set(parent, counts);
+      }
+      return (counts.get(`${el.tagName}.${el.className}`) || 0) >= 2;
+    };
+    // The scope record an element opens, if it opens one.
+    const opens = (el, parentRecord) => {
+      if (el.hasAttribute('itemscope')) return { kind: 'item', el, parent: parentRecord, itemType: (el.getAttribute('itemtype') || '').slice(0, 120) || undefined };
+      const cls = typeof el.className === 'string' ? ` ${el.className} ` : '';
+      if (cls.includes(' vcard ') || cls.includes(' h-card ')) return { kind: 'vcard', el, parent: parentRecord };
+      if (el.tagName === 'TR') {
+        const table = el.closest('table');
+        const headers = table && columnHeaders(table);
+        if (headers && el.parentElement.tagName !== 'THEAD' && ![...el.cells].every((c) => c.tagName === 'TH')) {
+          return { kind: 'row', el, parent: parentRecord, headers };
+        }
+        return null;
+      }
+      if (isRepeated(el)) return { kind: 'card', el, parent: parentRecord };
+      return null;
+    };
+    const skipped = (el) => SKIP_TAGS.has(el.tagName) || SKIP_ROLES.has(el.getAttribute('role'))
+      || el.hidden || el.getAttribute('aria-hidden') === 'true'
+      || (el.tagName === 'HEADER' && el.parentElement === doc.body);
+
+    const addField = (record, field) => {
+      if (fields.length >= LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }
+      field.scope = useScope(record);
+      if (field.label === '' || field.label === undefined) delete field.label;
+      fields.push(field);
+    };
+    const cellLabel = (cell, record) => {
+      if (record && record.kind === 'row' && record.headers) return record.headers[cell.cellIndex];
+      const row = cell.parentElement;
+      const th = row && row.cells[0] !== cell && row.cells[0].tagName === 'TH' ? row.cells[0] : null;
+      return th ? labelText(th) : '';
+    };
+    // The label of a text node or control that has no label of its own.
+    const nearestLabel = (node, record) => {
+      let cur = node;
+      for (let depth = 0; cur && depth < 4; depth += 1) {
+        if (cur.nodeType === 1 && (cur.tagName === 'TD' || cur.tagName === 'TH')) return cellLabel(cur, record);
+        if (cur.nodeType === 1 && cur.tagName === 'DD') {
+          let dt = cur.previousElementSibling;
+          while (dt && dt.tagName !== 'DT') dt = dt.previousElementSibling;
+          return dt ? labelText(dt) : '';
+        }
+        let prev = cur.previousSibling;
+        while (prev && (prev.nodeType === 8 || (prev.nodeType === 3 && !prev.textContent.trim()))) prev = prev.previousSibling;
+        if (prev) {
+          const text = prev.nodeType === 3 ? clip(prev.textContent, 60) : labelText(prev);
+          if (text && text.length <= 48 && /\p{L}/u.test(text)) return text.replace(/[:：]\s*$/, '');
+          return '';
+        }
+        const parent = cur.parentElement;
+        if (!parent || parent === record.el) return '';
+        cur = parent;
+      }
+      return '';
+    };
+    const controlLabel = (el, record) => {
+      if (el.labels && el.labels.length) return clip(el.labels[0].textContent || '', 48);
+      const aria = el.getAttribute('aria-label');
+      if (aria) return clip(aria, 48);
+      const by = el.getAttribute('aria-labelledby');
+      if (by) {
+        const target = doc.getElementById(by.split(/\s+/)[0]);
+        if (target) return clip(target.textContent || '', 48);
+      }
+      return nearestLabel(el, record) || clip(el.getAttribute('placeholder') || '', 48);
+    };
+
+    // Page-level JSON-LD (the walk itself skips scripts).
+    for (const script of doc.querySelectorAll('script[type="application/ld+json"]')) {
+      if (!scopes.jsonLd) scopes.jsonLd = [];
+      if (scopes.jsonLd.length >= LIMITS.JSON_LD) break;
+      scopes.jsonLd.push(String(script.textContent || '').slice(0, LIMITS.JSON_LD_TEXT));
+    }
+
+    const root = doc.body || doc.documentElement;
+    const walker = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) => (node.nodeType === 1 && skipped(node) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+    });
+    scopeOf.set(root, pageScope);
+    const consumed = new WeakSet(); // elements whose text a field already took (links, properties)
+    const inConsumed = (el) => {
+      for (let e = el, i = 0; e && i < 4; e = e.parentElement, i += 1) if (consumed.has(e)) return true;
+      return false;
+    };
+    const recordFor = (el) => {
+      let record = scopeOf.get(el);
+      if (record) return record;
+      const parent = el.parentElement;
+      const parentRecord = (parent && scopeOf.get(parent)) || pageScope;
+      record = opens(el, parentRecord === pageScope ? null : parentRecord) || parentRecord;
+      scopeOf.set(el, record);
+      return record;
+    };
+
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      nodes += 1;
+      if (nodes > LIMITS.NODES) { truncated = { reason: 'nodes', scanned: nodes - 1 }; break; }
+      if (truncated && truncated.reason === 'fields') break;
+      if ((nodes & 255) === 0 && !options.noYield) {
+        const slice = now() - sliceStart;
+        if (slice > SLICE_MS) {
+          mainThreadMs += slice;
+          longestSliceMs = Math.max(longestSliceMs, slice);
+          await pause();
+          sliceStart = now();
+        }
+      }
+      if (node.nodeType === 1) {
+        const el = node;
+        const record = recordFor(el);
+        const tag = el.tagName;
+        if (tag === 'A') {
+          const href = el.getAttribute('href') || '';
+          if (TEL.test(href)) {
+            consumed.add(el);
+            addField(record, { source: 'tel', text: clip(el.textContent || ''), href: href.slice(0, 200), label: nearestLabel(el, record) || clip(el.getAttribute('aria-label') || el.title || '', 48) });
+          } else if (/^mailto:/i.test(href)) {
+            consumed.add(el);
+            addField(record, { source: 'mailto', text: clip(el.textContent || ''), href: href.slice(0, 300) });
+          } else if (MESSENGER.test(href)) {
+            consumed.add(el);
+            addField(record, { source: 'messenger', text: clip(el.textContent || ''), href: href.slice(0, 200) });
+          }
+        } else if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
+          const type = (el.getAttribute('type') || 'text').toLowerCase();
+          if (tag === 'INPUT' && CONTROL_SKIP_TYPES.has(type)) continue;
+          const value = tag === 'SELECT' ? (el.selectedOptions[0] ? el.selectedOptions[0].textContent : '') : el.value;
+          if (!value || !String(value).trim()) continue;
+          const hints = [el.getAttribute('name'), el.getAttribute('autocomplete'), tag === 'INPUT' ? type : '', el.id]
+            .filter(Boolean).join(' ').slice(0, 120);
+          addField(record, { source: tag.toLowerCase(), text: clip(value), label: controlLabel(el, record), hints: hints || undefined });
+        } else if (el.hasAttribute('itemprop') && record.kind === 'item' && !el.hasAttribute('itemscope')) {
+          consumed.add(el);
+          const value = el.getAttribute('content') || (tag === 'A' ? el.textContent : el.textContent) || '';
+          addField(record, { source: 'property', text: clip(value), label: clip(el.getAttribute('itemprop'), 48) });
+        } else if (record.kind === 'vcard' && typeof el.className === 'string') {
+          const prop = el.className.split(/\s+/).find((c) => HCARD.has(c));
+          if (prop) {
+            consumed.add(el);
+            addField(record, { source: 'property', text: clip(el.textContent || ''), label: prop });
+          }
+        }
+        continue;
+      }
+      // A text node.
+      const parent = node.parentElement;
+      if (!parent || inConsumed(parent)) continue;
+      const raw = node.textContent;
+      if (!raw || raw.length > LIMITS.TEXT * 50 && !/\d|@/.test(raw.slice(0, 2000))) continue;
+      let text = clip(raw);
+      if (!text) continue;
+      const tag = parent.tagName;
+      if (tag === 'LABEL' || tag === 'DT' || tag === 'TH' || tag === 'LEGEND') continue;
+      const record = recordFor(parent);
+      let label = '';
+      const colon = /^([^:：\d]{1,40})[:：]\s*(\S.*)$/u.exec(text);
+      if (colon && /\p{L}/u.test(colon[1]) && !/^(https?|mailto|tel)$/i.test(colon[1])) {
+        label = colon[1].trim();
+        text = colon[2];
+      } else {
+        if (/[:：]$/.test(text) && text.length <= 48) continue; // a label on its own
+        label = nearestLabel(node, record);
+      }
+      const heading = /^H[1-6]$/.test(tag) || parent.getAttribute('role') === 'heading';
+      const field = { source: 'text', text, label };
+      if (heading) field.heading = true;
+      addField(record, field);
+    }
+    const finished = now();
+    mainThreadMs += finished - sliceStart;
+    longestSliceMs = Math.max(longestSliceMs, finished - sliceStart);
+    const evidence = {
+      version: VERSION,
+      url: String(location.href),
+      title: clip(doc.title || ''),
+      scopes,
+      fields,
+    };
+    const lang = doc.documentElement.getAttribute('lang');
+    if (lang) evidence.lang = clip(lang, 20);
+    if (scopes.jsonLd) evidence.jsonLd = scopes.jsonLd;
+    delete scopes.jsonLd;
+    if (truncated) evidence.truncated = truncated;
+    if (!scopes[0].heading) delete scopes[0].heading;
+    for (const s of scopes) {
+      for (const key of Object.keys(s)) if (s[key] === undefined) delete s[key];
+    }
+    return { evidence, stats: { nodes, mainThreadMs, longestSliceMs, wallMs: finished - started } };
+  }
+
+  // Exposed in the isolated world only (the page cannot see it): tests and the benchmark call it.
+  globalThis.__crmBridgeCollect = collect;
+
+  const runtime = globalThis.chrome && globalThis.chrome.runtime;
+  if (!runtime || !runtime.id || !runtime.sendMessage) return; // loaded by a test page, not as a content script
+
+  let lastSent = '';
+  let lastUrl = location.href;
+  let timer = 0;
+  let running = false;
+  const scan = async () => {
+    if (running) { schedule(); return; }
+    running = true;
+    try {
+      const { evidence } = await collect();
+      const hasSomething = evidence.fields.some((f) => f.source === 'tel' || /\d{3}/.test(f.text)) || evidence.jsonLd;
+      const key = JSON.stringify(evidence);
+      if (!hasSomething || key === lastSent) return;
+      lastSent = key;
+      await runtime.sendMessage({ id: 2, body: { kind: 'pageEvidence', evidence } });
+    } catch (err) {
+      // The background is restarting or the extension was updated: the next change rescans.
+    } finally {
+      running = false;
+    }
+  };
+  const schedule = (delay = 700) => { clearTimeout(timer); timer = setTimeout(scan, delay); };
+  // Single-page apps: DOM changes and history navigation both schedule a (debounced) rescan.
+  new MutationObserver(() => {
+    if (location.href !== lastUrl) { lastUrl = location.href; schedule(200); } else schedule();
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+  addEventListener('popstate', () => schedule(200));
+  addEventListener('hashchange', () => schedule(200));
+  runtime.onMessage.addListener((message) => {
+    if (message && message.kind === 'scanPage') { lastSent = ''; schedule(0); }
+  });
+  if (document.readyState === 'loading') addEventListener('DOMContentLoaded', () => schedule(50), { once: true });
+  else schedule(50);
+})();

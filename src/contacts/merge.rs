@@ -1,0 +1,176 @@
+//! One contact seen on several pages: a list row, then its record page, then the list again.
+//! Discovery reports each sighting; this rule folds it into what is stored, so a list row never
+//! wipes the numbers its record page showed, and a record page is the truth about its record.
+
+use crate::contacts::number_key::NumberKey;
+use crate::contacts::{Contact, ContactPhone};
+
+/// How stale `seen_at` may get before a sighting that changes nothing else is written again
+/// (so browsing the same list does not rewrite and re-sync every contact on it).
+pub const SEEN_AT_GRANULARITY_MS: f64 = 3_600_000.0;
+
+/// What to store when `seen` (a fresh sighting, `id` local to its site) meets `stored`.
+///
+/// - Nothing stored, or a tombstone: the sighting as it is.
+/// - The sighting is a record page (`partial == false`): it replaces what was known; only a
+///   record URL it lacks is kept.
+/// - The sighting is a list row or card: its numbers and e-mails are added to the stored ones,
+///   and its name and company are taken only when the stored contact was partial too.
+pub fn merge_seen(stored: Option<&Contact>, seen: Contact) -> Contact {
+    let Some(stored) = stored.filter(|s| !s.deleted) else {
+        return seen;
+    };
+    let mut merged = if seen.partial {
+        let mut merged = stored.clone();
+        if stored.partial {
+            merged.name = seen.name.clone();
+            merged.company = seen.company.clone().or(merged.company);
+            merged.job_title = seen.job_title.clone().or(merged.job_title);
+        }
+        add_numbers(&mut merged.phone_numbers, &seen.phone_numbers);
+        for email in &seen.emails {
+            if !merged.emails.iter().any(|e| e.eq_ignore_ascii_case(email)) {
+                merged.emails.push(email.clone());
+            }
+        }
+        merged.partial = stored.partial;
+        merged.record_url = seen.record_url.clone().or(merged.record_url);
+        merged
+    } else {
+        let mut merged = seen.clone();
+        merged.record_url = merged.record_url.or_else(|| stored.record_url.clone());
+        merged
+    };
+    merged.id = seen.id;
+    merged.seen_at = fresher(stored.seen_at, seen.seen_at);
+    let only_seen_at_moved = Contact {
+        seen_at: stored.seen_at,
+        ..merged.clone()
+    } == *stored;
+    if only_seen_at_moved && !stale(stored.seen_at, merged.seen_at) {
+        merged.seen_at = stored.seen_at;
+    }
+    merged
+}
+
+fn add_numbers(numbers: &mut Vec<ContactPhone>, more: &[ContactPhone]) {
+    for phone in more {
+        let key = NumberKey::parse(&phone.phone_number);
+        let known = numbers
+            .iter()
+            .any(|p| match (&key, NumberKey::parse(&p.phone_number)) {
+                (Some(key), Some(other)) => *key == other,
+                _ => p.phone_number == phone.phone_number,
+            });
+        if !known {
+            numbers.push(phone.clone());
+        }
+    }
+}
+
+fn fresher(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn stale(stored: Option<f64>, now: Option<f64>) -> bool {
+    match (stored, now) {
+        (Some(stored), Some(now)) => now - stored >= SEEN_AT_GRANULARITY_MS,
+        (None, Some(_)) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone(number: &str) -> ContactPhone {
+        ContactPhone {
+            phone_number: number.into(),
+            phone_type: "other".into(),
+            display: None,
+        }
+    }
+
+    fn row(name: &str, numbers: &[&str], at: f64) -> Contact {
+        Contact {
+            id: "/contacts/7".into(),
+            name: name.into(),
+            phone_numbers: numbers.iter().map(|n| phone(n)).collect(),
+            record_url: Some("https://crm.test/contacts/7".into()),
+            partial: true,
+            seen_at: Some(at),
+            ..Contact::default()
+        }
+    }
+
+    fn record_page(numbers: &[&str], at: f64) -> Contact {
+        Contact {
+            name: "Ada Lovelace".into(),
+            partial: false,
+            ..row("", numbers, at)
+        }
+    }
+
+    #[test]
+    fn a_list_row_adds_to_what_the_record_page_showed_and_never_wipes_it() {
+        let page = record_page(&["+442079460018", "+447700900123"], 1.0);
+        let merged = merge_seen(Some(&page), row("A. Lovelace", &["+44 20 7946 0018"], 2.0));
+        assert_eq!(
+            merged.name, "Ada Lovelace",
+            "the record page's name wins over a list's"
+        );
+        assert_eq!(
+            merged.phone_numbers.len(),
+            2,
+            "the same line is not added twice"
+        );
+        assert!(!merged.partial);
+        let more = merge_seen(Some(&merged), row("A. Lovelace", &["+15555550100"], 3.0));
+        assert_eq!(more.phone_numbers.len(), 3);
+    }
+
+    #[test]
+    fn a_record_page_replaces_what_is_known_of_its_record() {
+        let known = row("Ada", &["+442079460018", "+447700900123"], 1.0);
+        let merged = merge_seen(Some(&known), record_page(&["+447700900123"], 2.0));
+        assert_eq!(merged.phone_numbers, vec![phone("+447700900123")]);
+        assert_eq!(merged.name, "Ada Lovelace");
+        assert!(!merged.partial);
+    }
+
+    #[test]
+    fn rows_refresh_rows_and_tombstones_are_replaced() {
+        let merged = merge_seen(
+            Some(&row("Ada", &["+442079460018"], 1.0)),
+            row("Ada L.", &[], 2.0),
+        );
+        assert_eq!(merged.name, "Ada L.");
+        assert_eq!(merged.phone_numbers.len(), 1);
+        let tombstone = Contact {
+            deleted: true,
+            ..row("Gone", &["+1"], 1.0)
+        };
+        assert_eq!(
+            merge_seen(Some(&tombstone), row("Back", &[], 2.0)).name,
+            "Back"
+        );
+    }
+
+    #[test]
+    fn seeing_an_unchanged_contact_again_soon_changes_nothing() {
+        let stored = row("Ada", &["+442079460018"], 1_000.0);
+        let again = merge_seen(Some(&stored), row("Ada", &["+442079460018"], 5_000.0));
+        assert_eq!(again, stored, "not rewritten, so not re-synced");
+        let later = 1_000.0 + SEEN_AT_GRANULARITY_MS;
+        let hour = merge_seen(Some(&stored), row("Ada", &["+442079460018"], later));
+        assert_eq!(
+            hour.seen_at,
+            Some(later),
+            "last seen moves on after an hour"
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! Page evidence: what the content script's DOM walker saw on one page, and the only thing it
+//! sends about a page. Compact, bounded and markup-free: text runs with the label, heading or
+//! column header nearest to them, form control values with their hints, contact links, JSON-LD,
+//! and the scopes (the page, a table row, a card, a microdata item, an hCard) they belong to.
+//!
+//! The walker (`extension/discover.js`) writes it; discovery (`crates/discovery`) turns it into
+//! contacts. Documented for both halves in `docs/discovery.md`; a walker and a core of different
+//! versions refuse each other's evidence instead of guessing.
+
+use serde::{Deserialize, Serialize};
+
+/// The evidence layout this build writes and reads.
+pub const EVIDENCE_VERSION: u32 = 1;
+
+/// Caps the walker keeps to, so a hostile or huge page costs bounded time and memory.
+pub mod limits {
+    /// Characters kept of one text run, label or heading.
+    pub const TEXT: usize = 200;
+    /// Fields sent for one page (a 5,000-row table of six columns fits).
+    pub const FIELDS: usize = 40_000;
+    /// Scopes sent for one page.
+    pub const SCOPES: usize = 10_000;
+    /// JSON-LD blocks, and characters of each.
+    pub const JSON_LD: usize = 20;
+    /// Characters of one JSON-LD block.
+    pub const JSON_LD_TEXT: usize = 100_000;
+    /// DOM nodes visited before the walker stops and says so.
+    pub const NODES: usize = 300_000;
+}
+
+/// Everything the walker saw on one page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageEvidence {
+    /// [`EVIDENCE_VERSION`] of the walker that wrote it.
+    pub version: u32,
+    /// The page's address (record URLs of detail pages, relative links resolved against it).
+    pub url: String,
+    /// `document.title`.
+    #[serde(default)]
+    pub title: String,
+    /// `<html lang>`, a weak hint for the default region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// Scope 0 is the page itself; fields point into this list.
+    pub scopes: Vec<Scope>,
+    /// Text runs, control values and links, in document order.
+    pub fields: Vec<Field>,
+    /// `<script type="application/ld+json">` texts, unparsed (discovery parses them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub json_ld: Vec<String>,
+    /// Set when the walker stopped early: a page too large or too deep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
+}
+
+/// A part of the page that can hold one contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scope {
+    /// What kind of part it is.
+    pub kind: ScopeKind,
+    /// The scope it sits in (a card inside a company page), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u32>,
+    /// Its title: the page's main heading, a card's heading or strong text, a row's first link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    /// Its record address: the page URL for the page, a row's or card's first record link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The microdata `itemtype` or hCard class, when the page declared one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<String>,
+}
+
+/// The kinds of [`Scope`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScopeKind {
+    /// The whole page (scope 0).
+    #[default]
+    Page,
+    /// A data row of a table with column headers.
+    Row,
+    /// One of several repeated siblings (list item, card, article).
+    Card,
+    /// A microdata item (`itemscope`).
+    Item,
+    /// An hCard / h-card.
+    Vcard,
+}
+
+/// One value the walker saw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Field {
+    /// Index into [`PageEvidence::scopes`].
+    pub scope: u32,
+    /// The nearest label: `<label>`, `aria-label`, a `dt`, a column header, a preceding short
+    /// text ("Phone:"), an `itemprop` or hCard class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The visible text, or the control's value / selected option.
+    pub text: String,
+    /// Where the value came from.
+    pub source: FieldSource,
+    /// For links: the target (`tel:+1…`, `mailto:…`, a messenger address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    /// For controls: `name`, `autocomplete` and `type`, space-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<String>,
+    /// The text's element is a heading (`h1`–`h6`, `role=heading`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heading: bool,
+}
+
+/// Where a [`Field`] came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FieldSource {
+    /// Page text.
+    #[default]
+    Text,
+    /// An `input` (not hidden, not a password).
+    Input,
+    /// A `select`'s chosen option.
+    Select,
+    /// A `textarea`.
+    Textarea,
+    /// A `tel:` or `sms:` link (its number is in `href`).
+    Tel,
+    /// A `mailto:` link.
+    Mailto,
+    /// A messenger link (`wa.me`, `viber:`, `t.me`, …): its numbers are the messenger's, never
+    /// taken as the contact's.
+    Messenger,
+    /// Microdata `itemprop` / hCard property text.
+    Property,
+}
+
+/// Why and where the walker stopped early.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Truncation {
+    /// `nodes`, `fields`, `scopes` or `depth`.
+    pub reason: String,
+    /// How many nodes it had walked.
+    pub scanned: u64,
+}
+
+impl PageEvidence {
+    /// Whether this evidence can be read by this build (same layout version, scope 0 present,
+    /// every field pointing at a scope).
+    pub fn check(&self) -> Result<(), String> {
+        if self.version != EVIDENCE_VERSION {
+            return Err(format!(
+                "page evidence version {} (this build reads {EVIDENCE_VERSION})",
+                self.version
+            ));
+        }
+        if self.scopes.first().map(|s| s.kind) != Some(ScopeKind::Page) {
+            return Err("page evidence has no page scope".into());
+        }
+        if self.fields.len() > limits::FIELDS || self.scopes.len() > limits::SCOPES {
+            return Err("page evidence is larger than the walker's limits".into());
+        }
+        let scopes = self.scopes.len();
+        if let Some(bad) = self.fields.iter().find(|f| f.scope as usize >= scopes) {
+            return Err(format!("a field points at scope {} of {scopes}", bad.scope));
+        }
+        if let Some(bad) = self
+            .scopes
+            .iter()
+            .find_map(|s| s.parent.filter(|&p| p as usize >= scopes))
+        {
+            return Err(format!("a scope's parent {bad} is not a scope"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> PageEvidence {
+        PageEvidence {
+            version: EVIDENCE_VERSION,
+            url: "https://crm.example.com/contacts/1".into(),
+            scopes: vec![Scope::default()],
+            fields: vec![Field {
+                text: "Ada".into(),
+                ..Field::default()
+            }],
+            ..PageEvidence::default()
+        }
+    }
+
+    #[test]
+    fn evidence_round_trips_in_the_walkers_json() {
+        let json = r#"{"version":1,"url":"https://x.test/","scopes":[{"kind":"page","heading":"Ada"},
+            {"kind":"row","parent":0,"link":"https://x.test/c/1"}],
+            "fields":[{"scope":1,"label":"Phone","text":"030 1234567","source":"text"},
+            {"scope":1,"text":"WhatsApp","source":"messenger","href":"https://wa.me/49301234567"}]}"#;
+        let evidence: PageEvidence = serde_json::from_str(json).unwrap();
+        assert_eq!(evidence.check(), Ok(()));
+        assert_eq!(evidence.scopes[1].kind, ScopeKind::Row);
+        assert_eq!(evidence.fields[1].source, FieldSource::Messenger);
+        let again: PageEvidence =
+            serde_json::from_value(serde_json::to_value(&evidence).unwrap()).unwrap();
+        assert_eq!(again, evidence);
+    }
+
+    #[test]
+    fn evidence_of_another_version_or_shape_is_refused() {
+        assert_eq!(page().check(), Ok(()));
+        let mut newer = page();
+        newer.version = 2;
+        assert!(newer.check().unwrap_err().contains("version 2"));
+        let mut dangling = page();
+        dangling.fields[0].scope = 3;
+        assert!(dangling.check().unwrap_err().contains("scope 3"));
+        let mut headless = page();
+        headless.scopes.clear();
+        assert!(headless.check().is_err());
+    }
+}

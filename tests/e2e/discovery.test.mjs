@@ -1,0 +1,121 @@
+// Discovery on the demo CRM (issue 6): browsing the contacts list and two detail pages stores the
+// right contacts with E.164 numbers and record URLs; a list row and its record page are one
+// contact; national numbers get their region from the record's country; SPA navigation
+// (pushState) picks up what the new view shows; a newly seen contact reaches the open widget.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startDemoCrm } from '../demo-crm/server.mjs';
+import { ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig } from './lib/extension.mjs';
+
+let crm;
+let browser;
+let extensionPage;
+const SITE = 'http://127.0.0.1';
+
+const ask = (body) => askOver(extensionPage, body);
+
+/** The site's stored contacts by local id, polled until `ready(contacts)` holds. */
+async function storedWhen(ready, timeoutMs = 8_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = await ask({ kind: 'exportContacts', site: SITE });
+    const contacts = Object.fromEntries((reply.contacts ?? []).map((c) => [c.id, c]));
+    if (ready(contacts)) return contacts;
+    if (Date.now() > deadline) throw new Error(`not stored in time; have ${JSON.stringify(Object.keys(contacts))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const numbers = (contact) => contact.phoneNumbers.map((p) => p.phoneNumber).sort();
+
+before(async () => {
+  crm = await startDemoCrm();
+  browser = await launchChromium(await buildDevExtension('chrome', demoConfig(crm.origin), join(ROOT, 'target', 'e2e-discovery')));
+  await waitForSiteRegistration(browser.worker);
+  extensionPage = await browser.context.newPage();
+  await extensionPage.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
+});
+
+after(async () => {
+  await browser?.context.close();
+  await crm?.close();
+});
+
+test('the contacts list yields one contact per row, with E.164 numbers and record URLs, and the open widget gets them', async () => {
+  const page = await browser.context.newPage();
+  const opened = Date.now();
+  await page.goto(`${crm.origin}/contacts`);
+  const widget = await waitForFrame(page, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+  await widget.waitForFunction(() => Object.values(window.simContacts()).includes('Ava Thompson'), null, { timeout: 8_000 });
+  console.log(`# list page load → Ava Thompson in the widget: ${Date.now() - opened} ms`);
+  const stored = await storedWhen((c) => c['/contacts/101']);
+  const ava = stored['/contacts/101'];
+  assert.equal(ava.name, 'Ava Thompson');
+  assert.deepEqual(numbers(ava), ['+12065550134']);
+  assert.equal(ava.recordUrl, `${crm.origin}/contacts/101`);
+  assert.equal(ava.partial, true, 'a list row is partial until its record page is seen');
+  assert.deepEqual(numbers(stored['/contacts/102']), ['+12065550147;ext=204'], 'the extension is kept');
+  assert.deepEqual(numbers(stored['/contacts/105']), ['+493012345620'], 'written with its country');
+  // "030 1234 5610" on a page that says nothing of Jonas's country is not guessed as a US number.
+  assert.equal(stored['/contacts/104'], undefined);
+  assert.ok(!Object.values(stored).some((c) => /Contacts|Northwind CRM/.test(c.name)), 'no page chrome as contacts');
+  await page.close();
+});
+
+test("two record pages complete their contacts: all numbers, the record's country as region, one contact per record", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/contacts/104`);
+  const jonas = (await storedWhen((c) => c['/contacts/104']))['/contacts/104'];
+  assert.equal(jonas.name, 'Jonas Becker');
+  assert.deepEqual(numbers(jonas), ['+4915123456789', '+493012345610'], 'national numbers read as German (Country: DE)');
+  assert.equal(jonas.recordUrl, `${crm.origin}/contacts/104`);
+  assert.deepEqual(jonas.emails, ['j.becker@kaiser-mb.example']);
+  assert.equal(jonas.company, 'Kaiser Maschinenbau GmbH');
+  assert.ok(!jonas.partial);
+
+  await page.goto(`${crm.origin}/contacts/101`);
+  const after = await storedWhen((c) => c['/contacts/101'] && !c['/contacts/101'].partial);
+  const ava = after['/contacts/101'];
+  assert.deepEqual(numbers(ava), ['+12065550134', '+12065550199'], 'the record page adds the mobile');
+  assert.deepEqual(ava.emails, ['ava.thompson@northwind.example']);
+  assert.equal(Object.values(after).filter((c) => c.name === 'Ava Thompson').length, 1, 'list row + record page = one contact');
+  const mobileType = ava.phoneNumbers.find((p) => p.phoneNumber === '+12065550199').phoneType;
+  assert.equal(mobileType, 'mobile', 'the type comes from the label');
+
+  // Seeing the list again keeps what the record page showed.
+  await page.goto(`${crm.origin}/contacts`);
+  await page.waitForTimeout(1_500);
+  const again = (await storedWhen((c) => c['/contacts/101']))['/contacts/101'];
+  assert.deepEqual(numbers(again), ['+12065550134', '+12065550199']);
+  assert.ok(!again.partial);
+  await page.close();
+});
+
+test('single-page navigation (pushState) picks up what the new view shows', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/app/`);
+  const listed = await storedWhen((c) => c['/app/301']);
+  assert.deepEqual(numbers(listed['/app/301']), ['+390612345678']);
+  await page.bringToFront();
+  await page.locator('a[href="/app/301"]').click();
+  await page.waitForURL(`${crm.origin}/app/301`);
+  const opened = Date.now();
+  const detail = await storedWhen((c) => c['/app/301'] && c['/app/301'].phoneNumbers.length === 2);
+  console.log(`# pushState → mobile stored: ${Date.now() - opened} ms`);
+  assert.deepEqual(numbers(detail['/app/301']), ['+390612345678', '+393477654321']);
+  assert.equal(detail['/app/301'].recordUrl, `${crm.origin}/app/301`);
+  await page.close();
+});
+
+test('a page of a site that is not switched on is never read', async () => {
+  const reply = await ask({ kind: 'contactCounts' });
+  const before = reply.sites[SITE];
+  const other = await browser.context.newPage();
+  // Another origin (localhost, not 127.0.0.1): not enabled, so no content script runs there.
+  await other.goto(crm.origin.replace('127.0.0.1', 'localhost') + '/contacts');
+  await other.waitForTimeout(1_500);
+  assert.equal(await other.evaluate(() => document.querySelector('crm-bridge-phone')), null);
+  assert.deepEqual((await ask({ kind: 'contactCounts' })).sites, { [SITE]: before });
+  await other.close();
+});
