@@ -26,12 +26,36 @@
     'p-job-title', 'country-name', 'p-country-name', 'given-name', 'p-given-name', 'family-name',
     'p-family-name', 'adr', 'p-adr']);
 
+  // Rows of tables are read once and remembered until something inside them changes: a rescan
+  // after a few edits re-reads only those rows (the observer marks them).
+  const rowCache = new WeakMap();
+  let dirtyRows = new WeakSet();
+  let rowWatcher = null;
+  const markDirty = (records) => {
+    for (const record of records) {
+      const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const row = target && target.closest('tr');
+      if (row) dirtyRows.add(row);
+    }
+  };
+  const watchRows = (doc) => {
+    if (rowWatcher || typeof MutationObserver !== 'function') return;
+    rowWatcher = new MutationObserver(markDirty);
+    rowWatcher.observe(doc.documentElement, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['href', 'value', 'hidden'] });
+  };
+
   const clip = (text, max = LIMITS.TEXT) => {
+    if (text.length <= max && !/\s\s|[\t\n\r\f\v\u00a0]|^\s|\s$/.test(text)) return text; // already clean
     const collapsed = String(text).slice(0, max * 4).replace(/\s+/g, ' ').trim();
     return collapsed.length > max ? collapsed.slice(0, max) : collapsed;
   };
   const now = () => performance.now();
-  const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
+  // Yield to the page between slices through a message port, not a timer: timers of background
+  // tabs are throttled to a trickle, which stretched a big page's scan from 2 s to 25 s.
+  const yieldChannel = new MessageChannel();
+  const resumers = [];
+  yieldChannel.port1.onmessage = () => { const resume = resumers.shift(); if (resume) resume(); };
+  const pause = () => new Promise((resolve) => { resumers.push(resolve); yieldChannel.port2.postMessage(0); });
 
   // Short text of a label-like element, or '' when it is too big to be a label.
   const labelText = (el) => {
@@ -205,9 +229,154 @@
       scopes.jsonLd.push(String(script.textContent || '').slice(0, LIMITS.JSON_LD_TEXT));
     }
 
+    watchRows(doc);
+    if (rowWatcher) markDirty(rowWatcher.takeRecords()); // changes made just before this scan
+    const dirty = dirtyRows;
+    dirtyRows = new WeakSet();
+    const originSlash = `${location.origin}/`;
+
+    // One table row, read once: its heading, record link and cells as fields (no scope yet).
+    // What kind of link an href is, cheaply: most CRM links are paths.
+    const linkKind = (href) => {
+      const c = href.charCodeAt(0);
+      if (c === 47 || c === 35 || c === 46 || c === 63) return 'page'; // / # . ?
+      if (TEL.test(href)) return 'tel';
+      if (/^mailto:/i.test(href)) return 'mailto';
+      if (MESSENGER.test(href)) return 'messenger';
+      return 'page';
+    };
+    // The absolute address of a same-origin link, without resolving it through the DOM.
+    const sameOrigin = (href, a) => {
+      if (href.startsWith('/') && !href.startsWith('//')) return location.origin + href;
+      if (href.startsWith('#') && !href.startsWith('#/')) return undefined;
+      const absolute = a.href;
+      return typeof absolute === 'string' && absolute.startsWith(originSlash) ? absolute : undefined;
+    };
+    const readRow = (row, headers) => {
+      const fieldsOfRow = [];
+      let heading;
+      let link;
+      for (const a of row.getElementsByTagName('a')) {
+        const href = a.getAttribute('href') || '';
+        if (linkKind(href) !== 'page') continue;
+        if (heading === undefined) heading = clip(a.textContent || '') || undefined;
+        if (link === undefined) link = sameOrigin(href, a);
+      }
+      for (const cell of row.cells) {
+        const label = headers[cell.cellIndex];
+        let messenger = false;
+        if (cell.firstElementChild) {
+          for (const a of cell.getElementsByTagName('a')) {
+            const href = a.getAttribute('href') || '';
+            const kind = linkKind(href);
+            if (kind === 'page') continue;
+            const text = clip(a.textContent || '');
+            if (kind === 'tel') fieldsOfRow.push({ source: 'tel', text, href: href.slice(0, 200), label });
+            else if (kind === 'mailto') fieldsOfRow.push({ source: 'mailto', text, href: href.slice(0, 300) });
+            else { messenger = true; fieldsOfRow.push({ source: 'messenger', text, href: href.slice(0, 200) }); }
+          }
+          const control = cell.querySelector('input, select, textarea');
+          if (control) {
+            const type = (control.getAttribute('type') || 'text').toLowerCase();
+            const value = control.tagName === 'SELECT' ? (control.selectedOptions[0] ? control.selectedOptions[0].textContent : '') : control.value;
+            if (!(control.tagName === 'INPUT' && CONTROL_SKIP_TYPES.has(type)) && value && String(value).trim()) {
+              fieldsOfRow.push({ source: control.tagName.toLowerCase(), text: clip(value), label });
+            }
+            continue;
+          }
+        }
+        if (messenger) continue; // a messenger's number is not the contact's
+        const text = clip(cell.textContent || '');
+        if (text) fieldsOfRow.push({ source: 'text', text, label });
+      }
+      return { heading, link, fields: fieldsOfRow };
+    };
+    // A table with column headers: one row scope per data row, read straight from its cells.
+    const readTable = async (table, parentRecord) => {
+      const headers = columnHeaders(table);
+      const headerKey = headers.join('\u0001');
+      const parent = parentRecord === pageScope ? 0 : useScope(parentRecord);
+      let count = 0;
+      for (const row of table.rows) { // this table's own rows, not those of nested tables
+        const cells = row.cells;
+        if (!cells.length || row.parentElement.tagName === 'THEAD') continue;
+        if (cells[0].tagName === 'TH' && cells[cells.length - 1].tagName === 'TH') continue; // a header row
+        nodes += row.cells.length + 1;
+        if (nodes > LIMITS.NODES) { truncated = truncated || { reason: 'nodes', scanned: nodes }; return; }
+        if ((++count & 63) === 0 && !options.noYield && now() - sliceStart > SLICE_MS) {
+          const slice = now() - sliceStart;
+          mainThreadMs += slice;
+          longestSliceMs = Math.max(longestSliceMs, slice);
+          await pause();
+          sliceStart = now();
+        }
+        let read = rowCache.get(row);
+        if (!read || dirty.has(row) || read.headerKey !== headerKey) {
+          read = readRow(row, headers);
+          read.headerKey = headerKey;
+          rowCache.set(row, read);
+        }
+        if (!read.fields.length) continue;
+        if (scopes.length >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; return; }
+        const scope = { kind: 'row', parent };
+        if (read.heading) scope.heading = read.heading;
+        if (read.link) scope.link = read.link;
+        const index = scopes.length;
+        scopes.push(scope);
+        if (fields.length + read.fields.length > LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }
+        // The remembered field objects are reused: only their scope number changes per scan.
+        for (const field of read.fields) {
+          field.scope = index;
+          fields.push(field);
+        }
+      }
+    };
+    const skipSubtree = (el) => {
+      walker.currentNode = el;
+      let next = walker.nextSibling();
+      while (!next && walker.parentNode()) next = walker.nextSibling();
+      return next;
+    };
+
+    // A site recipe (docs/recipes.md): its rows become scopes with fields labelled by the
+    // recipe's field names, and are left out of the generic walk below.
+    const recipeRows = new Set();
+    const recipe = options.recipe;
+    const selectAll = (root, selector, limit) => {
+      try { return [...root.querySelectorAll(selector)].slice(0, limit); } catch { return []; }
+    };
+    const recipeFields = (root, spec, scope) => {
+      for (const [name, selector] of Object.entries(spec || {})) {
+        if (name === 'link') continue;
+        const [el] = selectAll(root, selector, 1);
+        if (!el) continue;
+        const href = el.tagName === 'A' ? el.getAttribute('href') || '' : '';
+        const value = 'value' in el && typeof el.value === 'string' && el.tagName !== 'LI' && el.tagName !== 'BUTTON' ? el.value : el.textContent;
+        const field = { scope, source: TEL.test(href) ? 'tel' : 'property', text: clip(value || ''), label: name };
+        if (field.source === 'tel') field.href = href.slice(0, 200);
+        if (field.text && fields.length < LIMITS.FIELDS) fields.push(field);
+      }
+    };
+    if (recipe && recipe.version === 1) {
+      if (recipe.page) recipeFields(doc, recipe.page, 0);
+      if (recipe.rows && recipe.fields) {
+        for (const row of selectAll(doc, recipe.rows, LIMITS.SCOPES - 1)) {
+          const scope = { kind: 'card', parent: 0 };
+          const [anchor] = recipe.fields.link ? selectAll(row, recipe.fields.link, 1) : [];
+          const link = anchor && anchor.getAttribute('href') ? sameOrigin(anchor.getAttribute('href'), anchor) : recordLink(row);
+          if (link) scope.link = link;
+          const index = scopes.length;
+          scopes.push(scope);
+          recipeFields(row, recipe.fields, index);
+          recipeRows.add(row);
+        }
+      }
+    }
+
     const root = doc.body || doc.documentElement;
     const walker = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-      acceptNode: (node) => (node.nodeType === 1 && skipped(node) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+      acceptNode: (node) => (node.nodeType === 1 && (skipped(node) || recipeRows.has(node))
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
     });
     scopeOf.set(root, pageScope);
     const consumed = new WeakSet(); // elements whose text a field already took (links, properties)
@@ -225,11 +394,18 @@
       return record;
     };
 
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let skip = null;
+    const advance = () => {
+      if (!skip) return walker.nextNode();
+      const subtree = skip;
+      skip = null;
+      return skipSubtree(subtree);
+    };
+    for (let node = walker.nextNode(); node; node = advance()) {
       nodes += 1;
       if (nodes > LIMITS.NODES) { truncated = { reason: 'nodes', scanned: nodes - 1 }; break; }
       if (truncated && truncated.reason === 'fields') break;
-      if ((nodes & 255) === 0 && !options.noYield) {
+      if ((nodes & 63) === 0 && !options.noYield) {
         const slice = now() - sliceStart;
         if (slice > SLICE_MS) {
           mainThreadMs += slice;
@@ -242,6 +418,11 @@
         const el = node;
         const record = recordFor(el);
         const tag = el.tagName;
+        if (tag === 'TABLE' && record.kind !== 'row' && columnHeaders(el) && el.rows.length > 1) {
+          await readTable(el, record);
+          skip = el;
+          continue;
+        }
         if (tag === 'A') {
           const href = el.getAttribute('href') || '';
           if (TEL.test(href)) {
@@ -328,6 +509,7 @@
   if (!runtime || !runtime.id || !runtime.sendMessage) return; // loaded by a test page, not as a content script
 
   let lastSent = '';
+  let recipe = null; // the site's recipe, asked once at start
   let lastUrl = location.href;
   let timer = 0;
   let running = false;
@@ -335,7 +517,7 @@
     if (running) { schedule(); return; }
     running = true;
     try {
-      const { evidence } = await collect();
+      const { evidence } = await collect(document, { recipe });
       const hasSomething = evidence.fields.some((f) => f.source === 'tel' || /\d{3}/.test(f.text)) || evidence.jsonLd;
       const key = JSON.stringify(evidence);
       if (!hasSomething || key === lastSent) return;
@@ -357,6 +539,9 @@
   runtime.onMessage.addListener((message) => {
     if (message && message.kind === 'scanPage') { lastSent = ''; schedule(0); }
   });
-  if (document.readyState === 'loading') addEventListener('DOMContentLoaded', () => schedule(50), { once: true });
-  else schedule(50);
+  const start = () => runtime.sendMessage({ id: 3, body: { kind: 'siteRecipe' } })
+    .then((answer) => { recipe = answer && answer.reply && answer.reply.kind === 'recipe' ? answer.reply.recipe : null; }, () => {})
+    .finally(() => schedule(50));
+  if (document.readyState === 'loading') addEventListener('DOMContentLoaded', start, { once: true });
+  else start();
 })();

@@ -5,9 +5,11 @@
 //! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
 use crate::contacts::Contact;
+use crate::protocol::bridge::PageReading;
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
+use crate::protocol::evidence::Truncation;
 use crate::service::data::{ContactSink, ContactSource, ServiceState, WriteSummary};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
@@ -111,8 +113,13 @@ pub struct BackgroundCore<C = MemoryContacts> {
     /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
     /// a host stays admitted across worker restarts for the browser session.
     passes: RefCell<BTreeMap<String, Option<i64>>>,
+    /// What discovery last made of recent pages (URL → reading), for the popup; bounded.
+    page_readings: RefCell<BTreeMap<String, PageReading>>,
     environment: Environment,
 }
+
+/// Pages whose last reading the core remembers for the popup.
+const PAGE_READINGS_KEPT: usize = 64;
 
 impl Default for BackgroundCore {
     fn default() -> Self {
@@ -157,6 +164,7 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
             ),
             tickets: RefCell::new(TicketBook::default()),
             passes: RefCell::new(BTreeMap::new()),
+            page_readings: RefCell::new(BTreeMap::new()),
             environment,
         }
     }
@@ -261,7 +269,14 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
                 caller.admitted.set(ok);
                 reply(Reply::Admitted { ok, pass: None })
             }
-            ToBackground::SiteStatus { url } => reply(Reply::Site(self.site_status(&url))),
+            ToBackground::SiteStatus { url } => {
+                let mut status = self.site_status(&url);
+                if let Some(site) = &status.enabled_as {
+                    status.contacts = self.router.contacts().count(site).await.ok();
+                }
+                status.page = self.page_readings.borrow().get(&url).cloned();
+                reply(Reply::Site(status))
+            }
             ToBackground::EnableSite { url, subdomains } => {
                 let site = match SitePattern::for_page(&url, subdomains) {
                     Ok(site) => site,
@@ -414,7 +429,7 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
             }),
             // Read by discovery in the background entry, from content scripts only (their tab's
             // site is checked there); a port never carries it.
-            ToBackground::PageEvidence { .. } => reply(Reply::Error {
+            ToBackground::PageEvidence { .. } | ToBackground::SiteRecipe => reply(Reply::Error {
                 message: "page evidence comes only from the discovery content script".into(),
             }),
             ToBackground::Register | ToBackground::FromWidget { .. } if !caller.is_admitted() => {
@@ -494,7 +509,19 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
         &self,
         page_url: &str,
         contacts: Vec<Contact>,
+        truncated: Option<Truncation>,
     ) -> Result<(WriteSummary, Vec<Effect>), String> {
+        {
+            let mut readings = self.page_readings.borrow_mut();
+            if readings.len() >= PAGE_READINGS_KEPT && !readings.contains_key(page_url) {
+                readings.pop_first();
+            }
+            let reading = PageReading {
+                found: contacts.len(),
+                truncated,
+            };
+            readings.insert(page_url.to_owned(), reading);
+        }
         let settings = self.settings();
         let site = settings
             .site_for_url(page_url)
@@ -586,6 +613,8 @@ fn site_status_of(settings: &Settings, url: &str) -> SiteStatus {
         site,
         enabled_as: settings.site_for_url(url).map(ToString::to_string),
         problem,
+        contacts: None,
+        page: None,
     }
 }
 
@@ -886,6 +915,56 @@ mod tests {
     }
 
     #[test]
+    fn what_discovery_finds_is_stored_for_the_pages_site_and_shown_in_the_popup() {
+        let core = BackgroundCore::default();
+        let settings = json!({ "sites": ["https://crm.example.com"] });
+        core.set_settings(Settings::from_json(&settings.to_string()).unwrap());
+        let page = "https://crm.example.com/contacts/7";
+        let seen = |name: &str, partial: bool| Contact {
+            id: "/contacts/7".into(),
+            name: name.into(),
+            phone_numbers: vec![crate::contacts::ContactPhone {
+                phone_number: "+12065550147".into(),
+                phone_type: "business".into(),
+                display: None,
+            }],
+            partial,
+            ..Contact::default()
+        };
+        let (summary, effects) =
+            block_on(core.store_discovered(page, vec![seen("Ada Lovelace", false)], None)).unwrap();
+        assert_eq!(summary.added, 1);
+        assert_eq!(effects, vec![Effect::ContactsChanged]);
+        // The list row of the same record adds nothing and changes nothing: no re-sync.
+        let (again, effects) = block_on(core.store_discovered(
+            "https://crm.example.com/contacts",
+            vec![seen("A. L.", true)],
+            None,
+        ))
+        .unwrap();
+        assert_eq!((again.unchanged, effects.len()), (1, 0));
+        let status = ask(&core, ToBackground::SiteStatus { url: page.into() });
+        let Reply::Site(status) = status.reply else {
+            panic!()
+        };
+        assert_eq!(status.contacts, Some(1));
+        assert_eq!(
+            status.page,
+            Some(PageReading {
+                found: 1,
+                truncated: None
+            })
+        );
+        // A page of a site that is off stores nothing.
+        let refused = block_on(core.store_discovered(
+            "https://other.example/x",
+            vec![seen("X", false)],
+            None,
+        ));
+        assert!(refused.is_err());
+    }
+
+    #[test]
     fn switching_a_site_on_asks_permission_first_and_injects_last() {
         let core = BackgroundCore::default();
         let url = "http://127.0.0.1:4000/contacts";
@@ -895,7 +974,9 @@ mod tests {
             Reply::Site(SiteStatus {
                 site: Some("http://127.0.0.1".into()),
                 enabled_as: None,
-                problem: None
+                problem: None,
+                contacts: None,
+                page: None,
             })
         );
         let on = ask(
@@ -1033,6 +1114,7 @@ mod tests {
                         do_not_contact: dnc.into(),
                         restrict: true,
                         log_form: "Outcome: Won | Lost".into(),
+                        recipe: String::new(),
                     },
                 },
             )

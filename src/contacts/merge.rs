@@ -53,15 +53,23 @@ pub fn merge_seen(stored: Option<&Contact>, seen: Contact) -> Contact {
     merged
 }
 
+/// Adds the numbers not known yet. A number is known when it is the same line, or when the page
+/// wrote it the same way as a known one: a list that says nothing of a contact's country may
+/// read "(02) 9374 4011" with another region than the record page did, and that reading must
+/// not become a second, wrong number of the contact.
 fn add_numbers(numbers: &mut Vec<ContactPhone>, more: &[ContactPhone]) {
+    let digits = |text: &str| -> String { text.chars().filter(char::is_ascii_digit).collect() };
     for phone in more {
         let key = NumberKey::parse(&phone.phone_number);
-        let known = numbers
-            .iter()
-            .any(|p| match (&key, NumberKey::parse(&p.phone_number)) {
-                (Some(key), Some(other)) => *key == other,
-                _ => p.phone_number == phone.phone_number,
-            });
+        let shown = phone.display.as_deref().map(digits);
+        let known = numbers.iter().any(|p| {
+            let same_text = shown.is_some() && p.display.as_deref().map(digits) == shown;
+            same_text
+                || match (&key, NumberKey::parse(&p.phone_number)) {
+                    (Some(key), Some(other)) => *key == other,
+                    _ => p.phone_number == phone.phone_number,
+                }
+        });
         if !known {
             numbers.push(phone.clone());
         }
@@ -140,6 +148,15 @@ mod tests {
         assert_eq!(merged.phone_numbers, vec![phone("+447700900123")]);
         assert_eq!(merged.name, "Ada Lovelace");
         assert!(!merged.partial);
+    }
+
+    #[test]
+    fn a_number_shown_the_same_way_but_read_with_another_region_is_not_added() {
+        let mut page = record_page(&["+61293744011"], 1.0);
+        page.phone_numbers[0].display = Some("(02) 9374 4011".into());
+        let mut list = row("Olivia", &["+4929374 4011"], 2.0);
+        list.phone_numbers[0].display = Some("(02) 9374 4011".into());
+        assert_eq!(merge_seen(Some(&page), list).phone_numbers.len(), 1);
     }
 
     #[test]

@@ -203,6 +203,14 @@ impl Background {
                         Caller::new(CallerKind::ContentScript, platform::sender_tab_id(&sender));
                     core.handle(ToBackground::WidgetTicket, &caller).await.reply
                 }
+                ToBackground::SiteRecipe if from_enabled_site => {
+                    let page = platform::sender_url(&sender).unwrap_or_default();
+                    let recipe = settings
+                        .site_for_url(&page)
+                        .and_then(|site| settings.site_options.get(site))
+                        .and_then(|options| options.recipe.clone());
+                    Reply::Recipe { recipe }
+                }
                 ToBackground::PageEvidence { evidence } if from_enabled_site => {
                     let page = platform::sender_url(&sender).unwrap_or_default();
                     read_page(&core, &hosts, &settings, &page, evidence).await
@@ -255,7 +263,10 @@ async fn read_page(
         Err(err) => return error(err),
     };
     let count = contacts.len();
-    match core.store_discovered(page, contacts).await {
+    match core
+        .store_discovered(page, contacts, truncated.clone())
+        .await
+    {
         Ok((summary, effects)) => {
             for effect in effects {
                 if let Err(err) = carry_out(core, hosts, effect).await {

@@ -176,6 +176,11 @@ impl OptionsPage {
                     let _ =
                         url.set_attribute("aria-invalid", if invalid { "true" } else { "false" });
                 }
+                let region = message.contains("default region");
+                if let Some(input) = self.input("default-region") {
+                    let _ =
+                        input.set_attribute("aria-invalid", if region { "true" } else { "false" });
+                }
                 let own = message.contains("your own numbers");
                 if let Some(area) = self.text_area("own-numbers") {
                     let _ = area.set_attribute("aria-invalid", if own { "true" } else { "false" });
@@ -213,6 +218,10 @@ impl OptionsPage {
             if let Some(input) = self.service(name) {
                 input.set_checked(settings["widgetToggles"][name].as_bool().unwrap_or(true));
             }
+        }
+        if let Some(region) = self.input("default-region") {
+            region.set_value(settings["defaultRegion"].as_str().unwrap_or_default());
+            let _ = region.set_attribute("aria-invalid", "false");
         }
         if let Some(own) = self.text_area("own-numbers") {
             let lines: Vec<&str> = settings["ownNumbers"]
@@ -312,6 +321,14 @@ impl OptionsPage {
                 .collect();
             settings["ownNumbers"] = Value::Array(lines);
         }
+        if let Some(region) = self.input("default-region") {
+            let code = region.value().trim().to_ascii_uppercase();
+            settings["defaultRegion"] = if code.is_empty() {
+                Value::Null
+            } else {
+                Value::from(code)
+            };
+        }
         settings
     }
 
@@ -375,6 +392,14 @@ impl SiteEditor {
             &platform::message("optionsLogFormHelp", &[]),
             &text.log_form,
         )?;
+        let recipe = Self::text_area(
+            page,
+            &details,
+            &format!("recipe-{index}"),
+            &platform::message("optionsRecipe", &[]),
+            &platform::message("optionsRecipeHelp", &[]),
+            &text.recipe,
+        )?;
 
         let row = doc.create_element("div")?;
         row.set_class_name("actions");
@@ -395,13 +420,15 @@ impl SiteEditor {
                 do_not_contact: dnc.value(),
                 restrict: restrict.checked(),
                 log_form: form.value(),
+                recipe: recipe.value(),
             };
-            let (page, site, status, dnc, form) = (
+            let (page, site, status, dnc, form, recipe) = (
                 page.clone(),
                 site.clone(),
                 status.clone(),
                 dnc.clone(),
                 form.clone(),
+                recipe.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
                 let reply = page
@@ -422,7 +449,8 @@ impl SiteEditor {
                         .to_text();
                         dnc.set_value(&stored.do_not_contact);
                         form.set_value(&stored.log_form);
-                        for area in [&dnc, &form] {
+                        recipe.set_value(&stored.recipe);
+                        for area in [&dnc, &form, &recipe] {
                             let _ = area.set_attribute("aria-invalid", "false");
                         }
                         *page.settings.borrow_mut() = settings;
@@ -431,6 +459,8 @@ impl SiteEditor {
                     Ok(Reply::Error { message }) => {
                         let wrong = if message.starts_with("call-log") {
                             &form
+                        } else if message.starts_with("recipe") {
+                            &recipe
                         } else {
                             &dnc
                         };

@@ -7,7 +7,7 @@
 use super::bridge_client::BridgeClient;
 use super::i18n::localize;
 use crate::platform;
-use crate::protocol::bridge::{Reply, SiteStatus, ToBackground};
+use crate::protocol::bridge::{PageReading, Reply, SiteStatus, ToBackground};
 use crate::sites::SitePattern;
 use gloo::events::EventListener;
 use serde_json::json;
@@ -27,6 +27,9 @@ pub async fn start_popup() -> Result<(), JsValue> {
     let window_id = target
         .as_ref()
         .and_then(|tab| platform::number_field(tab, "windowId"));
+    let tab_id = target
+        .as_ref()
+        .and_then(|tab| platform::number_field(tab, "id"));
     let bridge = BridgeClient::new("popup", |_, _| {}, |_| {});
     offer_placements(&document, &view, &bridge, window_id)?;
     let url = target
@@ -43,6 +46,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
             .await,
     );
 
+    offer_scan(&view, &bridge, tab_id, &url);
     let switch = view.switch.clone();
     EventListener::new(&switch, "click", move |_| {
         let (view, bridge, url) = (view.clone(), bridge.clone(), url.clone());
@@ -89,6 +93,35 @@ pub async fn start_popup() -> Result<(), JsValue> {
     })
     .forget();
     Ok(())
+}
+
+/// "Scan this page now": asks the page's discovery walker to read it again, then shows what the
+/// background made of it.
+fn offer_scan(view: &Rc<PopupView>, bridge: &BridgeClient, tab_id: Option<f64>, url: &str) {
+    let (view, bridge, url) = (view.clone(), bridge.clone(), url.to_owned());
+    let button = view.scan.clone();
+    EventListener::new(&button, "click", move |_| {
+        let Some(tab) = tab_id else { return };
+        let (view, bridge, url) = (view.clone(), bridge.clone(), url.clone());
+        view.scan.set_disabled(true);
+        view.page_status
+            .set_text_content(Some(&platform::message("popupScanning", &[])));
+        wasm_bindgen_futures::spawn_local(async move {
+            let message = platform::from_json(r#"{"kind":"scanPage"}"#);
+            if let Ok(message) = message {
+                let _ = platform::call_async(
+                    &["tabs", "sendMessage"],
+                    &[JsValue::from_f64(tab), message],
+                )
+                .await;
+            }
+            // The walker reads in slices and the background answers it; then ask for the result.
+            gloo_timers::future::TimeoutFuture::new(1_200).await;
+            view.render(bridge.request(ToBackground::SiteStatus { url }).await);
+            view.scan.set_disabled(false);
+        });
+    })
+    .forget();
 }
 
 /// The two other places the phone can live, where one login serves every site.
@@ -165,6 +198,9 @@ struct PopupView {
     subdomains: HtmlInputElement,
     subdomains_text: Element,
     status: Element,
+    page_box: web_sys::HtmlElement,
+    page_status: Element,
+    scan: web_sys::HtmlButtonElement,
 }
 
 impl PopupView {
@@ -181,6 +217,9 @@ impl PopupView {
             subdomains: get("subdomains")?.dyn_into()?,
             subdomains_text: get("subdomains-text")?,
             status: get("status")?,
+            page_box: get("page-box")?.dyn_into()?,
+            page_status: get("page-status")?,
+            scan: get("scan-page")?.dyn_into()?,
         })
     }
 
@@ -190,7 +229,10 @@ impl PopupView {
 
     fn render(&self, reply: Result<Reply, JsValue>) {
         match reply {
-            Ok(Reply::Site(status)) => self.render_site(&status),
+            Ok(Reply::Site(status)) => {
+                self.render_site(&status);
+                self.render_page(&status);
+            }
             Ok(Reply::Error { message }) => {
                 self.show(State::Error, &platform::message("popupError", &[&message]))
             }
@@ -225,6 +267,34 @@ impl PopupView {
             }
             None => self.show(State::Off, &platform::message("popupOff", &[])),
         }
+    }
+
+    /// What discovery knows of this page and site (shown while the site is on).
+    fn render_page(&self, status: &SiteStatus) {
+        self.page_box.set_hidden(status.enabled_as.is_none());
+        let known = status.contacts.unwrap_or(0).to_string();
+        let (kind, text) = match &status.page {
+            Some(PageReading {
+                found,
+                truncated: Some(cut),
+            }) => {
+                let what = format!("{} {}", cut.scanned, cut.reason);
+                (
+                    "truncated",
+                    platform::message("popupPageTruncated", &[&found.to_string(), &what]),
+                )
+            }
+            Some(PageReading {
+                found,
+                truncated: None,
+            }) => (
+                "ok",
+                platform::message("popupPageFound", &[&found.to_string(), &known]),
+            ),
+            None => ("ok", platform::message("popupPageKnown", &[&known])),
+        };
+        let _ = self.page_status.set_attribute("data-kind", kind);
+        self.page_status.set_text_content(Some(&text));
     }
 
     fn show(&self, state: State, text: &str) {

@@ -236,6 +236,7 @@ fn deliver(
         | Reply::Done
         | Reply::Imported { .. }
         | Reply::Discovered { .. }
+        | Reply::Recipe { .. }
         | Reply::Removed { .. }
         | Reply::Contacts { .. }
         | Reply::ContactCounts { .. }

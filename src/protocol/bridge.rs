@@ -5,6 +5,7 @@
 use crate::contacts::Contact;
 use crate::protocol::evidence::{PageEvidence, Truncation};
 use crate::service::data::WriteSummary;
+use crate::settings::recipe::Recipe;
 use crate::settings::site_options::SiteOptionsText;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -122,6 +123,8 @@ pub enum ToBackground {
         /// The walker's evidence.
         evidence: PageEvidence,
     },
+    /// The recipe of the sender's site, if it has one (discovery content script only).
+    SiteRecipe,
     /// A message the widget iframe posted to the widget host, already origin-checked there.
     FromWidget {
         /// The message exactly as the widget posted it.
@@ -211,6 +214,11 @@ pub enum Reply {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         truncated: Option<Truncation>,
     },
+    /// Answer to [`ToBackground::SiteRecipe`].
+    Recipe {
+        /// The site's recipe; none when discovery reads the site generically.
+        recipe: Option<Recipe>,
+    },
     /// Answer to [`ToBackground::RemoveContacts`].
     Removed {
         /// Contacts that were live and are now tombstones.
@@ -243,6 +251,23 @@ pub struct SiteStatus {
     pub enabled_as: Option<String>,
     /// Why the page cannot be switched on (e.g. a browser page), if it cannot.
     pub problem: Option<String>,
+    /// Live contacts stored for the enabled site, when it is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<usize>,
+    /// What discovery last made of this page (this worker instance), if it read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageReading>,
+}
+
+/// What discovery made of one page, for the toolbar popup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageReading {
+    /// Contacts found on the page.
+    pub found: usize,
+    /// Set when the page was too large to read whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
 }
 
 /// What the background tells a content script (the one message it listens to).

@@ -492,6 +492,7 @@ mod tests {
             do_not_contact: "+1 (206) 555-0147, asked in March".into(),
             restrict: true,
             log_form: String::new(),
+            recipe: String::new(),
         };
         let site = SitePattern::parse("crm.example.com").unwrap();
         router
@@ -554,6 +555,7 @@ mod tests {
             do_not_contact: dnc.into(),
             restrict,
             log_form: form.into(),
+            recipe: String::new(),
         };
         (
             SitePattern::parse(&format!("crm{}.example.com", form.len() + dnc.len())).unwrap(),

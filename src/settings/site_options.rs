@@ -5,6 +5,7 @@
 //! list from a spreadsheet; [`SiteOptionsText`] is that text, parsed here and refused whole with
 //! the line that is wrong, never half-applied.
 
+use super::recipe::Recipe;
 use crate::phone::{match_key, same_line};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -25,6 +26,9 @@ pub struct SiteOptions {
     pub do_not_contact: DoNotContactList,
     /// Extra fields of the call-log form (disposition, follow-up, …); empty = the widget's own.
     pub log_form: Vec<LogField>,
+    /// Where this site's pages show contacts, when the generic detectors need help.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<Recipe>,
 }
 
 /// A site's do-not-contact list.
@@ -90,6 +94,9 @@ pub struct SiteOptionsText {
     /// One field per line: `Label`, `Label*` (required), `Label: a | b | c` (choice),
     /// `Label [x]` (checkbox), `Label [long]` (several lines).
     pub log_form: String,
+    /// The site's recipe as JSON text (`docs/recipes.md`); empty = none.
+    #[serde(default)]
+    pub recipe: String,
 }
 
 /// A line the options page cannot use.
@@ -111,6 +118,7 @@ impl SiteOptionsText {
                 entries: parse_do_not_contact(&self.do_not_contact)?,
             },
             log_form: parse_log_form(&self.log_form)?,
+            recipe: Recipe::parse(&self.recipe).map_err(SiteOptionsError)?,
         })
     }
 }
@@ -139,12 +147,17 @@ impl SiteOptions {
             do_not_contact,
             restrict: self.do_not_contact.restrict,
             log_form,
+            recipe: self
+                .recipe
+                .as_ref()
+                .and_then(|r| serde_json::to_string_pretty(r).ok())
+                .unwrap_or_default(),
         }
     }
 
     /// Whether nothing is configured (the site's options can be dropped).
     pub fn is_empty(&self) -> bool {
-        self.do_not_contact.entries.is_empty() && self.log_form.is_empty()
+        self.do_not_contact.entries.is_empty() && self.log_form.is_empty() && self.recipe.is_none()
     }
 
     /// The first listed entry that is the same line as `number`.
@@ -363,6 +376,7 @@ mod tests {
             do_not_contact: dnc.into(),
             restrict: true,
             log_form: form.into(),
+            recipe: String::new(),
         }
     }
 

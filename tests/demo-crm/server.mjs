@@ -73,6 +73,57 @@ function companyPage(c) {
 <h2>People</h2><ul class="people">${people}</ul>`);
 }
 
+// Pages that try to hurt discovery (issue 6): huge text, deep nesting, 200,000 numbers, and a
+// page that redefines the builtins a walker would use. Each still shows one real contact.
+const contactTable = (name, phone, id) => `<table class="grid"><thead><tr><th>Name</th><th>Phone</th></tr></thead>
+<tbody><tr><td><a href="/contacts/${id}">${escape(name)}</a></td><td>${escape(phone)}</td></tr></tbody></table>`;
+function hostilePage(kind) {
+  const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
+  switch (kind) {
+    case 'huge-text':
+      return page('Huge', `<h1>Notes</h1><pre>${'Lorem ipsum 030 1234567 dolor sit amet. '.repeat(260_000)}</pre>${contactTable('Hugh Text', '+1 206 555 0171', 901)}`);
+    case 'numbers':
+      return page('Numbers', `<h1>Numbers</h1>${contactTable('Nora Numbers', '+1 206 555 0172', 902)}<ul>${
+        Array.from({ length: 200_000 }, (_, i) => `<li>+1 206 555 ${String(i % 10_000).padStart(4, '0')}</li>`).join('')}</ul>`);
+    case 'deep':
+      // The HTML parser flattens nesting beyond 512 levels: the page builds its 20,000 levels
+      // itself, undisplayed (laid out, that depth crashes Chromium's renderer with or without us).
+      return page('Deep', `<h1>Deep</h1>${contactTable('Dee Deep', '+1 206 555 0173', 903)}<div id="root" style="display:none"></div><script>
+let at = document.getElementById('root');
+for (let i = 0; i < 20000; i += 1) { const d = document.createElement('div'); at.appendChild(d); at = d; }
+at.textContent = 'Phone: +1 206 555 0199 at the bottom of 20,000 levels';
+</script>`);
+    case 'builtins':
+      return page('Builtins', `<h1>Contacts</h1>${contactTable('<img src=x onerror="window.pwned=1"> Bea Builtins', '+1 206 555 0174', 904)}<script>
+Array.prototype.push = function () { throw new Error('no push'); };
+Array.prototype.map = () => [];
+JSON.stringify = () => '{"version":1,"forged":true}';
+JSON.parse = () => ({});
+window.MutationObserver = function () { throw new Error('no observer'); };
+Object.keys = () => [];
+String.prototype.replace = function () { return 'forged'; };
+Element.prototype.querySelectorAll = () => [];
+document.createTreeWalker = () => { throw new Error('no walker'); };
+</script>`);
+    default:
+      return null;
+  }
+}
+
+// A page the generic detectors deliberately cannot read (no labels, no headers, no repeated
+// blocks, numbers loose on the page): people as positioned tiles. recipes/demo-crm.json teaches it.
+function boardPage() {
+  const people = [
+    ['1', 'Sven Larsen', 'Fjord Shipping AS', '+390612345678'],
+    ['2', 'Ines Duarte', 'Lisboa Têxteis', '+81312345678'],
+    ['3', 'Kofi Mensah', 'Accra Cocoa Ltd', '+41446681800'],
+  ];
+  const tiles = people.map(([id, name, org, number], i) => `<div class="tile tile-${i + 1}" style="position:absolute;left:${i * 220}px">
+<span class="who">${escape(name)}</span><span class="org">${escape(org)}</span><span class="num">${number}</span>
+<a class="open" href="/board/${id}">open</a></div>`).join('');
+  return layout('Board', '', `<h1>Board</h1><div class="board" style="position:relative;height:120px">${tiles}</div>`);
+}
+
 function spaShell() {
   return layout('Pipeline', 'Pipeline', `<h1>Pipeline</h1><div id="spa" aria-live="polite">Loading…</div>
 <script src="/static/spa.js"></script>`);
@@ -106,6 +157,11 @@ async function route(req, res) {
   match = path.match(/^\/companies\/(\w+)$/);
   if (match && companyById.has(match[1])) return send(200, companyPage(companyById.get(match[1])));
   if (path === '/app' || path.startsWith('/app/')) return send(200, spaShell());
+  if (path === '/board') return send(200, boardPage());
+  if (path.startsWith('/hostile/')) {
+    const page = hostilePage(path.slice('/hostile/'.length));
+    if (page) return send(200, page);
+  }
   if (path === '/api/contacts') {
     return send(200, JSON.stringify(data), { 'content-type': TYPES['.json'] });
   }

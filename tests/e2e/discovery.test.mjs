@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import { ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig } from './lib/extension.mjs';
 
@@ -118,4 +119,116 @@ test('a page of a site that is not switched on is never read', async () => {
   assert.equal(await other.evaluate(() => document.querySelector('crm-bridge-phone')), null);
   assert.deepEqual((await ask({ kind: 'contactCounts' })).sites, { [SITE]: before });
   await other.close();
+});
+
+test('the default region from the options page reads national numbers a list shows without a country', async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.waitForSelector('body[data-state="ready"]');
+  await options.locator('#default-region').fill('D1'); // the field takes two characters at most
+  await options.locator('#save').click();
+  await options.waitForSelector('#form-status[data-kind="error"]');
+  assert.equal(await options.locator('#default-region').getAttribute('aria-invalid'), 'true');
+  await options.locator('#default-region').fill('de');
+  await options.locator('#save').click();
+  await options.waitForSelector('#form-status[data-kind="ok"]');
+  assert.equal((await ask({ kind: 'getSettings' })).settings.defaultRegion, 'DE');
+  await options.close();
+
+  // Jürgen Weiß (106): "030 1234 5630" on the list, his record page never opened.
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/contacts`);
+  const stored = await storedWhen((c) => c['/contacts/106']);
+  assert.deepEqual(numbers(stored['/contacts/106']), ['+493012345630']);
+  // A number written with its country is not re-read: Ava's stays American.
+  assert.deepEqual(numbers(stored['/contacts/101']), ['+12065550134', '+12065550199']);
+
+  // The toolbar popup says what the page gave, and "Scan this page now" reads it again.
+  const tab = await browser.worker.evaluate(async () =>
+    (await chrome.tabs.query({})).find((t) => t.url?.endsWith('/contacts')).id);
+  const popup = await browser.context.newPage();
+  await popup.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${tab}`);
+  await popup.waitForSelector('body[data-state="on"]');
+  await popup.waitForSelector('#page-box:not([hidden])');
+  await popup.locator('#scan-page').click();
+  await popup.waitForFunction(() => /contacts found on this page/.test(document.getElementById('page-status').textContent));
+  const [, found, known] = (await popup.locator('#page-status').textContent()).match(/^(\d+) contacts found on this page · (\d+) known for this site$/);
+  assert.ok(Number(found) >= 10 && Number(known) >= Number(found), `${found} found, ${known} known`);
+  await popup.close();
+  await page.close();
+});
+
+test('hostile pages: huge text, 20,000 levels, 200,000 numbers, redefined builtins — bounded, reported, never executed', async () => {
+  const popupSays = async (page) => {
+    const tab = await browser.worker.evaluate(async (path) =>
+      (await chrome.tabs.query({})).find((t) => t.url?.endsWith(path)).id, new URL(page.url()).pathname);
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${tab}`);
+    await popup.waitForSelector('#page-box:not([hidden])');
+    await popup.waitForFunction(() => !/^\d+ contacts known/.test(document.getElementById('page-status').textContent), null, { timeout: 15_000 });
+    const said = { text: await popup.locator('#page-status').textContent(), kind: await popup.locator('#page-status').getAttribute('data-kind') };
+    await popup.close();
+    return said;
+  };
+  const cases = [
+    ['huge-text', '/contacts/901', 'Hugh Text', '+12065550171'],
+    ['deep', '/contacts/903', 'Dee Deep', '+12065550173'],
+    ['builtins', '/contacts/904', '<img src=x onerror="window.pwned=1"> Bea Builtins', '+12065550174'],
+    ['numbers', '/contacts/902', 'Nora Numbers', '+12065550172'],
+  ];
+  for (const [kind, id, name, number] of cases) {
+    const page = await browser.context.newPage();
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+    const started = Date.now();
+    await page.goto(`${crm.origin}/hostile/${kind}`, { timeout: 60_000 });
+    await page.bringToFront();
+    const stored = await storedWhen((c) => c[id], 60_000);
+    console.log(`# ${kind}: contact stored ${Date.now() - started} ms after navigation`);
+    assert.equal(stored[id].name, name, `${kind}: the name is stored as text`);
+    assert.deepEqual(numbers(stored[id]), [number]);
+    assert.equal(await page.evaluate(() => window.pwned), undefined, 'page markup never executed by us');
+    assert.deepEqual(dialogs, []);
+    if (kind === 'numbers') {
+      const said = await popupSays(page);
+      assert.equal(said.kind, 'truncated', said.text);
+      assert.match(said.text, /^Page too large: read the first part/);
+    }
+    await page.close();
+  }
+});
+
+test('a site recipe teaches a page the generic detectors cannot read; a broken recipe is refused', async () => {
+  const board = await browser.context.newPage();
+  await board.goto(`${crm.origin}/board`);
+  await board.waitForTimeout(1_500);
+  assert.equal((await storedWhen(() => true))['/board/1'], undefined, 'unlabelled bare digits are not taken generically');
+  await board.close();
+
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.waitForSelector('body[data-state="ready"]');
+  await options.locator('#sites summary').first().click();
+  const save = async (text) => {
+    await options.evaluate(() => document.getElementById('site-status-0')?.removeAttribute('data-kind'));
+    await options.locator('#recipe-0').fill(text);
+    await options.locator('#save-site-0').click();
+    await options.waitForSelector('#site-status-0[data-kind]');
+    return options.locator('#site-status-0').getAttribute('data-kind');
+  };
+  assert.equal(await save('{"version":1,"rows":".tile","fields":{"nickname":".who"}}'), 'error');
+  assert.match(await options.locator('#site-status-0').textContent(), /unknown field "nickname"/);
+  assert.equal(await options.locator('#recipe-0').getAttribute('aria-invalid'), 'true');
+  assert.equal(await save(await readFile(join(ROOT, 'recipes', 'demo-crm.json'), 'utf8')), 'ok');
+  await options.close();
+
+  const taught = await browser.context.newPage();
+  await taught.goto(`${crm.origin}/board`);
+  const stored = await storedWhen((c) => c['/board/1'] && c['/board/3']);
+  assert.equal(stored['/board/1'].name, 'Sven Larsen');
+  assert.deepEqual(numbers(stored['/board/1']), ['+390612345678']);
+  assert.equal(stored['/board/1'].phoneNumbers[0].phoneType, 'mobile', 'the recipe field name gives the type');
+  assert.equal(stored['/board/2'].company, 'Lisboa Têxteis');
+  assert.equal(stored['/board/3'].recordUrl, `${crm.origin}/board/3`);
+  await taught.close();
 });

@@ -53,7 +53,7 @@ async function assertRelays() {
     return typeof href === 'string' && /^moz-extension:\/\/[^/]+\/widget\.html/.test(href);
   }, 10_000, 'the widget host never loaded');
   await driver.wait(until.elementLocated(By.css('body[data-ping="ok"]')), 10_000);
-  await driver.switchTo().frame(driver.findElement(By.id('rc-widget-adapter-frame')));
+  await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
   await driver.wait(until.elementLocated(By.css('body[data-relay="answered"]')), 10_000);
   await driver.switchTo().defaultContent();
 }
@@ -62,7 +62,7 @@ test('firefox: the simulator gets one registration and valid answers to every re
   await openWithWidget(`${crm.origin}/contacts`);
   await assertRelays();
   await driver.switchTo().frame(0);
-  await driver.switchTo().frame(driver.findElement(By.id('rc-widget-adapter-frame')));
+  await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
   const body = await driver.wait(until.elementLocated(By.css('body[data-suite]:not([data-suite="waiting"])')), 60_000);
   const summary = await body.getAttribute('data-suite-summary');
   assert.equal(await body.getAttribute('data-suite'), 'passed', summary);
@@ -93,7 +93,7 @@ test('firefox: a hostile page gets no handle on the phone, and what it posts cha
   const intoWidget = async () => {
     await driver.switchTo().defaultContent();
     await driver.switchTo().frame(0);
-    await driver.switchTo().frame(driver.findElement(By.id('rc-widget-adapter-frame')));
+    await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
   };
   await intoWidget();
   await driver.wait(until.elementLocated(By.css('body[data-suite]:not([data-suite="waiting"])')), 60_000);

@@ -44,8 +44,14 @@ struct Facts {
     international_region: Option<String>,
 }
 
-/// The contacts the evidence shows (ids local to the site).
-pub fn detect(evidence: &PageEvidence, context: &Context) -> Vec<Contact> {
+/// Numbers libphonenumber checks for one page at most: each costs ≈0.1–0.3 ms, and the module
+/// runs in the background worker, which must stay free to answer the widget. A page with more
+/// (a list of 200,000 numbers) is read up to here and reported as cut short.
+pub const MAX_NUMBERS_PER_PAGE: usize = 8_000;
+
+/// The contacts the evidence shows (ids local to the site), and whether the number budget ran
+/// out before the end of the page.
+pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool) {
     let scopes = evidence.scopes.len();
     let mut by_scope: Vec<Vec<&Field>> = vec![Vec::new(); scopes];
     for field in &evidence.fields {
@@ -110,8 +116,15 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Vec<Contact> {
         .collect();
     let page_is_record = record_id(&evidence.url).is_some();
     let mut found: Vec<(usize, Contact)> = Vec::new();
+    let mut budget = MAX_NUMBERS_PER_PAGE;
+    let mut cut_short = false;
     for (i, scope) in evidence.scopes.iter().enumerate() {
         let f = &mut facts[i];
+        if f.phones.len() > budget {
+            cut_short = true;
+            break;
+        }
+        budget -= f.phones.len();
         let numbers = valid_numbers(&f.phones, regions[i].as_deref());
         if numbers.is_empty() {
             continue;
@@ -178,7 +191,10 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Vec<Contact> {
             }
         }
     }
-    merge_same_ids(found.into_iter().map(|(_, c)| c).collect())
+    (
+        merge_same_ids(found.into_iter().map(|(_, c)| c).collect()),
+        cut_short,
+    )
 }
 
 /// Whether a scope shows whose it is: a heading that is a name, or a name field.
@@ -292,7 +308,14 @@ fn property_role(label: &str) -> Option<Role> {
         .or_else(|| key.strip_prefix("u-"))
         .unwrap_or(key);
     Some(match key {
-        "telephone" | "tel" => Role::Phone(PhoneKind::Other),
+        "telephone" | "tel" | "phone" => Role::Phone(PhoneKind::Other),
+        "mobile" => Role::Phone(PhoneKind::Mobile),
+        "workPhone" => Role::Phone(PhoneKind::Business),
+        "homePhone" => Role::Phone(PhoneKind::Home),
+        "firstName" => Role::FirstName,
+        "lastName" => Role::LastName,
+        "company" => Role::Company,
+        "country" => Role::Country,
         "faxNumber" | "fax" => Role::Phone(PhoneKind::Fax),
         "email" => Role::Email,
         "name" | "fn" => Role::Name,
@@ -438,8 +461,13 @@ fn strip_hash_noise(url: &str) -> String {
 /// One contact per id: a page that shows a person twice (a row and a card) yields one.
 fn merge_same_ids(contacts: Vec<Contact>) -> Vec<Contact> {
     let mut merged: Vec<Contact> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for contact in contacts {
-        match merged.iter_mut().find(|c| c.id == contact.id) {
+        let index = at.get(&contact.id).copied();
+        if index.is_none() {
+            at.insert(contact.id.clone(), merged.len());
+        }
+        match index.map(|i| &mut merged[i]) {
             Some(known) => {
                 *known = crm_bridge::contacts::merge::merge_seen(
                     Some(known),

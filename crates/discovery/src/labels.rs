@@ -457,8 +457,32 @@ fn vocabulary() -> &'static Vocabulary {
         .get_or_init(|| Vocabulary(LISTS.map(|list| list.iter().map(|w| normalise(w)).collect())))
 }
 
+/// Labels repeat (a column header labels every cell of its column): answers are remembered,
+/// up to this many distinct labels, then forgotten wholesale.
+const MEMO_LIMIT: usize = 4096;
+
+thread_local! {
+    static ROLES: std::cell::RefCell<std::collections::HashMap<String, Option<Role>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// The role a label gives its value, if it gives one.
 pub fn role(label: &str) -> Option<Role> {
+    if let Some(known) = ROLES.with(|memo| memo.borrow().get(label).copied()) {
+        return known;
+    }
+    let answer = role_uncached(label);
+    ROLES.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(label.to_owned(), answer);
+    });
+    answer
+}
+
+fn role_uncached(label: &str) -> Option<Role> {
     let folded = normalise(label);
     if folded.is_empty() || folded.chars().count() > 48 {
         return None;

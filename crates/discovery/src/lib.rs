@@ -33,9 +33,16 @@ pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery
     evidence.check()?;
     let mut evidence = evidence.clone();
     json_ld::add_json_ld_scopes(&mut evidence);
+    let (contacts, cut_short) = detect::detect(&evidence, context);
+    let truncated = evidence.truncated.clone().or_else(|| {
+        cut_short.then(|| Truncation {
+            reason: "numbers".into(),
+            scanned: detect::MAX_NUMBERS_PER_PAGE as u64,
+        })
+    });
     Ok(Discovery {
-        contacts: detect::detect(&evidence, context),
-        truncated: evidence.truncated.clone(),
+        contacts,
+        truncated,
     })
 }
 

@@ -57,8 +57,36 @@ pub fn candidates(text: &str) -> Vec<Candidate> {
     found
 }
 
+thread_local! {
+    /// A page is read again after every change (single-page apps): numbers already read are
+    /// remembered, up to [`MEMO_LIMIT`] of them, then forgotten wholesale.
+    static MEMO: std::cell::RefCell<NumberMemo> = std::cell::RefCell::new(NumberMemo::new());
+}
+
+/// What [`read`] answered for a (text, region) pair.
+type NumberMemo = std::collections::HashMap<(String, Option<String>), Option<Number>>;
+
+/// Distinct (text, region) pairs remembered by [`read`].
+const MEMO_LIMIT: usize = 50_000;
+
 /// The number in `raw` for `region` (ISO 3166 alpha-2), if libphonenumber calls it valid.
 pub fn read(raw: &str, region: Option<&str>) -> Option<Number> {
+    let key = (raw.to_owned(), region.map(str::to_owned));
+    if let Some(known) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
+        return known;
+    }
+    let answer = read_uncached(raw, region);
+    MEMO.with(|m| {
+        let mut memo = m.borrow_mut();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(key, answer.clone());
+    });
+    answer
+}
+
+fn read_uncached(raw: &str, region: Option<&str>) -> Option<Number> {
     let country = region.and_then(|r| r.to_ascii_uppercase().parse::<Id>().ok());
     let cleaned = raw.trim().trim_start_matches("00").to_owned();
     let text = if raw.trim().starts_with("00") && !raw.trim().starts_with("000") {
@@ -66,6 +94,9 @@ pub fn read(raw: &str, region: Option<&str>) -> Option<Number> {
     } else {
         raw.trim().to_owned()
     };
+    // A number written with its country is parsed without a region: the crate applies the
+    // region's national prefix to it otherwise ("+39 06…" under DE lost Rome's leading 0).
+    let country = if text.starts_with('+') { None } else { country };
     let number = phonenumber::parse(country, &text).ok()?;
     if !number.is_valid() {
         return None;
@@ -303,6 +334,11 @@ mod tests {
         assert!(
             read("030 1234567", None).is_none(),
             "a national number needs a region"
+        );
+        let rome = read("+39 06 1234 5678", Some("DE")).expect("valid whatever the region");
+        assert_eq!(
+            rome.e164, "+390612345678",
+            "Italy keeps its leading 0 under a German default"
         );
         assert!(
             read("123 4567", Some("DE")).is_none(),

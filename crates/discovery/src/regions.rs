@@ -371,9 +371,30 @@ const COUNTRIES: &[(&str, &[&str])] = &[
     ("CO", &["colombia", "kolumbien", "colombie"]),
 ];
 
+thread_local! {
+    /// Country fields repeat down a column: answers are remembered (bounded).
+    static MEMO: std::cell::RefCell<std::collections::HashMap<String, Option<&'static str>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// The region a country text names: a name in one of the listed languages, or a two-letter
 /// code. The whole text must be the country, or end with it (an address's last line).
 pub fn country_region(text: &str) -> Option<&'static str> {
+    if let Some(known) = MEMO.with(|m| m.borrow().get(text).copied()) {
+        return known;
+    }
+    let answer = country_region_uncached(text);
+    MEMO.with(|m| {
+        let mut memo = m.borrow_mut();
+        if memo.len() >= 4096 {
+            memo.clear();
+        }
+        memo.insert(text.to_owned(), answer);
+    });
+    answer
+}
+
+fn country_region_uncached(text: &str) -> Option<&'static str> {
     let folded: String = fold(text)
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
@@ -393,7 +414,10 @@ pub fn country_region(text: &str) -> Option<&'static str> {
             if name.len() <= 3 && !upper {
                 continue;
             }
-            if whole == *name || (name.len() > 3 && whole.ends_with(&format!(" {name}"))) {
+            let ends_with_name = whole
+                .strip_suffix(name)
+                .is_some_and(|before| before.ends_with(' '));
+            if whole == *name || (name.len() > 3 && ends_with_name) {
                 return Some(code);
             }
             if name.chars().any(|c| c as u32 >= 0x3000) && whole.contains(name) {

@@ -96,3 +96,38 @@ fn each_row_takes_its_own_country() {
 fn messenger_links_and_urls_yield_nobody() {
     assert!(read("trap-messenger").is_empty());
 }
+
+#[test]
+fn a_page_with_more_numbers_than_the_budget_is_read_up_to_it_and_says_so() {
+    use crm_bridge::protocol::evidence::{Field, FieldSource, Scope, ScopeKind, EVIDENCE_VERSION};
+    let rows = crm_discovery::detect::MAX_NUMBERS_PER_PAGE + 10;
+    let mut evidence = PageEvidence {
+        version: EVIDENCE_VERSION,
+        url: "https://crm.example.com/contacts".into(),
+        scopes: vec![Scope::default()],
+        ..PageEvidence::default()
+    };
+    for i in 0..rows {
+        evidence.scopes.push(Scope {
+            kind: ScopeKind::Row,
+            parent: Some(0),
+            heading: Some(format!("Person {i}")),
+            ..Scope::default()
+        });
+        evidence.fields.push(Field {
+            scope: i as u32 + 1,
+            label: Some("Phone".into()),
+            text: format!("+1 206 555 {:04}", i % 10_000),
+            source: FieldSource::Text,
+            ..Field::default()
+        });
+    }
+    let found = interpret(&evidence, &Context::default()).unwrap();
+    let truncated = found.truncated.expect("reported");
+    assert_eq!(truncated.reason, "numbers");
+    assert!(found.contacts.len() <= crm_discovery::detect::MAX_NUMBERS_PER_PAGE);
+    assert!(
+        found.contacts.len() > 1000,
+        "read up to the budget, not nothing"
+    );
+}
