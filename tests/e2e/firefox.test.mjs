@@ -121,3 +121,21 @@ test('firefox: a hostile page gets no handle on the phone, and what it posts cha
   assert.deepEqual(after.stats, before.stats, 'no answer the widget did not ask for');
   await driver.switchTo().defaultContent();
 });
+
+test('firefox: discovery reads a record page with its event-page background, and the phone finds the contact', async () => {
+  await openWithWidget(`${crm.origin}/contacts/104`);
+  await assertRelays();
+  await driver.switchTo().frame(0);
+  await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
+  const contacts = await driver.wait(async () => {
+    const held = await driver.executeScript('return window.simContacts ? window.simContacts() : {}');
+    return Object.values(held).includes('Jonas Becker') ? held : null;
+  }, 15_000, 'Jonas Becker never reached the phone');
+  assert.ok(Object.keys(contacts).some((id) => id.endsWith('#/contacts/104')), 'identity from the record URL');
+  const found = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+    window.simTimes('contactSearchPath', [{ searchString: 'jonas beck' }]).then((r) => done(r.last.data), () => done(null));`);
+  assert.equal(found[0].name, 'Jonas Becker');
+  assert.deepEqual(found[0].phoneNumbers.map((p) => p.phoneNumber).sort(), ['+4915123456789', '+493012345610'],
+    'E.164 with the region from the record\'s Country field');
+  await driver.switchTo().defaultContent();
+});
