@@ -57,6 +57,37 @@
   yieldChannel.port1.onmessage = () => { const resume = resumers.shift(); if (resume) resume(); };
   const pause = () => new Promise((resolve) => { resumers.push(resolve); yieldChannel.port2.postMessage(0); });
 
+  // What kind of link an href is, cheaply: most CRM links are paths.
+  const linkKind = (href) => {
+    const c = href.charCodeAt(0);
+    if (c === 47 || c === 35 || c === 46 || c === 63) return 'page'; // / # . ?
+    if (TEL.test(href)) return 'tel';
+    if (/^mailto:/i.test(href)) return 'mailto';
+    if (MESSENGER.test(href)) return 'messenger';
+    return 'page';
+  };
+  // A field for a tel:, mailto: or messenger link.
+  const linkField = (kind, a, href, label) => {
+    const field = { source: kind, text: clip(a.textContent || ''), href: href.slice(0, kind === 'mailto' ? 300 : 200) };
+    if (label) field.label = label;
+    return field;
+  };
+  const originSlash = `${location.origin}/`;
+  // The absolute address of a same-origin link, without resolving it through the DOM.
+  const sameOrigin = (href, a) => {
+    if (href.startsWith('/') && !href.startsWith('//')) return location.origin + href;
+    if (href.startsWith('#') && !href.startsWith('#/')) return undefined;
+    const absolute = a.href;
+    return typeof absolute === 'string' && absolute.startsWith(originSlash) ? absolute : undefined;
+  };
+  const inputType = (el) => (el.getAttribute('type') || 'text').toLowerCase();
+  // A form control's value, or '' for controls that hold no contact data (passwords, buttons…).
+  const controlValue = (el) => {
+    if (el.tagName === 'INPUT' && CONTROL_SKIP_TYPES.has(inputType(el))) return '';
+    const value = el.tagName === 'SELECT' ? (el.selectedOptions[0] ? el.selectedOptions[0].textContent : '') : el.value;
+    return value && String(value).trim() ? value : '';
+  };
+
   // Short text of a label-like element, or '' when it is too big to be a label.
   const labelText = (el) => {
     if (!el || el.nodeType !== 1 || el.childElementCount > 4 || SKIP_TAGS.has(el.tagName)) return '';
@@ -79,21 +110,15 @@
     let nodes = 0;
 
     const pageScope = { kind: 'page', el: doc.body, index: 0 };
-    scopes.push({ kind: 'page', heading: firstHeading(doc), link: String(doc.location ? doc.location.href : '') });
-    pageScope.index = 0;
+    const mainHeading = doc.querySelector('h1, [role="heading"][aria-level="1"]');
+    scopes.push({ kind: 'page', heading: mainHeading ? clip(mainHeading.textContent || '') || undefined : undefined,
+      link: String(doc.location ? doc.location.href : '') });
 
-    function firstHeading(d) {
-      const h = d.querySelector('h1, [role="heading"][aria-level="1"]');
-      return h ? clip(h.textContent || '') || undefined : undefined;
-    }
     const recordLink = (el) => {
       const anchors = el.tagName === 'A' ? [el] : el.querySelectorAll('a[href]');
       for (const a of anchors) {
-        const href = a.href;
-        if (typeof href !== 'string' || !/^https?:/i.test(href)) continue;
-        if (a.getAttribute('href').startsWith('#') && !a.getAttribute('href').startsWith('#/')) continue;
-        try { if (new URL(href).origin !== location.origin) continue; } catch { continue; }
-        return href;
+        const link = sameOrigin(a.getAttribute('href') || '', a);
+        if (link) return link;
       }
       const around = el.closest('a[href]');
       return around && /^https?:/i.test(around.href) ? around.href : undefined;
@@ -107,8 +132,7 @@
     // The first link that can carry a name (not a phone, mail or messenger link).
     const nameLink = (el) => {
       for (const a of el.querySelectorAll('a[href]')) {
-        const href = a.getAttribute('href') || '';
-        if (!TEL.test(href) && !/^mailto:/i.test(href) && !MESSENGER.test(href)) return a;
+        if (linkKind(a.getAttribute('href') || '') === 'page') return a;
       }
       return null;
     };
@@ -117,14 +141,8 @@
       if (scopes.length >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; return 0; }
       const parent = record.parent ? useScope(record.parent) : 0;
       const scope = { kind: record.kind, parent };
-      if (record.kind === 'row') {
-        const a = nameLink(record.el);
-        if (a) scope.heading = clip(a.textContent || '') || undefined;
-        scope.link = recordLink(record.el);
-      } else {
-        scope.heading = cardHeading(record.el) || undefined;
-        scope.link = recordLink(record.el);
-      }
+      scope.heading = cardHeading(record.el) || undefined;
+      scope.link = recordLink(record.el);
       if (record.itemType) scope.itemType = record.itemType;
       record.index = scopes.length;
       scopes.push(scope);
@@ -160,14 +178,7 @@
       if (el.hasAttribute('itemscope')) return { kind: 'item', el, parent: parentRecord, itemType: (el.getAttribute('itemtype') || '').slice(0, 120) || undefined };
       const cls = typeof el.className === 'string' ? ` ${el.className} ` : '';
       if (cls.includes(' vcard ') || cls.includes(' h-card ')) return { kind: 'vcard', el, parent: parentRecord };
-      if (el.tagName === 'TR') {
-        const table = el.closest('table');
-        const headers = table && columnHeaders(table);
-        if (headers && el.parentElement.tagName !== 'THEAD' && ![...el.cells].every((c) => c.tagName === 'TH')) {
-          return { kind: 'row', el, parent: parentRecord, headers };
-        }
-        return null;
-      }
+      // Rows of tables with column headers never get here: readTable reads those tables whole.
       if (isRepeated(el)) return { kind: 'card', el, parent: parentRecord };
       return null;
     };
@@ -181,8 +192,8 @@
       if (field.label === '' || field.label === undefined) delete field.label;
       fields.push(field);
     };
-    const cellLabel = (cell, record) => {
-      if (record && record.kind === 'row' && record.headers) return record.headers[cell.cellIndex];
+    // A cell of a key/value table: its row's header cell.
+    const cellLabel = (cell) => {
       const row = cell.parentElement;
       const th = row && row.cells[0] !== cell && row.cells[0].tagName === 'TH' ? row.cells[0] : null;
       return th ? labelText(th) : '';
@@ -191,7 +202,7 @@
     const nearestLabel = (node, record) => {
       let cur = node;
       for (let depth = 0; cur && depth < 4; depth += 1) {
-        if (cur.nodeType === 1 && (cur.tagName === 'TD' || cur.tagName === 'TH')) return cellLabel(cur, record);
+        if (cur.nodeType === 1 && (cur.tagName === 'TD' || cur.tagName === 'TH')) return cellLabel(cur);
         if (cur.nodeType === 1 && cur.tagName === 'DD') {
           let dt = cur.previousElementSibling;
           while (dt && dt.tagName !== 'DT') dt = dt.previousElementSibling;
@@ -223,35 +234,27 @@
     };
 
     // Page-level JSON-LD (the walk itself skips scripts).
+    const jsonLd = [];
     for (const script of doc.querySelectorAll('script[type="application/ld+json"]')) {
-      if (!scopes.jsonLd) scopes.jsonLd = [];
-      if (scopes.jsonLd.length >= LIMITS.JSON_LD) break;
-      scopes.jsonLd.push(String(script.textContent || '').slice(0, LIMITS.JSON_LD_TEXT));
+      if (jsonLd.length >= LIMITS.JSON_LD) break;
+      jsonLd.push(String(script.textContent || '').slice(0, LIMITS.JSON_LD_TEXT));
     }
 
     watchRows(doc);
     if (rowWatcher) markDirty(rowWatcher.takeRecords()); // changes made just before this scan
     const dirty = dirtyRows;
     dirtyRows = new WeakSet();
-    const originSlash = `${location.origin}/`;
+    // Ends the current slice and lets the page run, once the slice has used its time.
+    const yieldIfDue = async () => {
+      const slice = now() - sliceStart;
+      if (options.noYield || slice <= SLICE_MS) return;
+      mainThreadMs += slice;
+      longestSliceMs = Math.max(longestSliceMs, slice);
+      await pause();
+      sliceStart = now();
+    };
 
     // One table row, read once: its heading, record link and cells as fields (no scope yet).
-    // What kind of link an href is, cheaply: most CRM links are paths.
-    const linkKind = (href) => {
-      const c = href.charCodeAt(0);
-      if (c === 47 || c === 35 || c === 46 || c === 63) return 'page'; // / # . ?
-      if (TEL.test(href)) return 'tel';
-      if (/^mailto:/i.test(href)) return 'mailto';
-      if (MESSENGER.test(href)) return 'messenger';
-      return 'page';
-    };
-    // The absolute address of a same-origin link, without resolving it through the DOM.
-    const sameOrigin = (href, a) => {
-      if (href.startsWith('/') && !href.startsWith('//')) return location.origin + href;
-      if (href.startsWith('#') && !href.startsWith('#/')) return undefined;
-      const absolute = a.href;
-      return typeof absolute === 'string' && absolute.startsWith(originSlash) ? absolute : undefined;
-    };
     const readRow = (row, headers) => {
       const fieldsOfRow = [];
       let heading;
@@ -270,18 +273,13 @@
             const href = a.getAttribute('href') || '';
             const kind = linkKind(href);
             if (kind === 'page') continue;
-            const text = clip(a.textContent || '');
-            if (kind === 'tel') fieldsOfRow.push({ source: 'tel', text, href: href.slice(0, 200), label });
-            else if (kind === 'mailto') fieldsOfRow.push({ source: 'mailto', text, href: href.slice(0, 300) });
-            else { messenger = true; fieldsOfRow.push({ source: 'messenger', text, href: href.slice(0, 200) }); }
+            if (kind === 'messenger') messenger = true;
+            fieldsOfRow.push(linkField(kind, a, href, kind === 'tel' ? label : undefined));
           }
           const control = cell.querySelector('input, select, textarea');
           if (control) {
-            const type = (control.getAttribute('type') || 'text').toLowerCase();
-            const value = control.tagName === 'SELECT' ? (control.selectedOptions[0] ? control.selectedOptions[0].textContent : '') : control.value;
-            if (!(control.tagName === 'INPUT' && CONTROL_SKIP_TYPES.has(type)) && value && String(value).trim()) {
-              fieldsOfRow.push({ source: control.tagName.toLowerCase(), text: clip(value), label });
-            }
+            const value = controlValue(control);
+            if (value) fieldsOfRow.push({ source: control.tagName.toLowerCase(), text: clip(value), label });
             continue;
           }
         }
@@ -303,13 +301,7 @@
         if (cells[0].tagName === 'TH' && cells[cells.length - 1].tagName === 'TH') continue; // a header row
         nodes += row.cells.length + 1;
         if (nodes > LIMITS.NODES) { truncated = truncated || { reason: 'nodes', scanned: nodes }; return; }
-        if ((++count & 63) === 0 && !options.noYield && now() - sliceStart > SLICE_MS) {
-          const slice = now() - sliceStart;
-          mainThreadMs += slice;
-          longestSliceMs = Math.max(longestSliceMs, slice);
-          await pause();
-          sliceStart = now();
-        }
+        if ((++count & 63) === 0) await yieldIfDue();
         let read = rowCache.get(row);
         if (!read || dirty.has(row) || read.headerKey !== headerKey) {
           read = readRow(row, headers);
@@ -405,47 +397,34 @@
       nodes += 1;
       if (nodes > LIMITS.NODES) { truncated = { reason: 'nodes', scanned: nodes - 1 }; break; }
       if (truncated && truncated.reason === 'fields') break;
-      if ((nodes & 63) === 0 && !options.noYield) {
-        const slice = now() - sliceStart;
-        if (slice > SLICE_MS) {
-          mainThreadMs += slice;
-          longestSliceMs = Math.max(longestSliceMs, slice);
-          await pause();
-          sliceStart = now();
-        }
-      }
+      if ((nodes & 63) === 0) await yieldIfDue();
       if (node.nodeType === 1) {
         const el = node;
         const record = recordFor(el);
         const tag = el.tagName;
-        if (tag === 'TABLE' && record.kind !== 'row' && columnHeaders(el) && el.rows.length > 1) {
+        if (tag === 'TABLE' && columnHeaders(el) && el.rows.length > 1) {
           await readTable(el, record);
           skip = el;
           continue;
         }
         if (tag === 'A') {
           const href = el.getAttribute('href') || '';
-          if (TEL.test(href)) {
+          const kind = linkKind(href);
+          if (kind !== 'page') {
             consumed.add(el);
-            addField(record, { source: 'tel', text: clip(el.textContent || ''), href: href.slice(0, 200), label: nearestLabel(el, record) || clip(el.getAttribute('aria-label') || el.title || '', 48) });
-          } else if (/^mailto:/i.test(href)) {
-            consumed.add(el);
-            addField(record, { source: 'mailto', text: clip(el.textContent || ''), href: href.slice(0, 300) });
-          } else if (MESSENGER.test(href)) {
-            consumed.add(el);
-            addField(record, { source: 'messenger', text: clip(el.textContent || ''), href: href.slice(0, 200) });
+            const label = kind === 'tel'
+              ? nearestLabel(el, record) || clip(el.getAttribute('aria-label') || el.title || '', 48) : undefined;
+            addField(record, linkField(kind, el, href, label));
           }
         } else if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
-          const type = (el.getAttribute('type') || 'text').toLowerCase();
-          if (tag === 'INPUT' && CONTROL_SKIP_TYPES.has(type)) continue;
-          const value = tag === 'SELECT' ? (el.selectedOptions[0] ? el.selectedOptions[0].textContent : '') : el.value;
-          if (!value || !String(value).trim()) continue;
-          const hints = [el.getAttribute('name'), el.getAttribute('autocomplete'), tag === 'INPUT' ? type : '', el.id]
+          const value = controlValue(el);
+          if (!value) continue;
+          const hints = [el.getAttribute('name'), el.getAttribute('autocomplete'), tag === 'INPUT' ? inputType(el) : '', el.id]
             .filter(Boolean).join(' ').slice(0, 120);
           addField(record, { source: tag.toLowerCase(), text: clip(value), label: controlLabel(el, record), hints: hints || undefined });
         } else if (el.hasAttribute('itemprop') && record.kind === 'item' && !el.hasAttribute('itemscope')) {
           consumed.add(el);
-          const value = el.getAttribute('content') || (tag === 'A' ? el.textContent : el.textContent) || '';
+          const value = el.getAttribute('content') || el.textContent || '';
           addField(record, { source: 'property', text: clip(value), label: clip(el.getAttribute('itemprop'), 48) });
         } else if (record.kind === 'vcard' && typeof el.className === 'string') {
           const prop = el.className.split(/\s+/).find((c) => HCARD.has(c));
@@ -492,8 +471,7 @@
     };
     const lang = doc.documentElement.getAttribute('lang');
     if (lang) evidence.lang = clip(lang, 20);
-    if (scopes.jsonLd) evidence.jsonLd = scopes.jsonLd;
-    delete scopes.jsonLd;
+    if (jsonLd.length) evidence.jsonLd = jsonLd;
     if (truncated) evidence.truncated = truncated;
     if (!scopes[0].heading) delete scopes[0].heading;
     for (const s of scopes) {

@@ -194,9 +194,10 @@ impl Background {
             let (settings, _) = load_settings().await;
             core.set_loaded_settings(generation, settings);
             let settings = core.settings(); // the loaded ones, or newer ones a save set meanwhile
+            let page = platform::sender_url(&sender).unwrap_or_default();
             let from_enabled_site = platform::sender_is_own(&sender)
                 && platform::sender_tab_id(&sender).is_some()
-                && platform::sender_url(&sender).is_some_and(|url| settings.enables_url(&url));
+                && settings.enables_url(&page);
             let reply = match envelope.body {
                 ToBackground::WidgetTicket if from_enabled_site => {
                     let caller =
@@ -204,7 +205,6 @@ impl Background {
                     core.handle(ToBackground::WidgetTicket, &caller).await.reply
                 }
                 ToBackground::SiteRecipe if from_enabled_site => {
-                    let page = platform::sender_url(&sender).unwrap_or_default();
                     let recipe = settings
                         .site_for_url(&page)
                         .and_then(|site| settings.site_options.get(site))
@@ -212,7 +212,6 @@ impl Background {
                     Reply::Recipe { recipe }
                 }
                 ToBackground::PageEvidence { evidence } if from_enabled_site => {
-                    let page = platform::sender_url(&sender).unwrap_or_default();
                     read_page(&core, &hosts, &settings, &page, evidence).await
                 }
                 _ => Reply::Error {

@@ -5,6 +5,7 @@
 //! mutability), so a handler never holds a borrow across an await.
 #![allow(async_fn_in_trait)] // single-threaded Wasm: the futures are never sent between threads
 
+use crate::contacts::merge::merge_seen;
 use crate::contacts::record::ContactRecord;
 use crate::contacts::Contact;
 use crate::service::requests::{CallLog, MessageLog};
@@ -69,18 +70,26 @@ pub struct WriteSummary {
 }
 
 impl WriteSummary {
-    /// Counts what storing `contact` for `site` over the stored `old` record is, and says
-    /// whether it must be written (an unchanged contact is not, so it is not re-synced).
-    pub fn note(&mut self, old: Option<&ContactRecord>, site: &str, contact: &Contact) -> bool {
+    /// Folds a sighting of a contact of `site` into its stored record `old` (the one merge rule,
+    /// [`merge_seen`], for every store), counts what that is, and returns what must be written;
+    /// `None` when nothing changed (it is not rewritten, so it is not re-synced).
+    pub fn note_seen(
+        &mut self,
+        old: Option<&ContactRecord>,
+        site: &str,
+        seen: Contact,
+    ) -> Option<Contact> {
+        let stored = old.map(ContactRecord::local_contact);
+        let contact = merge_seen(stored.as_ref(), seen);
         match old {
-            Some(old) if !old.differs_from(site, contact) => {
+            Some(old) if !old.differs_from(site, &contact) => {
                 self.unchanged += 1;
-                return false;
+                return None;
             }
             Some(old) if !old.deleted => self.changed += 1,
             _ => self.added += 1,
         }
-        true
+        Some(contact)
     }
 
     /// Whether the widget should re-sync.

@@ -1,7 +1,6 @@
 //! In-memory data for the router: the fakes the core is tested with, and what the background
 //! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
 
-use crate::contacts::merge::merge_seen;
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
@@ -70,11 +69,7 @@ impl ContactSink for MemoryContacts {
         for contact in contacts {
             let key = record_key(site, &contact.id);
             let old = self.entries.borrow().get(&key).cloned();
-            let contact = merge_seen(
-                old.as_ref().map(ContactRecord::local_contact).as_ref(),
-                contact,
-            );
-            if summary.note(old.as_ref(), site, &contact) {
+            if let Some(contact) = summary.note_seen(old.as_ref(), site, contact) {
                 let record = ContactRecord::live(site, contact, self.next());
                 self.entries.borrow_mut().insert(key, record);
             }

@@ -11,7 +11,6 @@
 //! `syncTimestamp` never skips a change.
 
 use super::{open, StoreError, CONTACTS_STORE};
-use crate::contacts::merge::merge_seen;
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
@@ -153,9 +152,7 @@ impl StoreContacts {
         let keys: Vec<String> = contacts.iter().map(|c| record_key(site, &c.id)).collect();
         for (contact, existing) in contacts.into_iter().zip(get_many(&store, &keys).await?) {
             let existing: Option<ContactRecord> = existing.map(from_js).transpose()?;
-            let stored = existing.as_ref().map(ContactRecord::local_contact);
-            let contact = merge_seen(stored.as_ref(), contact);
-            if summary.note(existing.as_ref(), site, &contact) {
+            if let Some(contact) = summary.note_seen(existing.as_ref(), site, contact) {
                 writes.push(contact);
             }
         }

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { ROOT, CHROMIUM_FLAGS } from '../e2e/lib/extension.mjs';
+import { ROOT, launchPlainChromium } from '../e2e/lib/extension.mjs';
 import { collectCorpus } from '../corpus/collect.mjs';
 
 const COUNTRIES = ['Germany', 'France', 'United Kingdom', 'USA', 'Australia', 'Japan'];
@@ -50,8 +50,7 @@ export async function benchDiscovery({ record, median }) {
   const html = bigTable(5000);
   const server = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(html); });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+  const browser = await launchPlainChromium();
   const walker = await readFile(join(ROOT, 'extension', 'discover.js'), 'utf8');
   let evidenceText = '';
   try {

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, CHROMIUM_FLAGS } from '../e2e/lib/extension.mjs';
+import { ROOT, launchPlainChromium } from '../e2e/lib/extension.mjs';
 
 export const PAGES = join(ROOT, 'tests', 'fixtures', 'pages');
 export const OUT = join(ROOT, 'target', 'corpus');
@@ -34,10 +34,9 @@ export async function serveCorpus() {
 
 /** Collects every page's evidence; resolves to [{name, stats}]. */
 export async function collectCorpus() {
-  const { chromium } = await import('playwright-core');
   const walker = await readFile(join(ROOT, 'extension', 'discover.js'), 'utf8');
   const { server, pages } = await serveCorpus();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+  const browser = await launchPlainChromium();
   await mkdir(OUT, { recursive: true });
   const results = [];
   try {

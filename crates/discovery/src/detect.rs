@@ -201,17 +201,21 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool
 fn names_itself(heading: Option<&str>, fields: &[&Field]) -> bool {
     heading.and_then(clean_name).is_some()
         || fields.iter().any(|f| {
-            let role = f.label.as_deref().and_then(|l| {
-                if f.source == FieldSource::Property {
-                    property_role(l)
-                } else {
-                    role(l)
-                }
-            });
-            let role = role.or_else(|| f.hints.as_deref().and_then(hint_role));
-            matches!(role, Some(Role::Name | Role::FirstName | Role::LastName))
-                && clean_name(&f.text).is_some()
+            matches!(
+                field_role(f),
+                Some(Role::Name | Role::FirstName | Role::LastName)
+            ) && clean_name(&f.text).is_some()
         })
+}
+
+/// What a field's label says it is (a property name for microdata, hCard and recipes), else
+/// what its control hints say.
+fn field_role(field: &Field) -> Option<Role> {
+    let label = field.label.as_deref().and_then(|l| match field.source {
+        FieldSource::Property => property_role(l),
+        _ => role(l),
+    });
+    label.or_else(|| field.hints.as_deref().and_then(hint_role))
 }
 
 fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
@@ -222,17 +226,7 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
         if text.is_empty() || field.source == FieldSource::Messenger {
             continue;
         }
-        let label_role = field
-            .label
-            .as_deref()
-            .and_then(|l| {
-                if field.source == FieldSource::Property {
-                    property_role(l)
-                } else {
-                    role(l)
-                }
-            })
-            .or_else(|| field.hints.as_deref().and_then(hint_role));
+        let label_role = field_role(field);
         match field.source {
             FieldSource::Tel => {
                 if let Some(number) = field.href.as_deref().and_then(tel_target) {

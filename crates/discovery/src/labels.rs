@@ -4,6 +4,7 @@
 //! so "Mobile phone", "Téléphone (bureau)" and "Handy:" all read as phones. A label that names
 //! an identifier, a date or an amount marks its value as "not a phone", whatever it looks like.
 
+use crate::memo::{remember, Table};
 use crm_bridge::contacts::search::fold;
 
 /// What a labelled value is.
@@ -462,24 +463,12 @@ fn vocabulary() -> &'static Vocabulary {
 const MEMO_LIMIT: usize = 4096;
 
 thread_local! {
-    static ROLES: std::cell::RefCell<std::collections::HashMap<String, Option<Role>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static ROLES: Table<String, Option<Role>> = Default::default();
 }
 
 /// The role a label gives its value, if it gives one.
 pub fn role(label: &str) -> Option<Role> {
-    if let Some(known) = ROLES.with(|memo| memo.borrow().get(label).copied()) {
-        return known;
-    }
-    let answer = role_uncached(label);
-    ROLES.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        if memo.len() >= MEMO_LIMIT {
-            memo.clear();
-        }
-        memo.insert(label.to_owned(), answer);
-    });
-    answer
+    remember(&ROLES, MEMO_LIMIT, label, || role_uncached(label))
 }
 
 fn role_uncached(label: &str) -> Option<Role> {

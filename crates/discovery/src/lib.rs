@@ -9,6 +9,7 @@ pub mod detect;
 pub mod identity;
 pub mod json_ld;
 pub mod labels;
+pub mod memo;
 pub mod numbers;
 pub mod regions;
 

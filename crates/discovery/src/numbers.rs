@@ -5,6 +5,7 @@
 //! shaped like something else: a run glued to letters or to a URL, a date, a time, an amount.
 //! [`read`] then asks libphonenumber whether the run is a valid number for the region.
 
+use crate::memo::{remember, Table};
 use phonenumber::country::Id;
 use phonenumber::Mode;
 
@@ -60,11 +61,8 @@ pub fn candidates(text: &str) -> Vec<Candidate> {
 thread_local! {
     /// A page is read again after every change (single-page apps): numbers already read are
     /// remembered, up to [`MEMO_LIMIT`] of them, then forgotten wholesale.
-    static MEMO: std::cell::RefCell<NumberMemo> = std::cell::RefCell::new(NumberMemo::new());
+    static MEMO: Table<(String, Option<String>), Option<Number>> = Default::default();
 }
-
-/// What [`read`] answered for a (text, region) pair.
-type NumberMemo = std::collections::HashMap<(String, Option<String>), Option<Number>>;
 
 /// Distinct (text, region) pairs remembered by [`read`].
 const MEMO_LIMIT: usize = 50_000;
@@ -72,18 +70,7 @@ const MEMO_LIMIT: usize = 50_000;
 /// The number in `raw` for `region` (ISO 3166 alpha-2), if libphonenumber calls it valid.
 pub fn read(raw: &str, region: Option<&str>) -> Option<Number> {
     let key = (raw.to_owned(), region.map(str::to_owned));
-    if let Some(known) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
-        return known;
-    }
-    let answer = read_uncached(raw, region);
-    MEMO.with(|m| {
-        let mut memo = m.borrow_mut();
-        if memo.len() >= MEMO_LIMIT {
-            memo.clear();
-        }
-        memo.insert(key, answer.clone());
-    });
-    answer
+    remember(&MEMO, MEMO_LIMIT, &key, || read_uncached(raw, region))
 }
 
 fn read_uncached(raw: &str, region: Option<&str>) -> Option<Number> {

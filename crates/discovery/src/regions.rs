@@ -1,6 +1,7 @@
 //! Regions for national numbers: a country as a page writes it ("Deutschland", "UK", "日本",
 //! "FR") → ISO 3166 alpha-2, and a browser or page locale → its likely region.
 
+use crate::memo::{remember, Table};
 use crm_bridge::contacts::search::fold;
 
 /// (ISO code, names and common abbreviations, folded).
@@ -373,25 +374,13 @@ const COUNTRIES: &[(&str, &[&str])] = &[
 
 thread_local! {
     /// Country fields repeat down a column: answers are remembered (bounded).
-    static MEMO: std::cell::RefCell<std::collections::HashMap<String, Option<&'static str>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static MEMO: Table<String, Option<&'static str>> = Default::default();
 }
 
 /// The region a country text names: a name in one of the listed languages, or a two-letter
 /// code. The whole text must be the country, or end with it (an address's last line).
 pub fn country_region(text: &str) -> Option<&'static str> {
-    if let Some(known) = MEMO.with(|m| m.borrow().get(text).copied()) {
-        return known;
-    }
-    let answer = country_region_uncached(text);
-    MEMO.with(|m| {
-        let mut memo = m.borrow_mut();
-        if memo.len() >= 4096 {
-            memo.clear();
-        }
-        memo.insert(text.to_owned(), answer);
-    });
-    answer
+    remember(&MEMO, 4096, text, || country_region_uncached(text))
 }
 
 fn country_region_uncached(text: &str) -> Option<&'static str> {

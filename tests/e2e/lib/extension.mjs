@@ -29,6 +29,12 @@ export async function buildDevExtension(browser, config, dir = join(ROOT, 'targe
   return out;
 }
 
+/** Launches headless Chromium without the extension (the walker is injected into pages). */
+export async function launchPlainChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+}
+
 /**
  * Launches Chromium with the unpacked extension; resolves to {context, worker, extensionId}.
  * `thirdPartyStorage`: 'allowed' (Chrome's default for users) or 'blocked' (what users who block
