@@ -24,5 +24,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready.then((bg) => bg.message(message, sender)).then(sendResponse, () => sendResponse(null));
   return true; // the answer comes asynchronously
 });
+// Log deliveries due for a retry (the worker may have been stopped since).
+chrome.alarms.onAlarm.addListener((alarm) => { ready.then((bg) => bg.alarm(alarm.name)); });
 chrome.runtime.onInstalled.addListener(() => { ready.then(on_installed).catch(console.error); });
 chrome.runtime.onStartup.addListener(() => { ready.then(on_startup).catch(console.error); });

@@ -7,6 +7,7 @@
 
 pub mod background;
 pub mod contacts;
+pub mod logging;
 pub mod manifest_rules;
 pub mod phone;
 pub mod protocol;

@@ -8,3 +8,6 @@ mod store_cases;
 
 #[path = "common/contact_store_cases.rs"]
 mod contact_store_cases;
+
+#[path = "common/journal_cases.rs"]
+mod journal_cases;

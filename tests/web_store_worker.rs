@@ -13,3 +13,6 @@ fn runs_without_a_window() {
 
 #[path = "common/contact_store_cases.rs"]
 mod contact_store_cases;
+
+#[path = "common/journal_cases.rs"]
+mod journal_cases;

@@ -10,7 +10,7 @@ use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
 use crate::protocol::evidence::Truncation;
-use crate::service::data::{ContactSink, ContactSource, ServiceState, WriteSummary};
+use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
 };
@@ -33,9 +33,9 @@ pub const CONTACTS_PAGE_SIZE: usize = 1_000;
 /// "Benchmarks"): a full sync of 100,000 contacts took ≈11 s, of these ≈0.6 s.
 pub const CONTACTS_TAB_LIMIT: u32 = 5_000;
 
-/// The router over the background's data: contacts from `C` (the IndexedDB store in the
-/// extension, in memory in tests), logs in memory until the journal lands (issue 8).
-pub type BackgroundRouter<C> = ServiceRouter<C, MemoryLogs, MemoryState>;
+/// The router over the background's data: contacts from `C` and the journal in `L` (both
+/// IndexedDB in the extension, in memory in tests).
+pub type BackgroundRouter<C, L> = ServiceRouter<C, L, MemoryState>;
 
 /// What handling one request produced: the reply for the page and work for the edge.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,12 +103,12 @@ impl Caller {
 
 /// State of one worker instance (an MV3 service worker may be stopped and started at any time,
 /// so nothing here may be the only copy of anything that matters).
-pub struct BackgroundCore<C = MemoryContacts> {
+pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     timings: Cell<WorkerTimings>,
     settings: RefCell<Settings>,
     /// Counts settings changes, so a read of storage that a write overtook is not applied.
     settings_generation: Cell<u64>,
-    router: BackgroundRouter<C>,
+    router: BackgroundRouter<C, L>,
     tickets: RefCell<TicketBook>,
     /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
     /// a host stays admitted across worker restarts for the browser session.
@@ -130,23 +130,26 @@ impl Default for BackgroundCore {
 impl BackgroundCore {
     /// A core with contacts in memory (tests).
     pub fn new(script_start_ms: f64, wasm_ready_ms: f64, environment: Environment) -> Self {
-        Self::with_contacts(
+        Self::with_stores(
             script_start_ms,
             wasm_ready_ms,
             environment,
             MemoryContacts::new(CONTACTS_PAGE_SIZE),
+            MemoryLogs::default(),
         )
     }
 }
 
-impl<C: ContactSource + ContactSink> BackgroundCore<C> {
+impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
     /// A core for a worker whose loader started at `script_start_ms` and became ready at
-    /// `wasm_ready_ms` (both `performance.now()` of the worker), answering from `contacts`.
-    pub fn with_contacts(
+    /// `wasm_ready_ms` (both `performance.now()` of the worker), answering from `contacts` and
+    /// logging into `logs`.
+    pub fn with_stores(
         script_start_ms: f64,
         wasm_ready_ms: f64,
         environment: Environment,
         contacts: C,
+        logs: L,
     ) -> Self {
         Self {
             timings: Cell::new(WorkerTimings {
@@ -159,7 +162,7 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
             router: ServiceRouter::new(
                 SERVICE_NAME,
                 contacts,
-                MemoryLogs::default(),
+                logs,
                 MemoryState::new(default_widget_settings()),
             ),
             tickets: RefCell::new(TicketBook::default()),
@@ -209,7 +212,7 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
     }
 
     /// The service router (discovery and tests feed its data).
-    pub fn router(&self) -> &BackgroundRouter<C> {
+    pub fn router(&self) -> &BackgroundRouter<C, L> {
         &self.router
     }
 
@@ -359,6 +362,10 @@ impl<C: ContactSource + ContactSink> BackgroundCore<C> {
                 }
                 reply(Reply::ContactCounts { sites })
             }
+            ToBackground::LogSummary => match self.router.logs().summary().await {
+                Ok(summary) => reply(Reply::Logs { summary }),
+                Err(err) => reply(Reply::Error { message: err.0 }),
+            },
             ToBackground::ForgetSite { site } => match SitePattern::parse(&site) {
                 Ok(site) => {
                     let (mut settings, mut effects) = self.without_site(&site);
@@ -1115,6 +1122,7 @@ mod tests {
                         restrict: true,
                         log_form: "Outcome: Won | Lost".into(),
                         recipe: String::new(),
+                        webhook: Default::default(),
                     },
                 },
             )

@@ -8,6 +8,7 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 
 /// `storage.session` key of the admitted widget hosts' passes (pass → tab).
 const PASSES_KEY: &str = "widgetPasses";
+use super::delivery::{Courier, OUTBOX_ALARM};
 use crate::background::{
     BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE, CONTACTS_TAB_LIMIT,
 };
@@ -19,6 +20,7 @@ use crate::protocol::commands::WidgetCommand;
 use crate::service::Effect;
 use crate::settings::Settings;
 use crate::store::contacts::StoreContacts;
+use crate::store::journal::StoreJournal;
 use crate::store::DATABASE_NAME;
 use serde_json::json;
 use std::cell::{Cell, RefCell};
@@ -28,8 +30,8 @@ use wasm_bindgen::prelude::*;
 /// Id of our dynamic content-script registration (one registration covers every enabled site).
 const SITES_SCRIPT_ID: &str = "crm-bridge-sites";
 
-/// The core as the extension runs it: contacts in IndexedDB.
-type Core = BackgroundCore<StoreContacts>;
+/// The core as the extension runs it: contacts and the journal in IndexedDB.
+type Core = BackgroundCore<StoreContacts, StoreJournal>;
 
 /// After contacts change, open widgets are asked to re-sync once this quiet time has passed
 /// (an import or a page full of contacts is many writes, one re-sync).
@@ -42,11 +44,13 @@ pub struct Background {
     hosts: Rc<Hosts>,
 }
 
-/// The open ports, so the background can tell admitted widget hosts something unasked.
+/// The open ports, so the background can tell admitted widget hosts something unasked; and
+/// the courier that sends the log outbox.
 #[derive(Default)]
 struct Hosts {
     ports: RefCell<Vec<(Port, Rc<Caller>)>>,
     resync_scheduled: Cell<bool>,
+    courier: Rc<Courier>,
 }
 
 impl Hosts {
@@ -83,11 +87,12 @@ pub fn start_background(script_start_ms: f64) -> Background {
     };
     let contacts = StoreContacts::new(DATABASE_NAME, CONTACTS_PAGE_SIZE)
         .with_full_sync_limit(CONTACTS_TAB_LIMIT);
-    let core = Rc::new(BackgroundCore::with_contacts(
+    let core = Rc::new(BackgroundCore::with_stores(
         script_start_ms,
         platform::now_ms(),
         environment,
         contacts,
+        StoreJournal::new(DATABASE_NAME),
     ));
     // Open the store while the first port connects, not when the widget first asks.
     let opening = core.clone();
@@ -96,10 +101,10 @@ pub fn start_background(script_start_ms: f64) -> Background {
             platform::log_error(&format!("contact store: {err}"));
         }
     });
-    Background {
-        core,
-        hosts: Rc::new(Hosts::default()),
-    }
+    let hosts = Rc::new(Hosts::default());
+    // Whatever woke the worker, deliveries that came due while it slept go out now.
+    hosts.courier.kick(&core);
+    Background { core, hosts }
 }
 
 #[wasm_bindgen]
@@ -179,6 +184,13 @@ impl Background {
 
 #[wasm_bindgen]
 impl Background {
+    /// `alarms.onAlarm`: the outbox alarm sends the deliveries that came due.
+    pub fn alarm(&self, name: String) {
+        if name == OUTBOX_ALARM {
+            self.hosts.courier.kick(&self.core);
+        }
+    }
+
     /// A one-off message from `runtime.onMessage`: only our content scripts, in a tab of an
     /// enabled site, may ask (for a widget ticket, or to read a page's evidence); everything
     /// else is refused.
@@ -243,7 +255,7 @@ fn post(port: &Port, message: &impl serde::Serialize) {
 /// of `page` (the sender's tab). The evidence must describe that same site: a page cannot
 /// file contacts under another site by naming its URL.
 async fn read_page(
-    core: &Core,
+    core: &Rc<Core>,
     hosts: &Rc<Hosts>,
     settings: &Settings,
     page: &str,
@@ -287,7 +299,7 @@ async fn read_page(
 /// sees the final state. A failed permission check or settings write stops the rest and turns
 /// the answer into an error; other failures are logged.
 async fn answer_after_effects(
-    core: &Core,
+    core: &Rc<Core>,
     hosts: &Rc<Hosts>,
     text: &str,
     caller: &Caller,
@@ -316,7 +328,7 @@ async fn answer_after_effects(
 }
 
 /// Does one thing a handler asked for besides its answer.
-async fn carry_out(core: &Core, hosts: &Rc<Hosts>, effect: Effect) -> Result<(), String> {
+async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result<(), String> {
     let js = |err: JsValue| format!("{err:?}");
     let value = |json: serde_json::Value| platform::from_json(&json.to_string()).map_err(js);
     match effect {
@@ -391,6 +403,10 @@ async fn carry_out(core: &Core, hosts: &Rc<Hosts>, effect: Effect) -> Result<(),
         Effect::OpenPhoneWindow { ticket } => open_phone_window(&ticket).await,
         Effect::ContactsChanged => {
             hosts.schedule_resync();
+            Ok(())
+        }
+        Effect::DeliverLogs => {
+            hosts.courier.kick(core);
             Ok(())
         }
         Effect::ReleasePermission(pattern) => {

@@ -2,10 +2,12 @@
 
 mod background;
 mod bridge_client;
+mod delivery;
 mod discovery_client;
 mod i18n;
 mod options;
 mod options_contacts;
+mod options_webhook;
 mod popup;
 mod stored_settings;
 mod widget_host;

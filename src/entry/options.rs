@@ -8,6 +8,7 @@
 use super::bridge_client::BridgeClient;
 use super::i18n::localize;
 use super::options_contacts::{say, show_counts, status_line};
+use super::options_webhook::WebhookFields;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::settings::site_options::{SiteOptions, SiteOptionsText};
@@ -400,6 +401,7 @@ impl SiteEditor {
             &platform::message("optionsRecipeHelp", &[]),
             &text.recipe,
         )?;
+        let webhook = WebhookFields::build(doc, &details, index, &text.webhook)?;
 
         let row = doc.create_element("div")?;
         row.set_class_name("actions");
@@ -421,16 +423,35 @@ impl SiteEditor {
                 restrict: restrict.checked(),
                 log_form: form.value(),
                 recipe: recipe.value(),
+                webhook: webhook.value(),
             };
-            let (page, site, status, dnc, form, recipe) = (
+            // Inside the click, before any await: the browser needs the user's gesture.
+            let asked = webhook.ask_permission();
+            let (page, site, status, dnc, form, recipe, webhook) = (
                 page.clone(),
                 site.clone(),
                 status.clone(),
                 dnc.clone(),
                 form.clone(),
                 recipe.clone(),
+                webhook.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
+                if let Some(asked) = asked {
+                    let granted = match asked {
+                        Ok(promise) => {
+                            wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise))
+                                .await
+                                .is_ok_and(|v| v.as_bool() == Some(true))
+                        }
+                        Err(_) => false,
+                    };
+                    if !granted {
+                        webhook.mark_invalid(true);
+                        let text = platform::message("optionsWebhookDenied", &[]);
+                        return say(&status, false, &text);
+                    }
+                }
                 let reply = page
                     .bridge
                     .request(ToBackground::SaveSiteOptions {
@@ -450,6 +471,8 @@ impl SiteEditor {
                         dnc.set_value(&stored.do_not_contact);
                         form.set_value(&stored.log_form);
                         recipe.set_value(&stored.recipe);
+                        webhook.show(&stored.webhook);
+                        webhook.mark_invalid(false);
                         for area in [&dnc, &form, &recipe] {
                             let _ = area.set_attribute("aria-invalid", "false");
                         }
@@ -457,6 +480,7 @@ impl SiteEditor {
                         say(true, &platform::message("optionsSaved", &[]));
                     }
                     Ok(Reply::Error { message }) => {
+                        webhook.mark_invalid(message.starts_with("webhook"));
                         let wrong = if message.starts_with("call-log") {
                             &form
                         } else if message.starts_with("recipe") {

@@ -240,6 +240,7 @@ fn deliver(
         | Reply::Removed { .. }
         | Reply::Contacts { .. }
         | Reply::ContactCounts { .. }
+        | Reply::Logs { .. }
         | Reply::Settings { .. } => {}
     }
 }

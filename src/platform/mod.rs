@@ -236,6 +236,57 @@ pub async fn fetch_text(url: &str) -> Result<Option<String>, JsValue> {
     Ok(JsFuture::from(response.text()?).await?.as_string())
 }
 
+/// POSTs `body` with `headers` and gives the HTTP status, or why there was none (network
+/// error, dropped connection, no answer within `timeout_ms`). Redirects are not followed: a
+/// webhook that moved must be changed in the options page, not silently re-targeted.
+pub async fn post(
+    url: &str,
+    headers: &[(String, String)],
+    body: &str,
+    timeout_ms: u32,
+) -> Result<u16, String> {
+    let words = |err: JsValue| {
+        Reflect::get(&err, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| format!("{err:?}"))
+    };
+    let controller = web_sys::AbortController::new().map_err(words)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_signal(Some(&controller.signal()));
+    let header_map = web_sys::Headers::new().map_err(words)?;
+    for (name, value) in headers {
+        header_map.set(name, value).map_err(words)?;
+    }
+    init.set_headers(&header_map);
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(words)?;
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())
+        .and_then(|f| f.dyn_into())
+        .map_err(words)?;
+    let abort = controller.clone();
+    let timer = gloo::timers::callback::Timeout::new(timeout_ms, move || abort.abort());
+    let promise = fetch.call1(&JsValue::NULL, &request).map_err(words)?;
+    let answer = JsFuture::from(Promise::resolve(&promise)).await;
+    let timed_out = controller.signal().aborted();
+    drop(timer);
+    match answer {
+        Ok(response) => {
+            let response: web_sys::Response = response.dyn_into().map_err(words)?;
+            // An opaque redirect reports status 0.
+            match response.status() {
+                0 => Ok(302),
+                status => Ok(status),
+            }
+        }
+        Err(_) if timed_out => Err(format!("no answer within {} s", timeout_ms / 1000)),
+        Err(err) => Err(format!("network error: {}", words(err))),
+    }
+}
+
 /// Converts a JS value to JSON text for the serde core.
 pub fn to_json(value: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(value).ok()?.as_string()

@@ -103,6 +103,8 @@ pub enum ToBackground {
     },
     /// How many contacts each enabled site has (options page).
     ContactCounts,
+    /// The journal and outbox at a glance (popup, options page).
+    LogSummary,
     /// Switch off a site by its pattern (options page list).
     ForgetSite {
         /// The site as listed (`https://crm.example.com`, `https://*.example.com`).
@@ -228,6 +230,11 @@ pub enum Reply {
     Contacts {
         /// Live contacts, ids local to the site.
         contacts: Vec<Contact>,
+    },
+    /// Answer to [`ToBackground::LogSummary`].
+    Logs {
+        /// Counts and the last delivery error.
+        summary: crate::service::data::LogSummary,
     },
     /// Answer to [`ToBackground::ContactCounts`]: site → live contacts.
     ContactCounts {

@@ -8,6 +8,8 @@
 use crate::contacts::merge::merge_seen;
 use crate::contacts::record::ContactRecord;
 use crate::contacts::Contact;
+use crate::logging::entry::JournalEntry;
+use crate::logging::merge::ContactLink;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
 use serde::Serialize;
@@ -143,12 +145,32 @@ pub struct LogMatch {
     pub contact_id: Option<String>,
 }
 
-/// Call and message logs.
+/// What a log request wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogWritten {
+    /// The entry's key (the id the log matchers return).
+    pub key: String,
+    /// Deliveries queued with it (the edge starts sending them).
+    pub queued: usize,
+}
+
+/// Call and message logs: the journal and its outbox.
 pub trait LogStore {
-    /// Stores (or merges into the entry of the same session) a call log; durable when it returns.
-    async fn log_call(&self, log: &CallLog) -> Result<String, ServiceError>;
-    /// Stores (or merges) one conversation-day; durable when it returns.
-    async fn log_message(&self, log: &MessageLog) -> Result<String, ServiceError>;
+    /// Folds a call-log request into the call's entry, linked as `link` says, and queues a
+    /// delivery of a new revision to each of `destinations`; durable when it returns.
+    async fn log_call(
+        &self,
+        log: &CallLog,
+        link: ContactLink,
+        destinations: &[String],
+    ) -> Result<LogWritten, ServiceError>;
+    /// The same for one conversation-day of messages.
+    async fn log_message(
+        &self,
+        log: &MessageLog,
+        link: ContactLink,
+        destinations: &[String],
+    ) -> Result<LogWritten, ServiceError>;
     /// Session id → its log entries; sessions without a log are absent.
     async fn call_log_matches(
         &self,
@@ -161,6 +183,41 @@ pub trait LogStore {
     ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError>;
     /// A contact's logged calls and messages, newest first.
     async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError>;
+    /// The entry with this key.
+    async fn entry(&self, key: &str) -> Result<Option<JournalEntry>, ServiceError>;
+    /// How many entries the journal holds and where the outbox stands.
+    async fn summary(&self) -> Result<LogSummary, ServiceError>;
+}
+
+/// The journal and outbox at a glance (popup, options page, tests).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogSummary {
+    /// Journal entries (calls and conversation-days).
+    pub entries: usize,
+    /// Deliveries waiting in the outbox.
+    pub waiting: usize,
+    /// Of those, the ones that need the user (failing for a while, or refused).
+    pub attention: usize,
+    /// The most recent error of a waiting delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl LogSummary {
+    /// The summary of `entries` journal entries and these waiting deliveries.
+    pub fn of(entries: usize, waiting: &[crate::logging::outbox::Delivery]) -> Self {
+        Self {
+            entries,
+            waiting: waiting.len(),
+            attention: waiting.iter().filter(|d| d.needs_attention()).count(),
+            last_error: waiting
+                .iter()
+                .filter(|d| d.last_error.is_some())
+                .max_by(|a, b| a.due.total_cmp(&b.due))
+                .and_then(|d| d.last_error.clone()),
+        }
+    }
 }
 
 /// A do-not-contact verdict (§4.20).
@@ -188,6 +245,8 @@ pub trait ServiceState {
     /// The options of a contact's site, or without a site, of the only site that has a
     /// call-log form; `None` when there is none.
     async fn site_options(&self, site: Option<&str>) -> Option<SiteOptions>;
+    /// The delivery destinations of an entry logged against a contact of `site`.
+    async fn log_destinations(&self, site: Option<&str>) -> Vec<String>;
     /// Whether a number is one of the user's company's own (never matched to a contact).
     async fn is_own_number(&self, number: &str) -> bool;
     /// Whether the user has connected crm-bridge in the widget (the authorization button).

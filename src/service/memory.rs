@@ -5,6 +5,11 @@ use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
+use crate::logging::destinations::destinations_for;
+use crate::logging::entry::JournalEntry;
+use crate::logging::journal::{activity, log_match, JournalWrite};
+use crate::logging::merge::{merge_call, merge_messages, ContactLink};
+use crate::logging::outbox::Delivery;
 use crate::service::data::*;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
@@ -209,109 +214,118 @@ impl ContactSource for MemoryContacts {
     }
 }
 
-#[derive(Debug, Clone)]
-struct LogEntry {
-    id: String,
-    note: Option<String>,
-    contact_id: Option<String>,
-    subject: String,
-    time: f64,
-}
-
-/// Call logs by session and message logs by conversation-day; a repeat merges into its entry.
+/// The journal and outbox in memory, with the same rules as the IndexedDB store
+/// ([`crate::logging`]); a counting clock stands in for the wall clock.
 #[derive(Debug, Default)]
 pub struct MemoryLogs {
-    calls: RefCell<BTreeMap<String, LogEntry>>,
-    messages: RefCell<BTreeMap<String, LogEntry>>,
+    entries: RefCell<BTreeMap<String, JournalEntry>>,
+    outbox: RefCell<BTreeMap<String, Delivery>>,
+    clock: Cell<f64>,
+}
+
+impl MemoryLogs {
+    /// The waiting deliveries (tests).
+    pub fn outbox(&self) -> Vec<Delivery> {
+        self.outbox.borrow().values().cloned().collect()
+    }
+
+    /// Every journal entry (tests).
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.entries.borrow().values().cloned().collect()
+    }
+
+    fn tick(&self) -> f64 {
+        self.clock.set(self.clock.get() + 1.0);
+        self.clock.get()
+    }
+
+    fn write(&self, write: JournalWrite) -> LogWritten {
+        let key = write.entry.key.clone();
+        let queued = write.deliveries.len();
+        let mut outbox = self.outbox.borrow_mut();
+        for delivery in write.deliveries {
+            outbox.insert(delivery.key.clone(), delivery);
+        }
+        if write.changed {
+            self.entries.borrow_mut().insert(key.clone(), write.entry);
+        }
+        LogWritten { key, queued }
+    }
 }
 
 impl LogStore for MemoryLogs {
-    async fn log_call(&self, log: &CallLog) -> Result<String, ServiceError> {
-        let mut calls = self.calls.borrow_mut();
-        let entry = calls
-            .entry(log.call.session_id.clone())
-            .or_insert_with(|| LogEntry {
-                id: format!("call-{}", log.call.session_id),
-                note: None,
-                contact_id: None,
-                subject: String::new(),
-                time: log.call.start_time.unwrap_or_default(),
-            });
-        if let Some(note) = log.note_text() {
-            entry.note = Some(note);
-        }
-        if let Some(contact) = log.contact_id() {
-            entry.contact_id = Some(contact);
-        }
-        let direction = log.call.direction.as_deref().unwrap_or("Call");
-        let result = log.call.result.as_deref().unwrap_or("logged");
-        entry.subject = format!("{direction} call · {result}");
-        Ok(entry.id.clone())
+    async fn log_call(
+        &self,
+        log: &CallLog,
+        link: ContactLink,
+        destinations: &[String],
+    ) -> Result<LogWritten, ServiceError> {
+        let now = self.tick();
+        let key = JournalEntry::call_key(log.call.session_id.trim());
+        let old = self.entries.borrow().get(&key).cloned();
+        let merged = merge_call(old.as_ref(), log, link, now).map_err(|e| ServiceError(e.0))?;
+        Ok(self.write(JournalWrite::of(merged, destinations, now)))
     }
 
-    async fn log_message(&self, log: &MessageLog) -> Result<String, ServiceError> {
-        let id = log.conversation.conversation_log_id.clone();
-        let mut messages = self.messages.borrow_mut();
-        let entry = messages.entry(id.clone()).or_insert_with(|| LogEntry {
-            id: format!("messages-{id}"),
-            note: None,
-            contact_id: None,
-            subject: "Messages".into(),
-            time: 0.0,
-        });
-        entry.subject = format!("{} messages", log.conversation.messages.len());
-        Ok(entry.id.clone())
+    async fn log_message(
+        &self,
+        log: &MessageLog,
+        link: ContactLink,
+        destinations: &[String],
+    ) -> Result<LogWritten, ServiceError> {
+        let now = self.tick();
+        let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
+        let old = self.entries.borrow().get(&key).cloned();
+        let merged = merge_messages(old.as_ref(), log, link, now).map_err(|e| ServiceError(e.0))?;
+        Ok(self.write(JournalWrite::of(merged, destinations, now)))
     }
 
     async fn call_log_matches(
         &self,
         session_ids: &[String],
     ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError> {
-        Ok(matches(&self.calls.borrow(), session_ids))
+        Ok(self.matches(session_ids, JournalEntry::call_key))
     }
 
     async fn message_log_matches(
         &self,
         ids: &[String],
     ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError> {
-        Ok(matches(&self.messages.borrow(), ids))
+        Ok(self.matches(ids, JournalEntry::messages_key))
     }
 
     async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError> {
         let mut rows: Vec<Activity> = self
-            .calls
+            .entries
             .borrow()
             .values()
-            .chain(self.messages.borrow().values())
             .filter(|e| e.contact_id.as_deref() == Some(contact_id))
-            .map(|e| Activity {
-                id: e.id.clone(),
-                subject: e.subject.clone(),
-                time: e.time,
-            })
+            .map(activity)
             .collect();
         rows.sort_by(|a, b| b.time.total_cmp(&a.time));
         Ok(rows)
     }
+
+    async fn entry(&self, key: &str) -> Result<Option<JournalEntry>, ServiceError> {
+        Ok(self.entries.borrow().get(key).cloned())
+    }
+
+    async fn summary(&self) -> Result<LogSummary, ServiceError> {
+        Ok(LogSummary::of(self.entries.borrow().len(), &self.outbox()))
+    }
 }
 
-fn matches(
-    entries: &BTreeMap<String, LogEntry>,
-    keys: &[String],
-) -> BTreeMap<String, Vec<LogMatch>> {
-    keys.iter()
-        .filter_map(|key| {
-            let entry = entries.get(key)?;
-            Some((
-                key.clone(),
-                vec![LogMatch {
-                    id: entry.id.clone(),
-                    note: entry.note.clone(),
-                    contact_id: entry.contact_id.clone(),
-                }],
-            ))
-        })
-        .collect()
+impl MemoryLogs {
+    fn matches(
+        &self,
+        ids: &[String],
+        key_of: fn(&str) -> String,
+    ) -> BTreeMap<String, Vec<LogMatch>> {
+        let entries = self.entries.borrow();
+        ids.iter()
+            .filter_map(|id| Some((id.clone(), vec![log_match(entries.get(&key_of(id))?)])))
+            .collect()
+    }
 }
 
 /// Widget settings items, the per-site options (do-not-contact lists, call-log forms) and the
@@ -367,6 +381,10 @@ impl ServiceState for MemoryState {
         numbers: &[String],
     ) -> Result<DoNotContactVerdict, ServiceError> {
         Ok(do_not_contact_verdict(&self.site_options.borrow(), numbers))
+    }
+
+    async fn log_destinations(&self, site: Option<&str>) -> Vec<String> {
+        destinations_for(&self.site_options.borrow(), site)
     }
 
     async fn is_own_number(&self, number: &str) -> bool {

@@ -107,6 +107,12 @@ pub struct CallLog {
     /// Custom log-page fields.
     #[serde(default)]
     pub form_data: Option<Value>,
+    /// The AI note (SmartNotes) of an ended call.
+    #[serde(default)]
+    pub ai_note: Option<String>,
+    /// The call's transcript.
+    #[serde(default)]
+    pub transcript: Option<String>,
 }
 
 /// The fields of the widget's call record the logging rules read; the rest stays in `other`.
@@ -138,6 +144,16 @@ impl CallLog {
         [&self.from_entity, &self.to_entity]
             .into_iter()
             .find_map(|entity| entity.as_ref()?.get("id")?.as_str().map(str::to_owned))
+    }
+
+    /// The other party's number: the callee of an outbound call, else the caller.
+    pub fn other_party_number(&self) -> Option<String> {
+        let side = match self.call.direction.as_deref() {
+            Some("Outbound") => "to",
+            _ => "from",
+        };
+        let number = self.call.other.get(side)?.get("phoneNumber")?.as_str()?;
+        Some(number.to_owned())
     }
 
     /// Whether the user pressed Log or Edit (our form, if the site has one, is shown then).
@@ -174,6 +190,32 @@ pub struct MessageLog {
     /// `manual`, `auto` or `logForm`.
     #[serde(default)]
     pub trigger_type: Option<String>,
+    /// The contact the user (or auto-log, on a single match) chose for the correspondent.
+    #[serde(default)]
+    pub correspondent_entity: Option<Value>,
+    /// The message-log page's fields (a `logForm` save), note included.
+    #[serde(default)]
+    pub form_data: Option<Value>,
+}
+
+impl MessageLog {
+    /// The chosen contact's id.
+    pub fn contact_id(&self) -> Option<String> {
+        let id = self.correspondent_entity.as_ref()?.get("id")?;
+        id.as_str().map(str::to_owned)
+    }
+
+    /// The correspondent's number.
+    pub fn correspondent_number(&self) -> Option<String> {
+        let first = self.conversation.other.get("correspondents")?.get(0)?;
+        Some(first.get("phoneNumber")?.as_str()?.to_owned())
+    }
+
+    /// The note typed on the message-log page.
+    pub fn note_text(&self) -> Option<String> {
+        let note = self.form_data.as_ref()?.get("note")?.as_str()?;
+        Some(note.to_owned())
+    }
 }
 
 /// A conversation's messages of one day, as the widget groups them.

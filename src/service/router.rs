@@ -5,9 +5,12 @@
 //! What a handler needs done outside the answer (open a tab, post a command to the widget) comes
 //! back as [`Effect`]s for the edge to carry out.
 
+use crate::contacts::Contact;
+use crate::logging::entry::{JournalEntry, LoggedContact};
+use crate::logging::merge::ContactLink;
 use crate::protocol::commands::WidgetCommand;
 use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, SERVICE_RESPONSE};
-use crate::service::data::{ContactSource, LogStore, ServiceError, ServiceState};
+use crate::service::data::{ContactSource, LogStore, LogWritten, ServiceError, ServiceState};
 use crate::service::paths::ServicePath;
 use crate::service::requests::*;
 use crate::settings::site_options::NOTE_FIELD;
@@ -49,6 +52,8 @@ pub enum Effect {
     ReleasePermission(String),
     /// Contacts were written: ask open widgets to re-sync (debounced by the edge).
     ContactsChanged,
+    /// Log deliveries were queued: send what is due (the outbox keeps them until delivered).
+    DeliverLogs,
     /// Focus the phone window, or open `widget.html` with this admission ticket in a new one.
     OpenPhoneWindow {
         /// A fresh ticket for the new window's widget host.
@@ -141,10 +146,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 let matches = self.logs.call_log_matches(&query.session_ids).await?;
                 Ok((json!({ "data": matches }), Vec::new()))
             }
-            ServicePath::MessageLogger => {
-                self.logs.log_message(&body::<MessageLog>(request)?).await?;
-                ok()
-            }
+            ServicePath::MessageLogger => self.log_messages(body(request)?).await,
             ServicePath::MessageLogEntityMatcher => {
                 let query: MessageLogMatch = body(request)?;
                 let matches = self
@@ -180,8 +182,8 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             ServicePath::MeetingUpcoming => Ok((json!({ "data": [] }), Vec::new())),
             // Form and page events, activity clicks, vCards and meeting invites need no data
             // back; the widget ignores these answers, but always gets one.
-            ServicePath::Activity
-            | ServicePath::CallLogPageInputChanged
+            ServicePath::Activity => self.open_activity(&request.body).await,
+            ServicePath::CallLogPageInputChanged
             | ServicePath::MessagesLogPageInputChanged
             | ServicePath::CustomizedPageInputChanged
             | ServicePath::Vcard
@@ -281,8 +283,75 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 }
             }
         }
-        self.logs.log_call(&log).await?;
-        Ok((json!({ "data": "ok" }), Vec::new()))
+        let key = JournalEntry::call_key(log.call.session_id.trim());
+        let link = self
+            .link(log.contact_id(), log.other_party_number())
+            .await?;
+        let destinations = self.destinations(&key, &link).await?;
+        let written = self.logs.log_call(&log, link, &destinations).await?;
+        Ok((json!({ "data": "ok" }), delivery_effects(&written)))
+    }
+
+    /// Logs one conversation-day of messages.
+    async fn log_messages(&self, log: MessageLog) -> Handled {
+        let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
+        let link = self
+            .link(log.contact_id(), log.correspondent_number())
+            .await?;
+        let destinations = self.destinations(&key, &link).await?;
+        let written = self.logs.log_message(&log, link, &destinations).await?;
+        Ok((json!({ "data": "ok" }), delivery_effects(&written)))
+    }
+
+    /// Who a log is about: the contact the widget named, if this browser knows it; else the
+    /// one contact on the other party's number. Several contacts on the number, or one of the
+    /// company's own numbers, link nobody: a wrong record is worse than none.
+    async fn link(
+        &self,
+        named: Option<String>,
+        number: Option<String>,
+    ) -> Result<ContactLink, ServiceError> {
+        if let Some(id) = named {
+            return Ok(match self.contacts.contact(&id).await? {
+                Some(contact) => ContactLink::Named(logged_contact(&contact)),
+                None => ContactLink::Unknown(format!(
+                    "the phone named contact {}, which crm-bridge does not know (forgotten or \
+                     from another browser)",
+                    truncate(&id, 100)
+                )),
+            });
+        }
+        let Some(number) = number.filter(|n| !n.trim().is_empty()) else {
+            return Ok(ContactLink::Unknown("the phone gave no number".into()));
+        };
+        if self.state.is_own_number(&number).await {
+            return Ok(ContactLink::Unknown(
+                "the number is one of the company's own".into(),
+            ));
+        }
+        let found = self
+            .contacts
+            .match_numbers(std::slice::from_ref(&number))
+            .await?;
+        Ok(match found.get(&number).map(Vec::as_slice) {
+            Some([only]) => ContactLink::ByNumber(logged_contact(only)),
+            Some(several) if several.len() > 1 => ContactLink::Unknown(format!(
+                "{} contacts share this number; pick one in the phone and log again",
+                several.len()
+            )),
+            _ => ContactLink::Unknown("no contact has this number".into()),
+        })
+    }
+
+    /// The destinations of the entry `key` once `link` is applied to what it holds.
+    async fn destinations(
+        &self,
+        key: &str,
+        link: &ContactLink,
+    ) -> Result<Vec<String>, ServiceError> {
+        let old = self.logs.entry(key).await?;
+        let contact = link.clone().apply(old.as_ref().map(|e| &e.contact));
+        Ok(self.state.log_destinations(contact.site.as_deref()).await)
     }
 
     async fn view_contact(&self, body: &Value) -> Handled {
@@ -311,6 +380,25 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         Ok((json!({ "data": rows }), Vec::new()))
     }
 
+    /// A click on an activity row opens the contact's CRM record, or the journal when the entry
+    /// has none (an unknown caller).
+    async fn open_activity(&self, body: &Value) -> Handled {
+        let id = body
+            .get("activity")
+            .and_then(|a| a.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let record = match self.logs.entry(id).await? {
+            Some(entry) => entry.contact.record_url,
+            None => None,
+        };
+        let effect = match record.as_deref().map(WebUrl::parse) {
+            Some(Ok(url)) => Effect::OpenUrl(url.to_string()),
+            _ => Effect::OpenOptions,
+        };
+        Ok((json!({ "data": "ok" }), vec![effect]))
+    }
+
     async fn authorization(&self, press: AuthorizationPress) -> Handled {
         let authorized = !press.authorized;
         self.state.set_authorized(authorized).await?;
@@ -322,6 +410,25 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             json!({ "data": "ok" }),
             vec![Effect::PostToWidget(update.to_message())],
         ))
+    }
+}
+
+/// A contact as a journal entry records it.
+fn logged_contact(contact: &Contact) -> LoggedContact {
+    LoggedContact {
+        id: Some(contact.id.clone()),
+        name: Some(contact.name.clone()).filter(|n| !n.is_empty()),
+        site: contact.site.clone(),
+        record_url: contact.record_url.clone(),
+        unlinked_because: None,
+    }
+}
+
+/// New deliveries in the outbox: the edge starts sending.
+fn delivery_effects(written: &LogWritten) -> Vec<Effect> {
+    match written.queued {
+        0 => Vec::new(),
+        _ => vec![Effect::DeliverLogs],
     }
 }
 
@@ -493,6 +600,7 @@ mod tests {
             restrict: true,
             log_form: String::new(),
             recipe: String::new(),
+            webhook: Default::default(),
         };
         let site = SitePattern::parse("crm.example.com").unwrap();
         router
@@ -536,7 +644,7 @@ mod tests {
             rows.iter()
                 .map(|r| r["id"].as_str().unwrap())
                 .collect::<Vec<_>>(),
-            ["call-s2", "call-s1"]
+            ["call:s2", "call:s1"]
         );
         let matched = ask(
             &router,
@@ -556,6 +664,7 @@ mod tests {
             restrict,
             log_form: form.into(),
             recipe: String::new(),
+            webhook: Default::default(),
         };
         (
             SitePattern::parse(&format!("crm{}.example.com", form.len() + dnc.len())).unwrap(),
@@ -688,5 +797,111 @@ mod tests {
             data["+12065550147"][0]["name"], "Marcus Lee",
             "others still match"
         );
+    }
+
+    fn logged(
+        router: &ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>,
+        key: &str,
+    ) -> crate::logging::entry::JournalEntry {
+        block_on(router.logs().entry(key)).unwrap().expect("logged")
+    }
+
+    #[test]
+    fn a_call_without_a_chosen_contact_is_linked_only_to_a_number_nobody_else_has() {
+        let router = router();
+        let from = |session: &str, number: &str| {
+            json!({ "call": { "sessionId": session, "direction": "Inbound", "from": { "phoneNumber": number } },
+                    "triggerType": "presenceUpdate" })
+        };
+        ask(&router, "/callLogger", from("a", "+12065550147"));
+        assert_eq!(logged(&router, "call:a").contact_id.as_deref(), Some("2"));
+        ask(&router, "/callLogger", from("b", "+12065550134"));
+        let shared = logged(&router, "call:b");
+        assert_eq!(
+            shared.contact_id, None,
+            "two contacts share it: nobody is guessed"
+        );
+        assert!(shared
+            .contact
+            .unlinked_because
+            .unwrap()
+            .contains("2 contacts share"));
+        router.state().set_own_numbers(&["+12065550147".into()]);
+        ask(&router, "/callLogger", from("c", "+12065550147"));
+        assert_eq!(
+            logged(&router, "call:c").contact_id,
+            None,
+            "the company's own line"
+        );
+        let named = json!({ "call": { "sessionId": "d", "direction": "Outbound", "to": { "phoneNumber": "+12065550147" } },
+                            "toEntity": { "id": "gone" } });
+        assert_eq!(
+            ask(&router, "/callLogger", named).response["response"]["data"],
+            "ok"
+        );
+        let unknown = logged(&router, "call:d");
+        assert_eq!(unknown.contact_id, None);
+        assert!(unknown
+            .contact
+            .unlinked_because
+            .unwrap()
+            .contains("does not know"));
+    }
+
+    #[test]
+    fn a_new_revision_is_queued_for_the_webhook_and_a_repeat_is_not() {
+        let router = router();
+        let site = SitePattern::parse("https://crm.example.com").unwrap();
+        let options = SiteOptions {
+            webhook: Some(crate::logging::webhook::Webhook {
+                url: "https://hooks.example.com/crm".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        router
+            .state()
+            .set_site_options([(site, options)].into_iter().collect());
+        let log = json!({ "call": { "sessionId": "w", "from": { "phoneNumber": "+4930123456" } }, "note": "hi" });
+        let first = ask(&router, "/callLogger", log.clone());
+        assert_eq!(first.effects, vec![Effect::DeliverLogs]);
+        let again = ask(&router, "/callLogger", log);
+        assert!(
+            again.effects.is_empty(),
+            "nothing changed, nothing to deliver"
+        );
+        let outbox = router.logs().outbox();
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(outbox[0].destination, "webhook:https://crm.example.com");
+    }
+
+    #[test]
+    fn an_activity_click_opens_the_record_or_the_journal() {
+        let router = router();
+        ask(
+            &router,
+            "/callLogger",
+            json!({ "call": { "sessionId": "r" }, "fromEntity": { "id": "1" } }),
+        );
+        ask(
+            &router,
+            "/callLogger",
+            json!({ "call": { "sessionId": "u" } }),
+        );
+        let record = ask(
+            &router,
+            "/activity",
+            json!({ "activity": { "id": "call:r" } }),
+        );
+        assert_eq!(
+            record.effects,
+            vec![Effect::OpenUrl("https://crm.test/contacts/1".into())]
+        );
+        let unknown = ask(
+            &router,
+            "/activity",
+            json!({ "activity": { "id": "call:u" } }),
+        );
+        assert_eq!(unknown.effects, vec![Effect::OpenOptions]);
     }
 }

@@ -6,6 +6,7 @@
 //! the line that is wrong, never half-applied.
 
 use super::recipe::Recipe;
+use crate::logging::webhook::Webhook;
 use crate::phone::{match_key, same_line};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -29,6 +30,9 @@ pub struct SiteOptions {
     /// Where this site's pages show contacts, when the generic detectors need help.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recipe: Option<Recipe>,
+    /// Where this site's call and message logs are delivered, besides the journal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<Webhook>,
 }
 
 /// A site's do-not-contact list.
@@ -97,6 +101,9 @@ pub struct SiteOptionsText {
     /// The site's recipe as JSON text (`docs/recipes.md`); empty = none.
     #[serde(default)]
     pub recipe: String,
+    /// The webhook for this site's logs; an empty URL = none.
+    #[serde(default)]
+    pub webhook: Webhook,
 }
 
 /// A line the options page cannot use.
@@ -119,6 +126,10 @@ impl SiteOptionsText {
             },
             log_form: parse_log_form(&self.log_form)?,
             recipe: Recipe::parse(&self.recipe).map_err(SiteOptionsError)?,
+            webhook: match self.webhook.url.trim().is_empty() {
+                true => None,
+                false => Some(self.webhook.clone().validated().map_err(SiteOptionsError)?),
+            },
         })
     }
 }
@@ -152,12 +163,16 @@ impl SiteOptions {
                 .as_ref()
                 .and_then(|r| serde_json::to_string_pretty(r).ok())
                 .unwrap_or_default(),
+            webhook: self.webhook.clone().unwrap_or_default(),
         }
     }
 
     /// Whether nothing is configured (the site's options can be dropped).
     pub fn is_empty(&self) -> bool {
-        self.do_not_contact.entries.is_empty() && self.log_form.is_empty() && self.recipe.is_none()
+        self.do_not_contact.entries.is_empty()
+            && self.log_form.is_empty()
+            && self.recipe.is_none()
+            && self.webhook.is_none()
     }
 
     /// The first listed entry that is the same line as `number`.
@@ -377,6 +392,7 @@ mod tests {
             restrict: true,
             log_form: form.into(),
             recipe: String::new(),
+            webhook: Default::default(),
         }
     }
 

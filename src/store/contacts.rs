@@ -10,15 +10,14 @@
 //! number when its transaction is created, so it sees every write numbered up to it, and a
 //! `syncTimestamp` never skips a change.
 
+use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
 use super::{open, StoreError, CONTACTS_STORE};
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
-use rexie::{Direction, KeyRange, Rexie, Store, TransactionMode, TransactionResult};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use rexie::{Direction, KeyRange, Rexie, TransactionMode};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -464,83 +463,4 @@ impl ContactSink for StoreContacts {
         let records = self.site_records(site).await.map_err(service_error)?;
         Ok(records.iter().map(ContactRecord::local_contact).collect())
     }
-}
-
-fn service_error(err: StoreError) -> ServiceError {
-    ServiceError(err.0)
-}
-
-/// A committed transaction, or why not.
-fn finish(result: TransactionResult) -> Result<(), StoreError> {
-    match result {
-        TransactionResult::Committed => Ok(()),
-        TransactionResult::Aborted => Err(StoreError(
-            "the contact store refused the change; nothing of it was kept".into(),
-        )),
-    }
-}
-
-/// Values as JavaScript objects, through one `JSON.parse` (far fewer boundary crossings than
-/// building each object field by field).
-fn js_items<T: Serialize>(items: &[T]) -> Result<Vec<(JsValue, Option<JsValue>)>, StoreError> {
-    let text = serde_json::to_string(items).map_err(|e| StoreError(e.to_string()))?;
-    let array =
-        js_sys::JSON::parse(&text).map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
-    Ok(js_sys::Array::from(&array)
-        .iter()
-        .map(|value| (value, None))
-        .collect())
-}
-
-fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StoreError> {
-    let text =
-        js_sys::JSON::stringify(&value).map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
-    serde_json::from_str(&String::from(text))
-        .map_err(|e| StoreError(format!("a stored record cannot be read: {e}")))
-}
-
-/// Many values through one `JSON.stringify`.
-fn from_js_list<T: DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>, StoreError> {
-    if values.is_empty() {
-        return Ok(Vec::new());
-    }
-    let array: js_sys::Array = values.into_iter().collect();
-    from_js(array.into())
-}
-
-/// The records stored under `keys` (in order; `None` where there is none), all requested
-/// before the first is awaited.
-async fn get_many(store: &Store, keys: &[String]) -> Result<Vec<Option<JsValue>>, StoreError> {
-    let gets = keys.iter().map(|key| store.get(JsValue::from_str(key)));
-    join_all(gets.collect())
-        .await
-        .into_iter()
-        .map(|value| value.map_err(StoreError::from))
-        .collect()
-}
-
-/// Polls every future until all are done, so all their requests are issued at once (rexie's
-/// futures issue their request when first polled).
-async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    use std::task::Poll;
-    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(value) => *output = Some(value),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }

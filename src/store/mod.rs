@@ -12,6 +12,8 @@
 //!   journal). Upgrading keeps `meta` as it is.
 
 pub mod contacts;
+pub mod journal;
+pub(crate) mod records;
 
 use rexie::{Index, ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;

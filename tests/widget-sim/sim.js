@@ -408,3 +408,25 @@ const schemas = await (await fetch('/fixtures/widget/response-schemas.json')).js
 checkAnswer = makeChecker(schemas);
 // Like the real widget: announce the login state once the app is up (the host registers then).
 window.parent.postMessage({ type: 'rc-login-status-notify', loggedIn: true, loginNumber: '+16505550101*101' }, '*');
+
+/**
+ * Test hook: sends `bodies` to the registered path `key` as the widget would (at most
+ * `parallel` in flight, the widget's timeout each) and returns each answer's data or error.
+ */
+window.simRequests = async (key, bodies, parallel = 8) => {
+  const results = new Array(bodies.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < bodies.length) {
+      const i = next++;
+      try {
+        const answer = await request(service[key], bodies[i], TIMEOUTS[key] ?? 3_000);
+        results[i] = answer.response?.data ?? { error: answer.response?.error ?? 'no data' };
+      } catch (err) {
+        results[i] = { error: String(err) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return results;
+};

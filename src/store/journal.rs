@@ -1,0 +1,317 @@
+//! The journal and the outbox over IndexedDB: the background's [`LogStore`].
+//!
+//! A log request is one read-write transaction over both stores: read the entry, fold the
+//! request in ([`crate::logging::merge`]), write the new revision and its deliveries. The
+//! widget gets "ok" only after that transaction committed, so a log the user saw succeed
+//! survives the worker, the window and the browser closing; the deliveries leave the outbox
+//! only when their destination answered 2xx ([`StoreJournal::settle`]).
+
+use super::records::{finish, from_js, from_js_list, get_many, js_items, service_error};
+use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
+use crate::logging::entry::JournalEntry;
+use crate::logging::journal::{activity, log_match, JournalWrite};
+use crate::logging::merge::{merge_call, merge_messages, ContactLink, Merged, RefusedLog};
+use crate::logging::outbox::{Delivery, Verdict};
+use crate::service::data::{Activity, LogMatch, LogStore, LogSummary, LogWritten, ServiceError};
+use crate::service::requests::{CallLog, MessageLog};
+use rexie::{KeyRange, Rexie, TransactionMode};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+
+/// The journal of every site, and the deliveries waiting to leave.
+pub struct StoreJournal {
+    name: String,
+    db: RefCell<Option<Rc<Rexie>>>,
+    opening: Cell<bool>,
+}
+
+impl StoreJournal {
+    /// A journal over database `name`, opened on first use.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            db: RefCell::new(None),
+            opening: Cell::new(false),
+        }
+    }
+
+    async fn database(&self) -> Result<Rc<Rexie>, StoreError> {
+        loop {
+            if let Some(db) = self.db.borrow().as_ref() {
+                return Ok(db.clone());
+            }
+            if !self.opening.replace(true) {
+                let opened = open(&self.name).await;
+                self.opening.set(false);
+                let db = Rc::new(opened?);
+                *self.db.borrow_mut() = Some(db.clone());
+                return Ok(db);
+            }
+            gloo_timers::future::TimeoutFuture::new(2).await;
+        }
+    }
+
+    /// Closes the database (tests).
+    pub fn close(&self) {
+        if let Some(db) = self.db.borrow_mut().take() {
+            if let Ok(db) = Rc::try_unwrap(db) {
+                db.close();
+            }
+        }
+    }
+
+    /// Reads the entry `key`, folds a request into it with `merge`, and writes the result and
+    /// its deliveries in the same transaction.
+    async fn write(
+        &self,
+        key: &str,
+        destinations: &[String],
+        merge: impl FnOnce(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
+    ) -> Result<LogWritten, ServiceError> {
+        let db = self.database().await.map_err(service_error)?;
+        let result: Result<LogWritten, StoreError> = async {
+            let transaction =
+                db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadWrite)?;
+            let logs = transaction.store(LOGS_STORE)?;
+            let old: Option<JournalEntry> = logs
+                .get(JsValue::from_str(key))
+                .await?
+                .map(from_js)
+                .transpose()?;
+            let now = js_sys::Date::now();
+            let merged = match merge(old.as_ref(), now) {
+                Ok(merged) => merged,
+                Err(refused) => {
+                    transaction.abort().await?;
+                    return Err(StoreError(refused.0));
+                }
+            };
+            let write = JournalWrite::of(merged, destinations, now);
+            if write.changed {
+                logs.put(&js_value(&write.entry)?, None).await?;
+            }
+            let outbox = transaction.store(OUTBOX_STORE)?;
+            outbox
+                .put_all(js_items(&write.deliveries)?.into_iter())
+                .await?;
+            finish(transaction.done().await?)?;
+            Ok(LogWritten {
+                key: write.entry.key,
+                queued: write.deliveries.len(),
+            })
+        }
+        .await;
+        result.map_err(service_error)
+    }
+
+    async fn entries(&self, keys: &[String]) -> Result<Vec<Option<JournalEntry>>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
+        let store = transaction.store(LOGS_STORE)?;
+        get_many(&store, keys)
+            .await?
+            .into_iter()
+            .map(|value| value.map(from_js).transpose())
+            .collect()
+    }
+
+    async fn matches(
+        &self,
+        ids: &[String],
+        key_of: fn(&str) -> String,
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, StoreError> {
+        let keys: Vec<String> = ids.iter().map(|id| key_of(id)).collect();
+        let entries = self.entries(&keys).await?;
+        Ok(ids
+            .iter()
+            .zip(entries)
+            .filter_map(|(id, entry)| Some((id.clone(), vec![log_match(&entry?)])))
+            .collect())
+    }
+
+    /// Deliveries due at `now` (oldest due first), at most `limit`; stopped ones never are.
+    pub async fn due_deliveries(&self, now: f64, limit: u32) -> Result<Vec<Delivery>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let range = KeyRange::upper_bound(&JsValue::from_f64(now), Some(false))
+            .map_err(rexie::Error::from)?;
+        let values = transaction
+            .store(OUTBOX_STORE)?
+            .index("due")?
+            .get_all(Some(range), Some(limit))
+            .await?;
+        let due: Vec<Delivery> = from_js_list(values)?;
+        Ok(due.into_iter().filter(|d| d.is_due(now)).collect())
+    }
+
+    /// Every waiting delivery (badge, options page, next alarm).
+    pub async fn deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let values = transaction.store(OUTBOX_STORE)?.get_all(None, None).await?;
+        from_js_list(values)
+    }
+
+    /// Records an attempt's verdict for `sent`: a delivered one leaves the outbox, a failed
+    /// one is kept with its next due time. A newer revision that replaced it meanwhile is
+    /// left alone (it is still to be delivered).
+    pub async fn settle(&self, sent: &Delivery, verdict: Verdict) -> Result<(), StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[OUTBOX_STORE], TransactionMode::ReadWrite)?;
+        let store = transaction.store(OUTBOX_STORE)?;
+        let key = JsValue::from_str(&sent.key);
+        let current: Option<Delivery> = store.get(key.clone()).await?.map(from_js).transpose()?;
+        let same = current
+            .as_ref()
+            .is_some_and(|c| c.idempotency_key == sent.idempotency_key);
+        match verdict {
+            Verdict::Delivered if same => store.delete(key).await?,
+            Verdict::Keep(next) if same => {
+                store.put(&js_value(&next)?, None).await?;
+            }
+            _ => {}
+        }
+        finish(transaction.done().await?)
+    }
+
+    /// The user's "retry now" on deliveries (all of them when `keys` is empty).
+    pub async fn retry(&self, keys: &[String], now: f64) -> Result<usize, StoreError> {
+        self.change_deliveries(keys, |d| Some(d.retried_by_user(now)))
+            .await
+    }
+
+    /// The user's "discard" (the entries stay in the journal).
+    pub async fn discard(&self, keys: &[String]) -> Result<usize, StoreError> {
+        self.change_deliveries(keys, |_| None).await
+    }
+
+    async fn change_deliveries(
+        &self,
+        keys: &[String],
+        change: impl Fn(&Delivery) -> Option<Delivery>,
+    ) -> Result<usize, StoreError> {
+        let all = self.deliveries().await?;
+        let chosen: Vec<&Delivery> = all
+            .iter()
+            .filter(|d| keys.is_empty() || keys.contains(&d.key))
+            .collect();
+        let db = self.database().await?;
+        let transaction = db.transaction(&[OUTBOX_STORE], TransactionMode::ReadWrite)?;
+        let store = transaction.store(OUTBOX_STORE)?;
+        for delivery in &chosen {
+            match change(delivery) {
+                Some(changed) => {
+                    store.put(&js_value(&changed)?, None).await?;
+                }
+                None => store.delete(JsValue::from_str(&delivery.key)).await?,
+            }
+        }
+        finish(transaction.done().await?)?;
+        Ok(chosen.len())
+    }
+
+    /// Journal entries, newest first, at most `limit` (options page, export).
+    pub async fn recent(&self, limit: usize) -> Result<Vec<JournalEntry>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
+        let values = transaction.store(LOGS_STORE)?.get_all(None, None).await?;
+        let mut entries: Vec<JournalEntry> = from_js_list(values)?;
+        entries.sort_by(|a, b| b.time.total_cmp(&a.time));
+        entries.truncate(limit);
+        Ok(entries)
+    }
+
+    /// How many journal entries there are.
+    pub async fn count(&self) -> Result<u32, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
+        Ok(transaction.store(LOGS_STORE)?.count(None).await?)
+    }
+}
+
+fn js_value<T: serde::Serialize>(value: &T) -> Result<JsValue, StoreError> {
+    let mut items = js_items(std::slice::from_ref(value))?;
+    Ok(items.remove(0).0)
+}
+
+impl LogStore for StoreJournal {
+    async fn log_call(
+        &self,
+        log: &CallLog,
+        link: ContactLink,
+        destinations: &[String],
+    ) -> Result<LogWritten, ServiceError> {
+        let key = JournalEntry::call_key(log.call.session_id.trim());
+        self.write(&key, destinations, |old, now| {
+            merge_call(old, log, link, now)
+        })
+        .await
+    }
+
+    async fn log_message(
+        &self,
+        log: &MessageLog,
+        link: ContactLink,
+        destinations: &[String],
+    ) -> Result<LogWritten, ServiceError> {
+        let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
+        self.write(&key, destinations, |old, now| {
+            merge_messages(old, log, link, now)
+        })
+        .await
+    }
+
+    async fn call_log_matches(
+        &self,
+        session_ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError> {
+        self.matches(session_ids, JournalEntry::call_key)
+            .await
+            .map_err(service_error)
+    }
+
+    async fn message_log_matches(
+        &self,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError> {
+        self.matches(ids, JournalEntry::messages_key)
+            .await
+            .map_err(service_error)
+    }
+
+    async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError> {
+        let result: Result<Vec<Activity>, StoreError> = async {
+            let db = self.database().await?;
+            let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
+            let range =
+                KeyRange::only(&JsValue::from_str(contact_id)).map_err(rexie::Error::from)?;
+            let values = transaction
+                .store(LOGS_STORE)?
+                .index("contact")?
+                .get_all(Some(range), None)
+                .await?;
+            let entries: Vec<JournalEntry> = from_js_list(values)?;
+            let mut rows: Vec<Activity> = entries.iter().map(activity).collect();
+            rows.sort_by(|a, b| b.time.total_cmp(&a.time));
+            Ok(rows)
+        }
+        .await;
+        result.map_err(service_error)
+    }
+
+    async fn summary(&self) -> Result<LogSummary, ServiceError> {
+        let entries = self.count().await.map_err(service_error)?;
+        let waiting = self.deliveries().await.map_err(service_error)?;
+        Ok(LogSummary::of(entries as usize, &waiting))
+    }
+
+    async fn entry(&self, key: &str) -> Result<Option<JournalEntry>, ServiceError> {
+        let mut found = self
+            .entries(&[key.to_owned()])
+            .await
+            .map_err(service_error)?;
+        Ok(found.pop().flatten())
+    }
+}

@@ -1,0 +1,226 @@
+//! The journal and outbox against real IndexedDB: a log is durable when answered and readable
+//! by a new connection; updates merge; deliveries are queued with their entry, replaced by a
+//! newer revision, settled only for the revision sent, retried and discarded by the user.
+//! Shared by the service-worker and page test binaries.
+
+use crm_bridge::logging::entry::LoggedContact;
+use crm_bridge::logging::merge::ContactLink;
+use crm_bridge::logging::outbox::{AttemptResult, DeliveryState, Verdict};
+use crm_bridge::service::data::LogStore;
+use crm_bridge::service::requests::{CallLog, MessageLog};
+use crm_bridge::store::journal::StoreJournal;
+use rexie::Rexie;
+use serde_json::json;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const HOOK: &str = "webhook:https://crm.example.com";
+
+fn fresh_name() -> String {
+    format!("crm-bridge-journal-{}", js_sys::Math::random())
+}
+
+fn call(session: &str, extra: serde_json::Value) -> CallLog {
+    let mut body = json!({ "call": { "sessionId": session, "direction": "Inbound",
+        "from": { "phoneNumber": "+12125550199" }, "startTime": 1_795_618_200_000.0 } });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    serde_json::from_value(body).unwrap()
+}
+
+fn erin() -> ContactLink {
+    ContactLink::Named(LoggedContact {
+        id: Some("crm-2".into()),
+        name: Some("Erin Example".into()),
+        site: Some("https://crm.example.com".into()),
+        ..LoggedContact::default()
+    })
+}
+
+fn nobody() -> ContactLink {
+    ContactLink::Unknown("no contact has this number".into())
+}
+
+#[wasm_bindgen_test]
+async fn a_logged_call_is_there_for_a_new_connection_and_updates_merge() {
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    let first = journal
+        .log_call(
+            &call("9002", json!({ "note": "<b>renewal</b>" })),
+            erin(),
+            &[HOOK.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.key, "call:9002");
+    assert_eq!(first.queued, 1);
+    let update = call(
+        "9002",
+        json!({ "call": { "sessionId": "9002", "duration": 63, "result": "Call connected" } }),
+    );
+    journal
+        .log_call(&update, nobody(), &[HOOK.into()])
+        .await
+        .unwrap();
+    journal.close();
+
+    // A new connection (as after a worker or browser restart) finds one entry with both.
+    let again = StoreJournal::new(&name);
+    let matches = again
+        .call_log_matches(&["9002".into(), "unknown".into()])
+        .await
+        .unwrap();
+    assert_eq!(matches.len(), 1);
+    assert_eq!(matches["9002"][0].note.as_deref(), Some("<b>renewal</b>"));
+    assert_eq!(matches["9002"][0].contact_id.as_deref(), Some("crm-2"));
+    let entry = again.entry("call:9002").await.unwrap().unwrap();
+    assert_eq!(entry.revision, 2);
+    assert_eq!(
+        entry.call.unwrap().result.as_deref(),
+        Some("Call connected")
+    );
+    let rows = again.activities("crm-2").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].subject, "Inbound call · Call connected · 1:03");
+    // One waiting delivery, carrying the newest revision.
+    let waiting = again.deliveries().await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].revision, 2);
+    assert!(waiting[0].idempotency_key.ends_with("@2"));
+    assert_eq!(again.count().await.unwrap(), 1);
+    again.close();
+    Rexie::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_log_writes_nothing() {
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    let huge = call("1", json!({ "note": "x".repeat(3 * 1024 * 1024) }));
+    let err = journal
+        .log_call(&huge, nobody(), &[HOOK.into()])
+        .await
+        .unwrap_err();
+    assert!(err.0.contains("Nothing was logged"), "{}", err.0);
+    assert_eq!(journal.count().await.unwrap(), 0);
+    assert!(journal.deliveries().await.unwrap().is_empty());
+    // A 1 MB note is kept whole.
+    let big = call("2", json!({ "note": "y".repeat(1024 * 1024) }));
+    journal.log_call(&big, nobody(), &[]).await.unwrap();
+    let entry = journal.entry("call:2").await.unwrap().unwrap();
+    assert_eq!(entry.note.unwrap().len(), 1024 * 1024);
+    journal.close();
+    Rexie::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn messages_are_one_entry_per_conversation_day_without_duplicates() {
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    let day = |ids: &[u64]| -> MessageLog {
+        let messages: Vec<_> = ids
+            .iter()
+            .map(|id| json!({ "id": id, "creationTime": *id as f64, "subject": "hi" }))
+            .collect();
+        serde_json::from_value(
+            json!({ "conversation": { "conversationLogId": "80001/11/25/2026",
+            "conversationId": "80001", "messages": messages } }),
+        )
+        .unwrap()
+    };
+    journal
+        .log_message(&day(&[1, 2]), nobody(), &[])
+        .await
+        .unwrap();
+    journal
+        .log_message(&day(&[2, 3]), nobody(), &[])
+        .await
+        .unwrap();
+    journal
+        .log_message(&day(&[1, 2, 3]), nobody(), &[])
+        .await
+        .unwrap();
+    let entry = journal
+        .entry("messages:80001/11/25/2026")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.messages.len(), 3);
+    assert_eq!(entry.revision, 2, "the re-send changed nothing");
+    let matched = journal
+        .message_log_matches(&["80001/11/25/2026".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        matched["80001/11/25/2026"][0].id,
+        "messages:80001/11/25/2026"
+    );
+    journal.close();
+    Rexie::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn deliveries_settle_only_for_the_revision_sent() {
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    journal
+        .log_call(&call("7", json!({})), erin(), &[HOOK.into()])
+        .await
+        .unwrap();
+    let sent = journal
+        .due_deliveries(js_sys::Date::now() + 1.0, 10)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    // While it is on its way, the call changes: the newer revision replaces it in the outbox.
+    let update = call("7", json!({ "note": "later" }));
+    journal
+        .log_call(&update, nobody(), &[HOOK.into()])
+        .await
+        .unwrap();
+    journal.settle(&sent[0], Verdict::Delivered).await.unwrap();
+    let waiting = journal.deliveries().await.unwrap();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "the newer revision is still to be delivered"
+    );
+    assert_eq!(waiting[0].revision, 2);
+
+    // A failure keeps it with a later due time; a refusal stops it for the user.
+    let now = js_sys::Date::now();
+    let failed = waiting[0].after_attempt(&AttemptResult::Status(503), now);
+    journal.settle(&waiting[0], failed).await.unwrap();
+    assert!(journal
+        .due_deliveries(now + 1.0, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let kept = journal.deliveries().await.unwrap();
+    assert_eq!(kept[0].attempts, 1);
+    let refused = kept[0].after_attempt(&AttemptResult::Status(401), now);
+    journal.settle(&kept[0], refused).await.unwrap();
+    let stopped = journal.deliveries().await.unwrap();
+    assert_eq!(stopped[0].state, DeliveryState::Stopped);
+    assert!(journal
+        .due_deliveries(f64::MAX, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert_eq!(journal.retry(&[], now).await.unwrap(), 1);
+    assert_eq!(
+        journal.due_deliveries(now + 1.0, 10).await.unwrap().len(),
+        1
+    );
+    assert_eq!(journal.discard(&[stopped[0].key.clone()]).await.unwrap(), 1);
+    assert!(journal.deliveries().await.unwrap().is_empty());
+    assert_eq!(
+        journal.count().await.unwrap(),
+        1,
+        "the journal keeps the entry"
+    );
+    journal.close();
+    Rexie::delete(&name).await.unwrap();
+}

@@ -1,0 +1,174 @@
+// Logging that never loses a record (issue 8): calls and messages logged through the real
+// extension are durable before the widget hears "ok", and reach a webhook exactly once per
+// entry revision (by Idempotency-Key, checked here on the server side) although the webhook
+// answers 500s, hangs past the timeout and drops connections (before and after it processed
+// the body) at random, and the service worker is stopped three times while logging.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { startDemoCrm } from '../demo-crm/server.mjs';
+import {
+  ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig,
+} from './lib/extension.mjs';
+
+const SECRET = 'test-signing-secret';
+const CALLS = 100;
+const CONVERSATION_DAYS = 100; // 3 messages each: 300 messages
+
+let crm;
+let browser;
+let widget;
+let crmPage;
+let extensionPage;
+let hook;
+
+/** A seeded generator, so a failure can be replayed. */
+function random(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The webhook under test: chaotic until `calm()`; keeps what it accepted by Idempotency-Key. */
+async function startWebhook(seed) {
+  const next = random(seed);
+  const state = { chaos: true, attempts: 0, accepted: new Map(), repeats: 0, badSignatures: 0, faults: {} };
+  const fault = (kind) => { state.faults[kind] = (state.faults[kind] ?? 0) + 1; };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => {
+      state.attempts += 1;
+      const roll = state.chaos ? next() : 1;
+      if (roll < 0.2) { fault('500'); res.writeHead(500).end('busy'); return; }
+      if (roll < 0.27) { fault('dropped'); req.socket.destroy(); return; }
+      if (roll < 0.30) { fault('hang'); setTimeout(() => req.socket.destroy(), 11_000); return; }
+      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+      if (req.headers['x-crm-bridge-signature'] !== signature) { state.badSignatures += 1; res.writeHead(401).end(); return; }
+      const key = req.headers['idempotency-key'];
+      if (state.accepted.has(key)) state.repeats += 1; // a retry of what we have: acknowledged, not applied
+      else state.accepted.set(key, JSON.parse(body));
+      if (roll < 0.36) { fault('lost answer'); req.socket.destroy(); return; } // processed, answer lost
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/hook`, state, calm: () => { state.chaos = false; },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+}
+
+before(async () => {
+  crm = await startDemoCrm();
+  hook = await startWebhook(20261126);
+  const config = { ...demoConfig(crm.origin),
+    siteOptions: { 'http://127.0.0.1': { webhook: { url: hook.url, signingSecret: SECRET } } } };
+  browser = await launchChromium(await buildDevExtension('chrome', config, join(ROOT, 'target', 'e2e-logging')));
+  await waitForSiteRegistration(browser.worker);
+  extensionPage = await browser.context.newPage();
+  await extensionPage.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
+  crmPage = await browser.context.newPage();
+  await crmPage.goto(`${crm.origin}/settings`);
+  widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-registration="registered"]', { timeout: 20_000 });
+  // The simulator replays the recorded widget requests once at start (some are call logs).
+  await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.context.close();
+  await crm?.close();
+  await hook?.close();
+});
+
+const call = (i) => ({ call: { sessionId: `s-${i}`, direction: i % 2 ? 'Inbound' : 'Outbound',
+  from: { phoneNumber: `+1206555${String(i).padStart(4, '0')}` }, to: { phoneNumber: '+16505550101' },
+  startTime: 1_795_618_200_000 + i * 60_000, duration: 30 + i, result: 'Call connected' },
+  triggerType: 'createLog', note: `call ${i} <b>not html</b>`, redirect: true });
+
+const day = (i) => ({ conversation: { conversationLogId: `c-${i}/11/25/2026`, conversationId: `c-${i}`,
+  date: '11/25/2026', type: 'SMS', correspondents: [{ phoneNumber: `+1415555${String(i).padStart(4, '0')}` }],
+  messages: [0, 1, 2].map((m) => ({ id: i * 10 + m, direction: m % 2 ? 'Outbound' : 'Inbound',
+    subject: `message ${m}`, creationTime: 1_795_623_595_000 + m * 1000 })) }, triggerType: 'auto' });
+
+const summary = async () => (await askOver(extensionPage, { kind: 'logSummary' })).summary;
+
+test('100 calls and 300 messages reach a failing webhook exactly once each, across three worker stops', { timeout: 300_000 }, async () => {
+  const cdp = await browser.context.newCDPSession(crmPage);
+  // The simulator's replay logged a few calls of its own: count from here.
+  const baseline = (await summary()).entries;
+  let stops = 0;
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) {
+      if (v.scriptURL.startsWith(`chrome-extension://${browser.extensionId}/`) && v.runningStatus === 'stopped') stops += 1;
+    }
+  });
+  await cdp.send('ServiceWorker.enable');
+  const bodies = [...Array.from({ length: CALLS }, (_, i) => ['callLoggerPath', call(i)]),
+    ...Array.from({ length: CONVERSATION_DAYS }, (_, i) => ['messageLoggerPath', day(i)])];
+  // Four batches; the worker is stopped between them, while deliveries are under way.
+  const batches = [0, 1, 2, 3].map((b) => bodies.filter((_, i) => i % 4 === b));
+  const answers = [];
+  for (const [index, batch] of batches.entries()) {
+    for (const key of ['callLoggerPath', 'messageLoggerPath']) {
+      const sent = batch.filter(([k]) => k === key).map(([, body]) => body);
+      answers.push(...await widget.evaluate(([k, b]) => window.simRequests(k, b), [key, sent]));
+    }
+    if (index < 3) await cdp.send('ServiceWorker.stopAllWorkers');
+  }
+  assert.ok(stops >= 3, `the worker was stopped three times (seen: ${stops})`);
+  assert.deepEqual(answers.filter((a) => a !== 'ok'), [], 'every log request was answered ok');
+  // A re-send of every conversation-day adds nothing (messages are de-duplicated by id).
+  const again = await widget.evaluate((b) => window.simRequests('messageLoggerPath', b), Array.from({ length: CONVERSATION_DAYS }, (_, i) => day(i)));
+  assert.ok(again.every((a) => a === 'ok'));
+
+  // The journal holds one entry per call and per conversation-day, whatever happened.
+  const logged = await summary();
+  assert.equal(logged.entries - baseline, CALLS + CONVERSATION_DAYS);
+
+  hook.calm();
+  const deadline = Date.now() + 180_000;
+  let state = await summary();
+  while (state.waiting > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    state = await summary();
+  }
+  assert.equal(state.waiting, 0, `outbox drained (${JSON.stringify(state)})`);
+  const faults = hook.state.faults;
+  assert.ok(faults['500'] > 0 && faults.dropped > 0 && faults.hang > 0 && faults['lost answer'] > 0, JSON.stringify(faults));
+  assert.ok(hook.state.repeats > 0, 'answers were lost, so some deliveries came again, and were recognised');
+  assert.equal(hook.state.badSignatures, 0);
+  const ours = (b) => /^(call:s-|messages:c-)/.test(b.entry.key);
+  const accepted = [...hook.state.accepted.values()].filter(ours);
+  assert.equal(accepted.length, CALLS + CONVERSATION_DAYS, 'each entry revision accepted once');
+  const keys = accepted.map((b) => b.entry.key).sort();
+  assert.equal(new Set(keys).size, CALLS + CONVERSATION_DAYS, 'one delivery per entry');
+  const sample = accepted.find((b) => b.entry.key === 'call:s-7');
+  assert.equal(sample.event, 'call.logged');
+  assert.equal(sample.entry.note, 'call 7 <b>not html</b>', 'notes travel as text');
+  assert.equal(sample.entry.call.duration, 37);
+  const messages = accepted.find((b) => b.entry.key === 'messages:c-5/11/25/2026');
+  assert.equal(messages.entry.messages.length, 3);
+  console.log(`# webhook: ${hook.state.attempts} attempts for ${accepted.length} entries; faults ${JSON.stringify(faults)}; repeats ${hook.state.repeats}`);
+});
+
+test('a log request the journal cannot take gets a clear error, and nothing else is lost', async () => {
+  const before = (await summary()).entries;
+  const huge = { ...call(500), note: 'x'.repeat(3 * 1024 * 1024) };
+  const [refused, missing, html] = [
+    ...await widget.evaluate((b) => window.simRequests('callLoggerPath', b), [huge]),
+    ...await widget.evaluate((b) => window.simRequests('callLoggerPath', b), [{ call: { direction: 'Inbound' } }]),
+    ...await widget.evaluate((b) => window.simRequests('callLoggerPath', b), [{ ...call(501), note: '<img src=x onerror=alert(1)>', fromEntity: { id: 'no-such-contact' } }]),
+  ];
+  assert.match(JSON.stringify(refused), /Nothing was logged/);
+  assert.match(JSON.stringify(missing), /sessionId/);
+  assert.equal(html, 'ok', 'an unknown contact id is logged as an unknown caller');
+  const matched = await widget.evaluate(() => window.simRequests('callLogEntityMatcherPath', [{ sessionIds: ['s-501', 's-500'] }]));
+  assert.deepEqual(Object.keys(matched[0]), ['s-501']);
+  assert.equal(matched[0]['s-501'][0].note, '<img src=x onerror=alert(1)>');
+  assert.equal((await summary()).entries, before + 1);
+});
