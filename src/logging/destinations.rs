@@ -18,6 +18,30 @@ pub fn webhook_destination(site: &SitePattern) -> String {
     format!("{WEBHOOK_PREFIX}{site}")
 }
 
+/// The sites that have a webhook, as the settings say now: what a journal write needs to pick
+/// an entry's destinations once it knows the entry's contact (inside its transaction).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Destinations {
+    options: BTreeMap<SitePattern, SiteOptions>,
+}
+
+impl Destinations {
+    /// The destinations configured in these site options.
+    pub fn of(options: &BTreeMap<SitePattern, SiteOptions>) -> Self {
+        let options = options
+            .iter()
+            .filter(|(_, o)| o.webhook.is_some())
+            .map(|(site, o)| (site.clone(), o.clone()))
+            .collect();
+        Self { options }
+    }
+
+    /// The destinations of an entry logged against a contact of `site`.
+    pub fn for_site(&self, site: Option<&str>) -> Vec<String> {
+        destinations_for(&self.options, site)
+    }
+}
+
 /// The destinations of an entry logged against a contact of `site` (or of nobody's site).
 pub fn destinations_for(
     options: &BTreeMap<SitePattern, SiteOptions>,

@@ -2,6 +2,7 @@
 //! request into the entry, and when that made a new revision, queue one delivery of it per
 //! destination (replacing any older revision still waiting for the same destination).
 
+use super::destinations::Destinations;
 use super::entry::JournalEntry;
 use super::merge::Merged;
 use super::outbox::Delivery;
@@ -20,10 +21,12 @@ pub struct JournalWrite {
 }
 
 impl JournalWrite {
-    /// The write for a merge result, delivering a new revision to `destinations`.
-    pub fn of(merged: Merged, destinations: &[String], now: f64) -> Self {
+    /// The write for a merge result, delivering a new revision to the destinations of its
+    /// contact's site.
+    pub fn of(merged: Merged, destinations: &Destinations, now: f64) -> Self {
         let deliveries = match merged.changed {
             true => destinations
+                .for_site(merged.entry.contact.site.as_deref())
                 .iter()
                 .map(|destination| {
                     let key =

@@ -8,6 +8,7 @@
 use crate::contacts::merge::merge_seen;
 use crate::contacts::record::ContactRecord;
 use crate::contacts::Contact;
+use crate::logging::destinations::Destinations;
 use crate::logging::entry::JournalEntry;
 use crate::logging::merge::ContactLink;
 use crate::service::requests::{CallLog, MessageLog};
@@ -157,19 +158,20 @@ pub struct LogWritten {
 /// Call and message logs: the journal and its outbox.
 pub trait LogStore {
     /// Folds a call-log request into the call's entry, linked as `link` says, and queues a
-    /// delivery of a new revision to each of `destinations`; durable when it returns.
+    /// delivery of a new revision to each of the entry's `destinations`; durable when it
+    /// returns.
     async fn log_call(
         &self,
         log: &CallLog,
         link: ContactLink,
-        destinations: &[String],
+        destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError>;
     /// The same for one conversation-day of messages.
     async fn log_message(
         &self,
         log: &MessageLog,
         link: ContactLink,
-        destinations: &[String],
+        destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError>;
     /// Session id → its log entries; sessions without a log are absent.
     async fn call_log_matches(
@@ -245,8 +247,8 @@ pub trait ServiceState {
     /// The options of a contact's site, or without a site, of the only site that has a
     /// call-log form; `None` when there is none.
     async fn site_options(&self, site: Option<&str>) -> Option<SiteOptions>;
-    /// The delivery destinations of an entry logged against a contact of `site`.
-    async fn log_destinations(&self, site: Option<&str>) -> Vec<String>;
+    /// Where logs are delivered, as configured now.
+    async fn log_destinations(&self) -> Destinations;
     /// Whether a number is one of the user's company's own (never matched to a contact).
     async fn is_own_number(&self, number: &str) -> bool;
     /// Whether the user has connected crm-bridge in the widget (the authorization button).

@@ -5,7 +5,7 @@ use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
-use crate::logging::destinations::destinations_for;
+use crate::logging::destinations::Destinations;
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
 use crate::logging::merge::{merge_call, merge_messages, ContactLink};
@@ -258,7 +258,7 @@ impl LogStore for MemoryLogs {
         &self,
         log: &CallLog,
         link: ContactLink,
-        destinations: &[String],
+        destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
         let now = self.tick();
         let key = JournalEntry::call_key(log.call.session_id.trim());
@@ -271,7 +271,7 @@ impl LogStore for MemoryLogs {
         &self,
         log: &MessageLog,
         link: ContactLink,
-        destinations: &[String],
+        destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
         let now = self.tick();
         let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
@@ -383,8 +383,8 @@ impl ServiceState for MemoryState {
         Ok(do_not_contact_verdict(&self.site_options.borrow(), numbers))
     }
 
-    async fn log_destinations(&self, site: Option<&str>) -> Vec<String> {
-        destinations_for(&self.site_options.borrow(), site)
+    async fn log_destinations(&self) -> Destinations {
+        Destinations::of(&self.site_options.borrow())
     }
 
     async fn is_own_number(&self, number: &str) -> bool {

@@ -6,7 +6,7 @@
 //! back as [`Effect`]s for the edge to carry out.
 
 use crate::contacts::Contact;
-use crate::logging::entry::{JournalEntry, LoggedContact};
+use crate::logging::entry::LoggedContact;
 use crate::logging::merge::ContactLink;
 use crate::protocol::commands::WidgetCommand;
 use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, SERVICE_RESPONSE};
@@ -283,22 +283,20 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 }
             }
         }
-        let key = JournalEntry::call_key(log.call.session_id.trim());
         let link = self
             .link(log.contact_id(), log.other_party_number())
             .await?;
-        let destinations = self.destinations(&key, &link).await?;
+        let destinations = self.state.log_destinations().await;
         let written = self.logs.log_call(&log, link, &destinations).await?;
         Ok((json!({ "data": "ok" }), delivery_effects(&written)))
     }
 
     /// Logs one conversation-day of messages.
     async fn log_messages(&self, log: MessageLog) -> Handled {
-        let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
         let link = self
             .link(log.contact_id(), log.correspondent_number())
             .await?;
-        let destinations = self.destinations(&key, &link).await?;
+        let destinations = self.state.log_destinations().await;
         let written = self.logs.log_message(&log, link, &destinations).await?;
         Ok((json!({ "data": "ok" }), delivery_effects(&written)))
     }
@@ -341,17 +339,6 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             )),
             _ => ContactLink::Unknown("no contact has this number".into()),
         })
-    }
-
-    /// The destinations of the entry `key` once `link` is applied to what it holds.
-    async fn destinations(
-        &self,
-        key: &str,
-        link: &ContactLink,
-    ) -> Result<Vec<String>, ServiceError> {
-        let old = self.logs.entry(key).await?;
-        let contact = link.clone().apply(old.as_ref().map(|e| &e.contact));
-        Ok(self.state.log_destinations(contact.site.as_deref()).await)
     }
 
     async fn view_contact(&self, body: &Value) -> Handled {

@@ -6,8 +6,9 @@
 //! survives the worker, the window and the browser closing; the deliveries leave the outbox
 //! only when their destination answered 2xx ([`StoreJournal::settle`]).
 
-use super::records::{finish, from_js, from_js_list, get_many, js_items, service_error};
+use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
 use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
+use crate::logging::destinations::Destinations;
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
 use crate::logging::merge::{merge_call, merge_messages, ContactLink, Merged, RefusedLog};
@@ -16,15 +17,28 @@ use crate::service::data::{Activity, LogMatch, LogStore, LogSummary, LogWritten,
 use crate::service::requests::{CallLog, MessageLog};
 use rexie::{KeyRange, Rexie, TransactionMode};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
+
+/// At most this many session and conversation ids are remembered by the matcher cache
+/// (beyond it the cache starts over; the journal itself has no limit).
+pub const MATCH_CACHE_LIMIT: usize = 100_000;
+/// Recently written entries kept whole (calls being auto-logged while they run).
+const RECENT_ENTRIES: usize = 256;
 
 /// The journal of every site, and the deliveries waiting to leave.
 pub struct StoreJournal {
     name: String,
     db: RefCell<Option<Rc<Rexie>>>,
     opening: Cell<bool>,
+    /// Entry key → what the log matchers answer for it (`None`: known not logged). Only this
+    /// worker writes the journal, so what it wrote or read stays true; the widget asks the
+    /// matchers again and again for the same calls, and 1,000 ids must answer in milliseconds.
+    matches: RefCell<HashMap<String, Option<LogMatch>>>,
+    /// Entries this worker wrote lately, whole: the next update of a live call (auto-log sends
+    /// several) merges without reading it back.
+    recent: RefCell<HashMap<String, JournalEntry>>,
 }
 
 impl StoreJournal {
@@ -34,7 +48,37 @@ impl StoreJournal {
             name: name.to_owned(),
             db: RefCell::new(None),
             opening: Cell::new(false),
+            matches: RefCell::new(HashMap::new()),
+            recent: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The stored entry `key` if this worker knows it without reading: `Some(None)` when the
+    /// matcher cache knows it was never logged, `Some(Some(entry))` for a recent write.
+    fn known(&self, key: &str) -> Option<Option<JournalEntry>> {
+        if let Some(entry) = self.recent.borrow().get(key) {
+            return Some(Some(entry.clone()));
+        }
+        match self.matches.borrow().get(key) {
+            Some(None) => Some(None),
+            _ => None,
+        }
+    }
+
+    fn keep_recent(&self, entry: &JournalEntry) {
+        let mut recent = self.recent.borrow_mut();
+        if recent.len() >= RECENT_ENTRIES {
+            recent.clear();
+        }
+        recent.insert(entry.key.clone(), entry.clone());
+    }
+
+    fn remember(&self, key: String, found: Option<LogMatch>) {
+        let mut matches = self.matches.borrow_mut();
+        if matches.len() >= MATCH_CACHE_LIMIT {
+            matches.clear();
+        }
+        matches.insert(key, found);
     }
 
     async fn database(&self) -> Result<Rc<Rexie>, StoreError> {
@@ -67,7 +111,7 @@ impl StoreJournal {
     async fn write(
         &self,
         key: &str,
-        destinations: &[String],
+        destinations: &Destinations,
         merge: impl FnOnce(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
     ) -> Result<LogWritten, ServiceError> {
         let db = self.database().await.map_err(service_error)?;
@@ -75,11 +119,14 @@ impl StoreJournal {
             let transaction =
                 db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadWrite)?;
             let logs = transaction.store(LOGS_STORE)?;
-            let old: Option<JournalEntry> = logs
-                .get(JsValue::from_str(key))
-                .await?
-                .map(from_js)
-                .transpose()?;
+            let old = match self.known(key) {
+                Some(known) => known,
+                None => logs
+                    .get(JsValue::from_str(key))
+                    .await?
+                    .map(from_js)
+                    .transpose()?,
+            };
             let now = js_sys::Date::now();
             let merged = match merge(old.as_ref(), now) {
                 Ok(merged) => merged,
@@ -89,14 +136,25 @@ impl StoreJournal {
                 }
             };
             let write = JournalWrite::of(merged, destinations, now);
-            if write.changed {
-                logs.put(&js_value(&write.entry)?, None).await?;
-            }
             let outbox = transaction.store(OUTBOX_STORE)?;
-            outbox
-                .put_all(js_items(&write.deliveries)?.into_iter())
-                .await?;
-            finish(transaction.done().await?)?;
+            // Every put is issued before the first is awaited: one round trip, not three.
+            let entry = match write.changed {
+                true => Some(js_value(&write.entry)?),
+                false => None,
+            };
+            let deliveries = js_items(&write.deliveries)?;
+            let puts = entry
+                .iter()
+                .map(|value| logs.put(value, None))
+                .chain(deliveries.iter().map(|(value, _)| outbox.put(value, None)))
+                .collect();
+            let (puts, done) = join_pair(join_all(puts), transaction.done()).await;
+            for put in puts {
+                put?;
+            }
+            finish(done?)?;
+            self.remember(write.entry.key.clone(), Some(log_match(&write.entry)));
+            self.keep_recent(&write.entry);
             Ok(LogWritten {
                 key: write.entry.key,
                 queued: write.deliveries.len(),
@@ -123,11 +181,23 @@ impl StoreJournal {
         key_of: fn(&str) -> String,
     ) -> Result<BTreeMap<String, Vec<LogMatch>>, StoreError> {
         let keys: Vec<String> = ids.iter().map(|id| key_of(id)).collect();
-        let entries = self.entries(&keys).await?;
+        let missing: Vec<String> = {
+            let known = self.matches.borrow();
+            keys.iter()
+                .filter(|k| !known.contains_key(*k))
+                .cloned()
+                .collect()
+        };
+        if !missing.is_empty() {
+            for (key, entry) in missing.iter().zip(self.entries(&missing).await?) {
+                self.remember(key.clone(), entry.as_ref().map(log_match));
+            }
+        }
+        let known = self.matches.borrow();
         Ok(ids
             .iter()
-            .zip(entries)
-            .filter_map(|(id, entry)| Some((id.clone(), vec![log_match(&entry?)])))
+            .zip(&keys)
+            .filter_map(|(id, key)| Some((id.clone(), vec![known.get(key)?.clone()?])))
             .collect())
     }
 
@@ -231,6 +301,37 @@ impl StoreJournal {
     }
 }
 
+/// Both futures, polled together (so both start at once), and both outputs.
+async fn join_pair<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let (mut a, mut b) = (Box::pin(a), Box::pin(b));
+    let (mut out_a, mut out_b) = (None, None);
+    std::future::poll_fn(|cx| {
+        if out_a.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                out_a = Some(v);
+            }
+        }
+        if out_b.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                out_b = Some(v);
+            }
+        }
+        match (out_a.take(), out_b.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                out_a = a;
+                out_b = b;
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 fn js_value<T: serde::Serialize>(value: &T) -> Result<JsValue, StoreError> {
     let mut items = js_items(std::slice::from_ref(value))?;
     Ok(items.remove(0).0)
@@ -241,7 +342,7 @@ impl LogStore for StoreJournal {
         &self,
         log: &CallLog,
         link: ContactLink,
-        destinations: &[String],
+        destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
         let key = JournalEntry::call_key(log.call.session_id.trim());
         self.write(&key, destinations, |old, now| {
@@ -254,7 +355,7 @@ impl LogStore for StoreJournal {
         &self,
         log: &MessageLog,
         link: ContactLink,
-        destinations: &[String],
+        destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
         let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
         self.write(&key, destinations, |old, now| {

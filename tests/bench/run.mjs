@@ -11,6 +11,7 @@ import {
 import { version } from './version.mjs';
 import { benchStore } from './store.mjs';
 import { benchDiscovery } from './discovery.mjs';
+import { benchLogging } from './logging.mjs';
 
 const rows = [];
 /** Records one figure; `target` is {op: '<' | '<=', value} or null when the issue sets none. */
@@ -124,6 +125,9 @@ await crmPage.close(); // its widget would re-sync during the store figures
 
 // Discovery (issue 6): corpus score, walker cost, the discovery module's cost.
 await benchDiscovery({ record, median });
+
+// Logging (issue 8): durable logging against a plain-JS baseline, the call-log matcher.
+await benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker });
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);

@@ -3,17 +3,32 @@
 //! newer revision, settled only for the revision sent, retried and discarded by the user.
 //! Shared by the service-worker and page test binaries.
 
+use crm_bridge::logging::destinations::Destinations;
 use crm_bridge::logging::entry::LoggedContact;
 use crm_bridge::logging::merge::ContactLink;
 use crm_bridge::logging::outbox::{AttemptResult, DeliveryState, Verdict};
+use crm_bridge::logging::webhook::Webhook;
 use crm_bridge::service::data::LogStore;
 use crm_bridge::service::requests::{CallLog, MessageLog};
+use crm_bridge::settings::site_options::SiteOptions;
+use crm_bridge::sites::SitePattern;
 use crm_bridge::store::journal::StoreJournal;
 use rexie::Rexie;
 use serde_json::json;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const HOOK: &str = "webhook:https://crm.example.com";
+/// One site with a webhook: every entry goes there (an unknown caller to the only webhook).
+fn hooks() -> Destinations {
+    let site = SitePattern::parse("https://crm.example.com").unwrap();
+    let options = SiteOptions {
+        webhook: Some(Webhook {
+            url: "https://hooks.example.com/crm".into(),
+            ..Webhook::default()
+        }),
+        ..SiteOptions::default()
+    };
+    Destinations::of(&[(site, options)].into_iter().collect())
+}
 
 fn fresh_name() -> String {
     format!("crm-bridge-journal-{}", js_sys::Math::random())
@@ -49,7 +64,7 @@ async fn a_logged_call_is_there_for_a_new_connection_and_updates_merge() {
         .log_call(
             &call("9002", json!({ "note": "<b>renewal</b>" })),
             erin(),
-            &[HOOK.into()],
+            &hooks(),
         )
         .await
         .unwrap();
@@ -59,10 +74,7 @@ async fn a_logged_call_is_there_for_a_new_connection_and_updates_merge() {
         "9002",
         json!({ "call": { "sessionId": "9002", "duration": 63, "result": "Call connected" } }),
     );
-    journal
-        .log_call(&update, nobody(), &[HOOK.into()])
-        .await
-        .unwrap();
+    journal.log_call(&update, nobody(), &hooks()).await.unwrap();
     journal.close();
 
     // A new connection (as after a worker or browser restart) finds one entry with both.
@@ -99,7 +111,7 @@ async fn a_refused_log_writes_nothing() {
     let journal = StoreJournal::new(&name);
     let huge = call("1", json!({ "note": "x".repeat(3 * 1024 * 1024) }));
     let err = journal
-        .log_call(&huge, nobody(), &[HOOK.into()])
+        .log_call(&huge, nobody(), &hooks())
         .await
         .unwrap_err();
     assert!(err.0.contains("Nothing was logged"), "{}", err.0);
@@ -107,7 +119,10 @@ async fn a_refused_log_writes_nothing() {
     assert!(journal.deliveries().await.unwrap().is_empty());
     // A 1 MB note is kept whole.
     let big = call("2", json!({ "note": "y".repeat(1024 * 1024) }));
-    journal.log_call(&big, nobody(), &[]).await.unwrap();
+    journal
+        .log_call(&big, nobody(), &Destinations::default())
+        .await
+        .unwrap();
     let entry = journal.entry("call:2").await.unwrap().unwrap();
     assert_eq!(entry.note.unwrap().len(), 1024 * 1024);
     journal.close();
@@ -130,15 +145,15 @@ async fn messages_are_one_entry_per_conversation_day_without_duplicates() {
         .unwrap()
     };
     journal
-        .log_message(&day(&[1, 2]), nobody(), &[])
+        .log_message(&day(&[1, 2]), nobody(), &Destinations::default())
         .await
         .unwrap();
     journal
-        .log_message(&day(&[2, 3]), nobody(), &[])
+        .log_message(&day(&[2, 3]), nobody(), &Destinations::default())
         .await
         .unwrap();
     journal
-        .log_message(&day(&[1, 2, 3]), nobody(), &[])
+        .log_message(&day(&[1, 2, 3]), nobody(), &Destinations::default())
         .await
         .unwrap();
     let entry = journal
@@ -165,7 +180,7 @@ async fn deliveries_settle_only_for_the_revision_sent() {
     let name = fresh_name();
     let journal = StoreJournal::new(&name);
     journal
-        .log_call(&call("7", json!({})), erin(), &[HOOK.into()])
+        .log_call(&call("7", json!({})), erin(), &hooks())
         .await
         .unwrap();
     let sent = journal
@@ -175,10 +190,7 @@ async fn deliveries_settle_only_for_the_revision_sent() {
     assert_eq!(sent.len(), 1);
     // While it is on its way, the call changes: the newer revision replaces it in the outbox.
     let update = call("7", json!({ "note": "later" }));
-    journal
-        .log_call(&update, nobody(), &[HOOK.into()])
-        .await
-        .unwrap();
+    journal.log_call(&update, nobody(), &hooks()).await.unwrap();
     journal.settle(&sent[0], Verdict::Delivered).await.unwrap();
     let waiting = journal.deliveries().await.unwrap();
     assert_eq!(
