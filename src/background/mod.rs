@@ -232,6 +232,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             reply,
             effects: Vec::new(),
         };
+        let request_is_retry = matches!(request, ToBackground::RetryDeliveries { .. });
         match request {
             ToBackground::Ping { sent_at_ms } => reply(Reply::Pong {
                 version: crate::VERSION.to_owned(),
@@ -366,6 +367,35 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 Ok(summary) => reply(Reply::Logs { summary }),
                 Err(err) => reply(Reply::Error { message: err.0 }),
             },
+            ToBackground::Journal { query } => match self.router.logs().journal(&query).await {
+                Ok(entries) => reply(Reply::Journal { entries }),
+                Err(err) => reply(Reply::Error { message: err.0 }),
+            },
+            ToBackground::Outbox => {
+                let logs = self.router.logs();
+                match (logs.waiting().await, logs.summary().await) {
+                    (Ok(deliveries), Ok(summary)) => reply(Reply::Outbox {
+                        deliveries,
+                        summary,
+                    }),
+                    (Err(err), _) | (_, Err(err)) => reply(Reply::Error { message: err.0 }),
+                }
+            }
+            ToBackground::RetryDeliveries { keys } | ToBackground::DiscardDeliveries { keys } => {
+                let logs = self.router.logs();
+                let changed = match request_is_retry {
+                    true => logs.retry_deliveries(&keys).await,
+                    false => logs.discard_deliveries(&keys).await,
+                };
+                match (changed, logs.summary().await) {
+                    (Ok(_), Ok(summary)) => Handled {
+                        reply: Reply::Logs { summary },
+                        // The courier sends what is due now and redraws the badge.
+                        effects: vec![Effect::DeliverLogs],
+                    },
+                    (Err(err), _) | (_, Err(err)) => reply(Reply::Error { message: err.0 }),
+                }
+            }
             ToBackground::ForgetSite { site } => match SitePattern::parse(&site) {
                 Ok(site) => {
                     let (mut settings, mut effects) = self.without_site(&site);

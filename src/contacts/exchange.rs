@@ -355,7 +355,9 @@ pub fn export_csv(contacts: &[Contact]) -> String {
     out
 }
 
-fn csv_cell(cell: &str) -> String {
+/// One CSV cell: quoted when needed, and defused when a spreadsheet would run it as a formula
+/// (the text came from web pages and callers, so it is hostile).
+pub fn csv_cell(cell: &str) -> String {
     // A phone number's leading "+" stays: it is data, and "+1 206…" is not a formula once quoted
     // as text by the leading apostrophe rule only when it is not a number.
     let formula =

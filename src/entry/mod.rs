@@ -7,6 +7,7 @@ mod discovery_client;
 mod i18n;
 mod options;
 mod options_contacts;
+mod options_logs;
 mod options_webhook;
 mod popup;
 mod stored_settings;

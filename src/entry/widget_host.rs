@@ -241,6 +241,8 @@ fn deliver(
         | Reply::Contacts { .. }
         | Reply::ContactCounts { .. }
         | Reply::Logs { .. }
+        | Reply::Journal { .. }
+        | Reply::Outbox { .. }
         | Reply::Settings { .. } => {}
     }
 }

@@ -48,6 +48,9 @@ pub struct Delivery {
     pub revision: u32,
     /// `call.logged` or `messages.logged`.
     pub event: String,
+    /// What a person sees for it in the options page: the entry's subject and who it is with.
+    #[serde(default)]
+    pub label: String,
     /// Sent as `Idempotency-Key`; the same for every attempt of this revision.
     pub idempotency_key: String,
     /// The request body, fixed when the revision was logged.
@@ -82,7 +85,7 @@ pub enum Verdict {
     /// Delivered: remove it (if no newer revision replaced it meanwhile).
     Delivered,
     /// Keep it, changed as given.
-    Keep(Delivery),
+    Keep(Box<Delivery>),
 }
 
 impl Delivery {
@@ -94,6 +97,7 @@ impl Delivery {
             entry_key: entry.key.clone(),
             revision: entry.revision,
             event: entry.event().to_owned(),
+            label: label(entry),
             idempotency_key: idempotency_key(&entry.key, entry.revision),
             body,
             attempts: 0,
@@ -121,10 +125,7 @@ impl Delivery {
             }
             AttemptResult::Status(status) => (
                 false,
-                format!(
-                    "HTTP {status}: the destination refused the delivery; check its URL and \
-                     header in the options page, then retry"
-                ),
+                format!("HTTP {status}: refused; check the webhook's URL and header"),
             ),
             AttemptResult::NoAnswer(reason) => (true, reason.clone()),
             AttemptResult::Unsendable(reason) => (false, reason.clone()),
@@ -140,7 +141,7 @@ impl Delivery {
             next.state = DeliveryState::Stopped;
             next.due = f64::MAX;
         }
-        Verdict::Keep(next)
+        Verdict::Keep(Box::new(next))
     }
 
     /// The user's "retry now" (options page): due now, failures forgotten.
@@ -153,6 +154,14 @@ impl Delivery {
         }
     }
 
+    /// The delivery as the options page lists it: everything but the body.
+    pub fn without_body(&self) -> Self {
+        Self {
+            body: String::new(),
+            ..self.clone()
+        }
+    }
+
     /// Whether it may be sent at `now`.
     pub fn is_due(&self, now: f64) -> bool {
         self.state != DeliveryState::Stopped && self.due <= now
@@ -161,6 +170,20 @@ impl Delivery {
     /// Whether the toolbar badge counts it.
     pub fn needs_attention(&self) -> bool {
         self.state != DeliveryState::Waiting
+    }
+}
+
+/// "Inbound call · Call connected · 1:03 — Jane Roe" (or the number, for an unknown caller).
+fn label(entry: &JournalEntry) -> String {
+    let who = entry
+        .contact
+        .name
+        .clone()
+        .or_else(|| entry.number.clone())
+        .unwrap_or_default();
+    match who.is_empty() {
+        true => entry.subject(),
+        false => format!("{} — {who}", entry.subject()),
     }
 }
 
@@ -282,7 +305,7 @@ mod tests {
                 attempt >= FAILING_AFTER
             );
             last_wait = wait;
-            delivery = next;
+            delivery = *next;
         }
         assert!(delivery.last_error.unwrap().contains("503") || delivery.attempts == 7);
         for attempts in 1..40 {

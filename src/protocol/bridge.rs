@@ -105,6 +105,23 @@ pub enum ToBackground {
     ContactCounts,
     /// The journal and outbox at a glance (popup, options page).
     LogSummary,
+    /// Journal entries (options page: browse, search, export).
+    Journal {
+        /// What to find.
+        query: crate::logging::journal_view::JournalQuery,
+    },
+    /// The waiting deliveries (options page).
+    Outbox,
+    /// Retry these deliveries now (all when empty).
+    RetryDeliveries {
+        /// Delivery keys.
+        keys: Vec<String>,
+    },
+    /// Drop these deliveries from the outbox (all when empty); the journal keeps the entries.
+    DiscardDeliveries {
+        /// Delivery keys.
+        keys: Vec<String>,
+    },
     /// Switch off a site by its pattern (options page list).
     ForgetSite {
         /// The site as listed (`https://crm.example.com`, `https://*.example.com`).
@@ -231,7 +248,19 @@ pub enum Reply {
         /// Live contacts, ids local to the site.
         contacts: Vec<Contact>,
     },
-    /// Answer to [`ToBackground::LogSummary`].
+    /// Answer to [`ToBackground::Journal`]: newest first.
+    Journal {
+        /// The entries found.
+        entries: Vec<crate::logging::entry::JournalEntry>,
+    },
+    /// Answer to [`ToBackground::Outbox`].
+    Outbox {
+        /// Waiting deliveries, without their bodies.
+        deliveries: Vec<crate::logging::outbox::Delivery>,
+        /// Counts and the last error.
+        summary: crate::service::data::LogSummary,
+    },
+    /// Answer to [`ToBackground::LogSummary`], and to retries and discards.
     Logs {
         /// Counts and the last delivery error.
         summary: crate::service::data::LogSummary,

@@ -10,7 +10,9 @@ use crate::contacts::record::ContactRecord;
 use crate::contacts::Contact;
 use crate::logging::destinations::Destinations;
 use crate::logging::entry::JournalEntry;
+use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::ContactLink;
+use crate::logging::outbox::Delivery;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
 use serde::Serialize;
@@ -189,6 +191,14 @@ pub trait LogStore {
     async fn entry(&self, key: &str) -> Result<Option<JournalEntry>, ServiceError>;
     /// How many entries the journal holds and where the outbox stands.
     async fn summary(&self) -> Result<LogSummary, ServiceError>;
+    /// The entries a query asks for, newest first (options page, exports).
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, ServiceError>;
+    /// The waiting deliveries, bodies left out (options page).
+    async fn waiting(&self) -> Result<Vec<Delivery>, ServiceError>;
+    /// The user's "retry now" on these deliveries (all when `keys` is empty); how many.
+    async fn retry_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError>;
+    /// The user's "discard" of these deliveries (the journal keeps the entries); how many.
+    async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError>;
 }
 
 /// The journal and outbox at a glance (popup, options page, tests).
@@ -208,7 +218,7 @@ pub struct LogSummary {
 
 impl LogSummary {
     /// The summary of `entries` journal entries and these waiting deliveries.
-    pub fn of(entries: usize, waiting: &[crate::logging::outbox::Delivery]) -> Self {
+    pub fn of(entries: usize, waiting: &[Delivery]) -> Self {
         Self {
             entries,
             waiting: waiting.len(),

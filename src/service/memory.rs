@@ -8,6 +8,7 @@ use crate::contacts::Contact;
 use crate::logging::destinations::Destinations;
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
+use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::{merge_call, merge_messages, ContactLink};
 use crate::logging::outbox::Delivery;
 use crate::service::data::*;
@@ -312,6 +313,30 @@ impl LogStore for MemoryLogs {
 
     async fn summary(&self) -> Result<LogSummary, ServiceError> {
         Ok(LogSummary::of(self.entries.borrow().len(), &self.outbox()))
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, ServiceError> {
+        Ok(query.select(self.entries()))
+    }
+
+    async fn waiting(&self) -> Result<Vec<Delivery>, ServiceError> {
+        Ok(self.outbox().iter().map(Delivery::without_body).collect())
+    }
+
+    async fn retry_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {
+        let now = self.tick();
+        let mut outbox = self.outbox.borrow_mut();
+        let chosen = outbox
+            .values_mut()
+            .filter(|d| keys.is_empty() || keys.contains(&d.key));
+        Ok(chosen.map(|d| *d = d.retried_by_user(now)).count())
+    }
+
+    async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {
+        let mut outbox = self.outbox.borrow_mut();
+        let before = outbox.len();
+        outbox.retain(|key, _| !(keys.is_empty() || keys.contains(key)));
+        Ok(before - outbox.len())
     }
 }
 

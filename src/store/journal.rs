@@ -11,6 +11,7 @@ use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
 use crate::logging::destinations::Destinations;
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
+use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::{merge_call, merge_messages, ContactLink, Merged, RefusedLog};
 use crate::logging::outbox::{Delivery, Verdict};
 use crate::service::data::{Activity, LogMatch, LogStore, LogSummary, LogWritten, ServiceError};
@@ -282,17 +283,6 @@ impl StoreJournal {
         Ok(chosen.len())
     }
 
-    /// Journal entries, newest first, at most `limit` (options page, export).
-    pub async fn recent(&self, limit: usize) -> Result<Vec<JournalEntry>, StoreError> {
-        let db = self.database().await?;
-        let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
-        let values = transaction.store(LOGS_STORE)?.get_all(None, None).await?;
-        let mut entries: Vec<JournalEntry> = from_js_list(values)?;
-        entries.sort_by(|a, b| b.time.total_cmp(&a.time));
-        entries.truncate(limit);
-        Ok(entries)
-    }
-
     /// How many journal entries there are.
     pub async fn count(&self) -> Result<u32, StoreError> {
         let db = self.database().await?;
@@ -406,6 +396,32 @@ impl LogStore for StoreJournal {
         let entries = self.count().await.map_err(service_error)?;
         let waiting = self.deliveries().await.map_err(service_error)?;
         Ok(LogSummary::of(entries as usize, &waiting))
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, ServiceError> {
+        let result: Result<Vec<JournalEntry>, StoreError> = async {
+            let db = self.database().await?;
+            let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
+            let values = transaction.store(LOGS_STORE)?.get_all(None, None).await?;
+            Ok(query.select(from_js_list(values)?))
+        }
+        .await;
+        result.map_err(service_error)
+    }
+
+    async fn waiting(&self) -> Result<Vec<Delivery>, ServiceError> {
+        let all = self.deliveries().await.map_err(service_error)?;
+        Ok(all.iter().map(Delivery::without_body).collect())
+    }
+
+    async fn retry_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {
+        self.retry(keys, js_sys::Date::now())
+            .await
+            .map_err(service_error)
+    }
+
+    async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {
+        self.discard(keys).await.map_err(service_error)
     }
 
     async fn entry(&self, key: &str) -> Result<Option<JournalEntry>, ServiceError> {

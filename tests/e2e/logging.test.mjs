@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
   ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig,
+  accessibilityViolations,
 } from './lib/extension.mjs';
+import { readFile } from 'node:fs/promises';
 
 const SECRET = 'test-signing-secret';
 const CALLS = 100;
@@ -44,6 +46,7 @@ async function startWebhook(seed) {
     req.on('data', (chunk) => { body += chunk; });
     req.on('end', () => {
       state.attempts += 1;
+      if (state.refuse) { res.writeHead(401).end('token expired'); return; }
       const roll = state.chaos ? next() : 1;
       if (roll < 0.2) { fault('500'); res.writeHead(500).end('busy'); return; }
       if (roll < 0.27) { fault('dropped'); req.socket.destroy(); return; }
@@ -171,4 +174,46 @@ test('a log request the journal cannot take gets a clear error, and nothing else
   assert.deepEqual(Object.keys(matched[0]), ['s-501']);
   assert.equal(matched[0]['s-501'][0].note, '<img src=x onerror=alert(1)>');
   assert.equal((await summary()).entries, before + 1);
+});
+
+test('a refused delivery waits on the badge and in the options page until the user retries it; the journal is searchable and exported', async () => {
+  hook.state.refuse = true;
+  const [answer] = await widget.evaluate((b) => window.simRequests('callLoggerPath', b), [{ ...call(900), note: '<b>refused</b> first' }]);
+  assert.equal(answer, 'ok', 'logging never waits for the destination');
+  for (let i = 0; i < 100 && (await summary()).attention === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await summary()).attention, 1);
+  const badge = () => extensionPage.evaluate(() => chrome.action.getBadgeText({}));
+  for (let i = 0; i < 50 && (await badge()) !== '1'; i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await badge(), '1', 'the toolbar says one delivery needs the user');
+
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  const row = options.locator('#outbox tbody tr');
+  await row.first().waitFor();
+  assert.equal(await row.count(), 1);
+  assert.match(await row.textContent(), /Outbound call · Call connected · 15:30 — \+16505550101.*HTTP 401: refused/s);
+  assert.match(await options.locator('#log-summary').textContent(), /1 need attention/);
+  assert.deepEqual(await accessibilityViolations(options), []);
+
+  hook.state.refuse = false;
+  await options.locator('#outbox button', { hasText: 'Retry' }).click();
+  await options.waitForSelector('#outbox-status[data-kind="ok"]');
+  assert.match(await options.locator('#outbox-status').textContent(), /Nothing is waiting/);
+  assert.ok([...hook.state.accepted.values()].some((b) => b.entry.key === 'call:s-900' && b.entry.note === '<b>refused</b> first'));
+  for (let i = 0; i < 50 && (await badge()) !== ''; i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await badge(), '');
+
+  // The journal: a search finds the call, its HTML-looking note is text, the export has it.
+  await options.locator('#journal-search').fill('refused FIRST');
+  await options.locator('#journal-find').click();
+  await options.waitForFunction(() => document.querySelectorAll('#journal tbody tr').length === 1);
+  const cell = options.locator('#journal tbody tr td.note');
+  assert.equal(await cell.textContent(), '<b>refused</b> first');
+  assert.equal(await cell.locator('b').count(), 0, 'shown as text, never as HTML');
+  const [download] = await Promise.all([options.waitForEvent('download'), options.locator('#journal-csv').click()]);
+  const csv = await readFile(await download.path(), 'utf8');
+  assert.match(csv, /^Time \(UTC\),Kind,Contact/);
+  assert.match(csv, /call:s-900\r\n/);
+  assert.equal(csv.trim().split('\r\n').length, 2, 'the search applies to the export');
+  await options.close();
 });
