@@ -63,17 +63,20 @@ impl Hosts {
         wasm_bindgen_futures::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(RESYNC_DEBOUNCE_MS).await;
             hosts.resync_scheduled.set(false);
-            let push = FromBackground::Push {
-                reply: Reply::ToWidget {
-                    messages: vec![WidgetCommand::SyncContacts.to_message()],
-                },
-            };
-            for (port, caller) in hosts.ports.borrow().iter() {
-                if caller.is_admitted() {
-                    post(port, &push);
-                }
-            }
+            hosts.push_to_widgets(vec![WidgetCommand::SyncContacts.to_message()]);
         });
+    }
+
+    /// Posts these commands into the widget of every admitted widget host.
+    fn push_to_widgets(&self, messages: Vec<serde_json::Value>) {
+        let push = FromBackground::Push {
+            reply: Reply::ToWidget { messages },
+        };
+        for (port, caller) in self.ports.borrow().iter() {
+            if caller.is_admitted() {
+                post(port, &push);
+            }
+        }
     }
 }
 
@@ -102,6 +105,12 @@ pub fn start_background(script_start_ms: f64) -> Background {
         }
     });
     let hosts = Rc::new(Hosts::default());
+    let banner_hosts = Rc::downgrade(&hosts);
+    hosts.courier.on_banner(move |command| {
+        if let Some(hosts) = banner_hosts.upgrade() {
+            hosts.push_to_widgets(vec![command]);
+        }
+    });
     // Whatever woke the worker, deliveries that came due while it slept go out now.
     hosts.courier.kick(&core);
     Background { core, hosts }

@@ -6,10 +6,12 @@
 use super::stored_settings::load_settings;
 use crate::background::BackgroundCore;
 use crate::logging::destinations::webhook_for;
+use crate::logging::notice::DeliveryNotice;
 use crate::logging::outbox::{
     next_due, AttemptResult, Delivery, PARALLEL_DELIVERIES, REQUEST_TIMEOUT_MS,
 };
 use crate::platform;
+use crate::protocol::commands::WidgetCommand;
 use crate::store::contacts::StoreContacts;
 use crate::store::journal::StoreJournal;
 use serde_json::json;
@@ -24,6 +26,9 @@ const TIMER_HORIZON_MS: f64 = 60_000.0;
 
 type Core = BackgroundCore<StoreContacts, StoreJournal>;
 
+/// Posts one command into every open phone.
+type PostToPhones = Box<dyn Fn(serde_json::Value)>;
+
 /// One sender per worker: up to [`PARALLEL_DELIVERIES`] deliveries in flight, each slot
 /// refilled as soon as its delivery is settled (a destination that hangs holds one slot, not a
 /// whole round). A kick while the courier is filling slots makes it look again.
@@ -33,9 +38,17 @@ pub struct Courier {
     again: Cell<bool>,
     settings_loaded: Cell<bool>,
     in_flight: RefCell<BTreeSet<String>>,
+    notice: RefCell<DeliveryNotice>,
+    /// Posts a command into every open phone (the delivery banner).
+    post: RefCell<Option<PostToPhones>>,
 }
 
 impl Courier {
+    /// Where the delivery banner goes: every open phone.
+    pub fn on_banner(&self, post: impl Fn(serde_json::Value) + 'static) {
+        *self.post.borrow_mut() = Some(Box::new(post));
+    }
+
     /// Sends whatever is due now; when nothing is in flight any more, schedules the next look.
     pub fn kick(self: &Rc<Self>, core: &Rc<Core>) {
         if self.filling.replace(true) {
@@ -106,6 +119,11 @@ impl Courier {
     async fn schedule(self: &Rc<Self>, core: &Rc<Core>) -> Result<(), String> {
         let waiting = core.router().logs().deliveries().await.map_err(|e| e.0)?;
         show_badge(&waiting).await;
+        if let Some(banner) = self.notice.borrow_mut().update(&waiting) {
+            if let Some(post) = self.post.borrow().as_ref() {
+                post(WidgetCommand::UpdateBanner { banner }.to_message());
+            }
+        }
         let now = js_sys::Date::now();
         let Some(due) = next_due(&waiting) else {
             let _ = platform::call_async(&["alarms", "clear"], &[OUTBOX_ALARM.into()]).await;

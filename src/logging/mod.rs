@@ -7,5 +7,6 @@ pub mod entry;
 pub mod journal;
 pub mod journal_view;
 pub mod merge;
+pub mod notice;
 pub mod outbox;
 pub mod webhook;

@@ -66,6 +66,13 @@ pub enum WidgetCommand {
         /// Pre-filled text.
         text: String,
     },
+    /// Show, replace or hide (`{id, hidden: true}`) our banner at the top of the widget
+    /// (§8.5); its action button comes back as a `buttonEventPath` request with its id.
+    #[serde(rename = "rc-adapter-update-customized-banner")]
+    UpdateBanner {
+        /// `{id, message, severity, action?, closable?}` or `{id, hidden: true}`.
+        banner: Value,
+    },
     /// Show a widget route, e.g. `/log/call/<sessionId>` (§9).
     #[serde(rename = "rc-adapter-navigate-to")]
     NavigateTo {

@@ -265,6 +265,9 @@ pub struct ButtonRef {
     /// `setting`, `submit`, `button`, `smsToolbar`, …
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    /// A banner's close button (rather than its action).
+    #[serde(default)]
+    pub dismissed: bool,
 }
 
 /// `authorizationPath` (§5): `{authorized: current state}`.

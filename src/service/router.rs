@@ -168,6 +168,9 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 let event: ButtonEvent = body(request)?;
                 let effects = match event.button.id.as_str() {
                     crate::service::description::OPEN_OPTIONS_BUTTON => vec![Effect::OpenOptions],
+                    crate::logging::notice::BANNER_ID if !event.button.dismissed => {
+                        vec![Effect::OpenOptions]
+                    }
                     _ => Vec::new(),
                 };
                 Ok((json!({ "data": "ok" }), effects))

@@ -185,6 +185,14 @@ test('a refused delivery waits on the badge and in the options page until the us
   const badge = () => extensionPage.evaluate(() => chrome.action.getBadgeText({}));
   for (let i = 0; i < 50 && (await badge()) !== '1'; i += 1) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await badge(), '1', 'the toolbar says one delivery needs the user');
+  // One banner in the phone, not a notification per log; its action opens the options page.
+  await widget.waitForFunction(() => window.simBanner()?.severity === 'warning');
+  assert.match((await widget.evaluate(() => window.simBanner())).message, /1 log is not delivered yet \(HTTP 401/);
+  const optionsPages = () => browser.context.pages().filter((p) => p.url().endsWith('/options.html'));
+  await widget.locator('#banner-action').click();
+  for (let i = 0; i < 50 && optionsPages().length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(optionsPages().length, 1, 'the banner action opened the options page');
+  await optionsPages()[0].close();
 
   const options = await browser.context.newPage();
   await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
@@ -202,6 +210,7 @@ test('a refused delivery waits on the badge and in the options page until the us
   assert.ok([...hook.state.accepted.values()].some((b) => b.entry.key === 'call:s-900' && b.entry.note === '<b>refused</b> first'));
   for (let i = 0; i < 50 && (await badge()) !== ''; i += 1) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await badge(), '');
+  await widget.waitForFunction(() => window.simBanner()?.severity === 'success');
 
   // The journal: a search finds the call, its HTML-looking note is text, the export has it.
   await options.locator('#journal-search').fill('refused FIRST');

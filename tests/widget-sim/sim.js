@@ -80,6 +80,9 @@ window.addEventListener('message', (event) => {
     case 'rc-adapter-update-call-log-page':
       callLogPage = message.page;
       return;
+    case 'rc-adapter-update-customized-banner':
+      showBanner(message.banner ?? {});
+      return;
     case 'rc-adapter-navigate-to': {
       body.dataset.route = message.path;
       const session = /^\/log\/call\/(.+)$/.exec(message.path ?? '');
@@ -88,6 +91,23 @@ window.addEventListener('message', (event) => {
     }
     default:
   }
+});
+
+/** The widget's banner (§8.5): one per id; `hidden` removes it; the action goes to buttonEventPath. */
+let banner = null;
+function showBanner(next) {
+  banner = next.hidden ? null : next;
+  const box = $('banner');
+  box.hidden = !banner;
+  box.dataset.severity = banner?.severity ?? '';
+  $('banner-text').textContent = banner?.message ?? '';
+  $('banner-action').hidden = !banner?.action;
+  $('banner-action').textContent = banner?.action?.label ?? '';
+}
+window.simBanner = () => banner;
+document.addEventListener('click', (event) => {
+  if (event.target?.id !== 'banner-action' || !banner || !service?.buttonEventPath) return;
+  request(service.buttonEventPath, { button: { id: banner.id, type: 'customizedBanner', label: banner.action.label } });
 });
 
 /** The widget's log page: the host's custom form (schema + uiSchema + formData) for a call. */

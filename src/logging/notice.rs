@@ -1,0 +1,113 @@
+//! What the phone tells the user about deliveries: one banner at the top of the widget, never
+//! a notification per log. It appears when deliveries need the user (failing for a while, or
+//! refused), changes only when their number or the error changes, and turns into one "all
+//! delivered" line when the trouble is over.
+
+use super::outbox::Delivery;
+use serde_json::{json, Value};
+
+/// Our banner's id (its action button comes back to `buttonEventPath` with it).
+pub const BANNER_ID: &str = "crm-bridge-deliveries";
+
+/// What the banner shows now, so an unchanged state posts nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryNotice {
+    shown: Option<String>,
+}
+
+impl DeliveryNotice {
+    /// The banner command for the outbox as it is now, if the banner must change.
+    pub fn update(&mut self, waiting: &[Delivery]) -> Option<Value> {
+        let troubled: Vec<&Delivery> = waiting.iter().filter(|d| d.needs_attention()).collect();
+        let banner = match (troubled.len(), self.shown.is_some()) {
+            (0, false) => return None,
+            (0, true) => {
+                json!({ "id": BANNER_ID, "severity": "success", "closable": true,
+                        "message": "crm-bridge: every call and message log has been delivered." })
+            }
+            (count, _) => {
+                let error = troubled
+                    .iter()
+                    .max_by(|a, b| a.due.total_cmp(&b.due))
+                    .and_then(|d| d.last_error.clone())
+                    .unwrap_or_default();
+                let logs = if count == 1 { "log is" } else { "logs are" };
+                json!({ "id": BANNER_ID, "severity": "warning", "closable": false,
+                        "message": format!("crm-bridge: {count} {logs} not delivered yet ({error}). They are kept and retried."),
+                        "action": { "label": "Open options", "variant": "outlined", "color": "primary" } })
+            }
+        };
+        let text = banner["message"].as_str().map(str::to_owned);
+        if text == self.shown && !troubled.is_empty() {
+            return None;
+        }
+        self.shown = match troubled.is_empty() {
+            true => None,
+            false => text,
+        };
+        Some(banner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logging::entry::{EntryKind, JournalEntry, LoggedContact};
+    use crate::logging::outbox::AttemptResult;
+    use crate::logging::outbox::Verdict;
+
+    fn failing(key: &str, status: u16) -> Delivery {
+        let entry = JournalEntry {
+            key: key.into(),
+            kind: EntryKind::Call,
+            contact_id: None,
+            contact: LoggedContact::default(),
+            time: 0.0,
+            updated: 0.0,
+            revision: 1,
+            note: None,
+            form: None,
+            call: None,
+            conversation_id: None,
+            messages: Vec::new(),
+            number: None,
+        };
+        let delivery = Delivery::new("webhook:x", &entry, String::new(), 0.0);
+        match delivery.after_attempt(&AttemptResult::Status(status), 1.0) {
+            Verdict::Keep(next) => *next,
+            Verdict::Delivered => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn one_banner_that_changes_only_when_the_trouble_does() {
+        let mut notice = DeliveryNotice::default();
+        assert_eq!(notice.update(&[]), None, "nothing to say");
+        let first = notice.update(&[failing("call:1", 401)]).unwrap();
+        assert_eq!(first["severity"], "warning");
+        assert!(first["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 log is not delivered yet (HTTP 401"));
+        assert_eq!(
+            notice.update(&[failing("call:1", 401)]),
+            None,
+            "unchanged: not posted again"
+        );
+        let more = notice
+            .update(&[failing("call:1", 401), failing("call:2", 401)])
+            .unwrap();
+        assert!(more["message"].as_str().unwrap().contains("2 logs are"));
+        let done = notice.update(&[]).unwrap();
+        assert_eq!(done["severity"], "success");
+        assert_eq!(notice.update(&[]), None, "said once");
+    }
+
+    #[test]
+    fn a_delivery_still_being_retried_quietly_says_nothing() {
+        let mut notice = DeliveryNotice::default();
+        let retrying = failing("call:1", 503);
+        assert!(!retrying.needs_attention());
+        assert_eq!(notice.update(&[retrying]), None);
+    }
+}
