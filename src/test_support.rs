@@ -32,3 +32,26 @@ pub fn admitted_caller(core: &BackgroundCore) -> Caller {
     );
     caller
 }
+
+/// An empty journal entry of `kind` with this key and revision, for the logging rules' tests.
+pub fn journal_entry(
+    key: &str,
+    kind: crate::logging::entry::EntryKind,
+    revision: u32,
+) -> crate::logging::entry::JournalEntry {
+    crate::logging::entry::JournalEntry {
+        key: key.into(),
+        kind,
+        contact_id: None,
+        contact: Default::default(),
+        time: 0.0,
+        updated: 0.0,
+        revision,
+        note: None,
+        form: None,
+        call: None,
+        conversation_id: None,
+        messages: Vec::new(),
+        number: None,
+    }
+}

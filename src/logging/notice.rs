@@ -52,26 +52,13 @@ impl DeliveryNotice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logging::entry::{EntryKind, JournalEntry, LoggedContact};
+    use crate::logging::entry::EntryKind;
     use crate::logging::outbox::AttemptResult;
     use crate::logging::outbox::Verdict;
+    use crate::test_support::journal_entry;
 
     fn failing(key: &str, status: u16) -> Delivery {
-        let entry = JournalEntry {
-            key: key.into(),
-            kind: EntryKind::Call,
-            contact_id: None,
-            contact: LoggedContact::default(),
-            time: 0.0,
-            updated: 0.0,
-            revision: 1,
-            note: None,
-            form: None,
-            call: None,
-            conversation_id: None,
-            messages: Vec::new(),
-            number: None,
-        };
+        let entry = journal_entry(key, EntryKind::Call, 1);
         let delivery = Delivery::new("webhook:x", &entry, String::new(), 0.0);
         match delivery.after_attempt(&AttemptResult::Status(status), 1.0) {
             Verdict::Keep(next) => *next,

@@ -243,24 +243,11 @@ pub fn next_due(deliveries: &[Delivery]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logging::entry::{EntryKind, LoggedContact};
+    use crate::logging::entry::EntryKind;
+    use crate::test_support::journal_entry;
 
     fn entry(revision: u32) -> JournalEntry {
-        JournalEntry {
-            key: "messages:80001/11/25/2026".into(),
-            kind: EntryKind::Messages,
-            contact_id: None,
-            contact: LoggedContact::default(),
-            time: 0.0,
-            updated: 0.0,
-            revision,
-            note: None,
-            form: None,
-            call: None,
-            conversation_id: None,
-            messages: Vec::new(),
-            number: None,
-        }
+        journal_entry("messages:80001/11/25/2026", EntryKind::Messages, revision)
     }
 
     #[test]
