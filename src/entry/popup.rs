@@ -46,6 +46,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
             .await,
     );
 
+    show_logs(&document, &bridge).await?;
     offer_scan(&view, &bridge, tab_id, &url);
     let switch = view.switch.clone();
     EventListener::new(&switch, "click", move |_| {
@@ -93,6 +94,41 @@ pub async fn start_popup() -> Result<(), JsValue> {
     })
     .forget();
     Ok(())
+}
+
+/// Where the call and message logs stand (shown once anything was logged), with the way to
+/// the options page where waiting deliveries are retried.
+async fn show_logs(document: &Document, bridge: &BridgeClient) -> Result<(), JsValue> {
+    let get = |id: &str| {
+        document
+            .get_element_by_id(id)
+            .ok_or_else(|| JsValue::from_str(&format!("popup.html has no #{id}")))
+    };
+    let (boxed, status, open) = (get("logs-box")?, get("logs-status")?, get("open-options")?);
+    EventListener::new(&open, "click", |_| {
+        wasm_bindgen_futures::spawn_local(async {
+            let _ = platform::call_async(&["runtime", "openOptionsPage"], &[]).await;
+        });
+    })
+    .forget();
+    let Ok(Reply::Logs { summary }) = bridge.request(ToBackground::LogSummary).await else {
+        return Ok(());
+    };
+    let (kind, text) = match (summary.entries, summary.waiting, summary.attention) {
+        (0, 0, _) => return Ok(()),
+        (_, 0, _) => ("ok", platform::message("popupLogsDelivered", &[])),
+        (_, waiting, 0) => (
+            "ok",
+            platform::message("popupLogsWaiting", &[&waiting.to_string()]),
+        ),
+        (_, _, attention) => (
+            "attention",
+            platform::message("popupLogsAttention", &[&attention.to_string()]),
+        ),
+    };
+    status.set_attribute("data-kind", kind)?;
+    status.set_text_content(Some(&text));
+    boxed.remove_attribute("hidden")
 }
 
 /// "Scan this page now": asks the page's discovery walker to read it again, then shows what the

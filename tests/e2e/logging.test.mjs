@@ -194,6 +194,15 @@ test('a refused delivery waits on the badge and in the options page until the us
   assert.equal(optionsPages().length, 1, 'the banner action opened the options page');
   await optionsPages()[0].close();
 
+  // The toolbar popup says so too, with the way to the options page.
+  const tab = await extensionPage.evaluate(async () => (await chrome.tabs.query({})).find((t) => t.url?.endsWith('/settings')).id);
+  const popup = await browser.context.newPage();
+  await popup.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${tab}`);
+  await popup.waitForSelector('#logs-box:not([hidden])');
+  assert.equal(await popup.locator('#logs-status').textContent(), 'Logs not delivered, waiting for you: 1');
+  assert.deepEqual(await accessibilityViolations(popup), []);
+  await popup.close();
+
   const options = await browser.context.newPage();
   await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
   const row = options.locator('#outbox tbody tr');
