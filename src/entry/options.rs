@@ -27,6 +27,13 @@ const WIDGET_FIELDS: [(&str, &str); 4] = [
     ("app-server", "appServer"),
     ("redirect-uri", "redirectUri"),
 ];
+/// Checkboxes named as keys of `settings.widget` (the widget's query options).
+const WIDGET_FLAGS: [&str; 4] = [
+    "multipleTabsSupport",
+    "disconnectInactiveWebphone",
+    "autoLogCalls",
+    "autoLogMessages",
+];
 /// Checkboxes named as keys of `settings.services`.
 const SERVICES: [&str; 6] = [
     "contacts",
@@ -149,6 +156,10 @@ impl OptionsPage {
         self.element(id).ok()?.dyn_into().ok()
     }
 
+    fn select(&self, id: &str) -> Option<web_sys::HtmlSelectElement> {
+        self.element(id).ok()?.dyn_into().ok()
+    }
+
     fn service(&self, name: &str) -> Option<HtmlInputElement> {
         let selector = format!("input[name=\"{name}\"]");
         self.document
@@ -215,6 +226,14 @@ impl OptionsPage {
             if let Some(input) = self.service(name) {
                 input.set_checked(settings["services"][name].as_bool().unwrap_or(true));
             }
+        }
+        for name in WIDGET_FLAGS {
+            if let Some(input) = self.service(name) {
+                input.set_checked(settings["widget"][name].as_bool().unwrap_or(false));
+            }
+        }
+        if let Some(select) = self.select("default-call-with") {
+            select.set_value(settings["widget"]["defaultCallWith"].as_str().unwrap_or(""));
         }
         for name in WIDGET_TOGGLES {
             if let Some(input) = self.service(name) {
@@ -307,6 +326,17 @@ impl OptionsPage {
             if let Some(input) = self.service(name) {
                 settings["services"][name] = Value::from(input.checked());
             }
+        }
+        for name in WIDGET_FLAGS {
+            if let Some(input) = self.service(name) {
+                settings["widget"][name] = Value::from(input.checked());
+            }
+        }
+        if let Some(select) = self.select("default-call-with") {
+            settings["widget"]["defaultCallWith"] = match select.value().as_str() {
+                "" => Value::Null,
+                way => Value::from(way),
+            };
         }
         for name in WIDGET_TOGGLES {
             if let Some(input) = self.service(name) {

@@ -91,6 +91,45 @@ pub struct WidgetSettings {
     pub app_server: String,
     /// OAuth redirect page; empty means the widget's default.
     pub redirect_uri: String,
+    /// Several CRM tabs share one phone: the widget elects one main tab, and only it rings
+    /// and auto-logs (`multipleTabsSupport`). On by default: without it every open CRM tab
+    /// rings and logs.
+    pub multiple_tabs_support: bool,
+    /// Tabs that are not the main one close their web-phone connection
+    /// (`disconnectInactiveWebphone`), so ten CRM tabs are one connection, not ten.
+    pub disconnect_inactive_webphone: bool,
+    /// How calls are placed by default (`defaultCallWith`); `None` leaves it to the widget.
+    pub default_call_with: Option<CallWith>,
+    /// The widget's "Auto log calls" switch starts on (`defaultAutoLogCallEnabled`).
+    pub auto_log_calls: bool,
+    /// The widget's "Auto log messages" switch starts on (`defaultAutoLogMessageEnabled`).
+    pub auto_log_messages: bool,
+}
+
+/// The widget's ways to place a call (protocol.md §1.4 `defaultCallWith`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallWith {
+    /// The browser's web phone.
+    Browser,
+    /// The RingCentral desktop app.
+    Jupiter,
+    /// The RingCentral Phone softphone.
+    Softphone,
+    /// RingOut: the phone system calls the user's own phone first.
+    Ringout,
+}
+
+impl CallWith {
+    /// The query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallWith::Browser => "browser",
+            CallWith::Jupiter => "jupiter",
+            CallWith::Softphone => "softphone",
+            CallWith::Ringout => "ringout",
+        }
+    }
 }
 
 impl Default for Settings {
@@ -115,6 +154,11 @@ impl Default for WidgetSettings {
             client_id: String::new(),
             app_server: String::new(),
             redirect_uri: String::new(),
+            multiple_tabs_support: true,
+            disconnect_inactive_webphone: true,
+            default_call_with: None,
+            auto_log_calls: false,
+            auto_log_messages: false,
         }
     }
 }
@@ -191,11 +235,28 @@ impl Settings {
             Some((b, f)) => (b.to_owned(), format!("#{f}")),
             None => (base, String::new()),
         };
+        let widget = &self.widget;
+        let flag = |on: bool| if on { "1" } else { "" };
         let options = [
-            ("clientId", &self.widget.client_id),
-            ("appServer", &self.widget.app_server),
-            ("redirectUri", &self.widget.redirect_uri),
+            ("clientId", widget.client_id.as_str()),
+            ("appServer", &widget.app_server),
+            ("redirectUri", &widget.redirect_uri),
+            ("multipleTabsSupport", flag(widget.multiple_tabs_support)),
+            (
+                "disconnectInactiveWebphone",
+                flag(widget.disconnect_inactive_webphone),
+            ),
+            (
+                "defaultCallWith",
+                widget.default_call_with.map_or("", CallWith::as_str),
+            ),
+            ("defaultAutoLogCallEnabled", flag(widget.auto_log_calls)),
+            (
+                "defaultAutoLogMessageEnabled",
+                flag(widget.auto_log_messages),
+            ),
         ];
+        // The widget treats a present option as set: false ones are left out.
         let query: Vec<String> = options
             .iter()
             .filter(|(_, value)| !value.is_empty())
@@ -266,20 +327,29 @@ mod tests {
     #[test]
     fn defaults_frame_the_hosted_app() {
         let settings = Settings::from_json("{}").unwrap();
-        assert_eq!(settings.widget_frame_url().unwrap(), DEFAULT_WIDGET_URL);
+        // Several CRM tabs share one phone: one rings, one holds a web-phone connection.
+        assert_eq!(
+            settings.widget_frame_url().unwrap(),
+            format!("{DEFAULT_WIDGET_URL}?multipleTabsSupport=1&disconnectInactiveWebphone=1")
+        );
         assert_eq!(settings.schema_version, SETTINGS_SCHEMA_VERSION);
     }
 
     #[test]
     fn widget_options_become_query_parameters() {
         let settings = Settings::from_json(
-            r#"{"widget":{"appUrl":"https://x.test/app.html?a=1#h","clientId":"id 1"}}"#,
+            r#"{"widget":{"appUrl":"https://x.test/app.html?a=1#h","clientId":"id 1",
+                "multipleTabsSupport":false,"disconnectInactiveWebphone":false,
+                "defaultCallWith":"ringout","autoLogCalls":true,"autoLogMessages":true}}"#,
         )
         .unwrap();
         assert_eq!(
             settings.widget_frame_url().unwrap(),
-            "https://x.test/app.html?a=1&clientId=id%201#h"
+            "https://x.test/app.html?a=1&clientId=id%201&defaultCallWith=ringout\
+             &defaultAutoLogCallEnabled=1&defaultAutoLogMessageEnabled=1#h"
         );
+        let wrong = Settings::from_json(r#"{"widget":{"defaultCallWith":"pigeon"}}"#);
+        assert!(matches!(wrong, Err(SettingsError::Unreadable(_))));
     }
 
     #[test]

@@ -201,6 +201,42 @@ test("the company's own numbers are refused when not numbers and stored when the
   await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
 });
 
+test('the phone loads with the calls-and-tabs options: one ringing tab by default, the chosen call method and auto-logging', async () => {
+  assert.equal(await page.locator('input[name="multipleTabsSupport"]').isChecked(), true, 'on by default');
+  const frameUrl = async () => {
+    const crmPage = await browser.context.newPage();
+    await crmPage.goto(`${crm.origin}/settings`);
+    const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+    const url = new URL(widget.url());
+    await crmPage.close();
+    return url.searchParams;
+  };
+  const before = await frameUrl();
+  assert.equal(before.get('multipleTabsSupport'), '1');
+  assert.equal(before.get('disconnectInactiveWebphone'), '1');
+  assert.equal(before.get('defaultAutoLogCallEnabled'), null);
+  await page.bringToFront();
+  await page.locator('input[name="disconnectInactiveWebphone"]').uncheck();
+  await page.locator('#default-call-with').selectOption('ringout');
+  await page.locator('input[name="autoLogCalls"]').check();
+  await page.locator('#save').click();
+  await page.waitForSelector('#form-status[data-kind="ok"]');
+  const settings = await stored();
+  assert.equal(settings.widget.defaultCallWith, 'ringout');
+  assert.equal(settings.widget.autoLogCalls, true);
+  const after = await frameUrl();
+  assert.equal(after.get('disconnectInactiveWebphone'), null, 'a switched-off option is left out');
+  assert.equal(after.get('defaultCallWith'), 'ringout');
+  assert.equal(after.get('defaultAutoLogCallEnabled'), '1');
+  assert.equal(after.get('defaultAutoLogMessageEnabled'), null);
+  await page.bringToFront();
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  assert.equal(await page.locator('#default-call-with').inputValue(), 'ringout');
+  assert.equal(await page.locator('input[name="disconnectInactiveWebphone"]').isChecked(), false);
+  await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
+});
+
 test('valid changes are stored', async () => {
   await page.locator('#app-url').fill(`${crm.origin}/widget-sim/`);
   await page.locator('#client-id').fill('my-client-id');
