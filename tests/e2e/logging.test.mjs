@@ -13,7 +13,8 @@ import {
   ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig,
   accessibilityViolations,
 } from './lib/extension.mjs';
-import { readFile } from 'node:fs/promises';
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 const SECRET = 'test-signing-secret';
 const CALLS = 100;
@@ -47,6 +48,7 @@ async function startWebhook(seed) {
     req.on('end', () => {
       state.attempts += 1;
       if (state.refuse) { res.writeHead(401).end('token expired'); return; }
+      if (state.down) { res.writeHead(503).end('down for maintenance'); return; }
       const roll = state.chaos ? next() : 1;
       if (roll < 0.2) { fault('500'); res.writeHead(500).end('busy'); return; }
       if (roll < 0.27) { fault('dropped'); req.socket.destroy(); return; }
@@ -234,4 +236,40 @@ test('a refused delivery waits on the badge and in the options page until the us
   assert.match(csv, /call:s-900\r\n/);
   assert.equal(csv.trim().split('\r\n').length, 2, 'the search applies to the export');
   await options.close();
+});
+
+test('deliveries still waiting when the browser closes are sent after it starts again, with no CRM page open', { timeout: 180_000 }, async () => {
+  const down = await startWebhook(7);
+  down.calm();
+  down.state.down = true;
+  const profile = await mkdtemp(join(tmpdir(), 'crm-bridge-restart-'));
+  const config = { ...demoConfig(crm.origin),
+    siteOptions: { 'http://127.0.0.1': { webhook: { url: down.url, signingSecret: SECRET } } } };
+  const dir = await buildDevExtension('chrome', config, join(ROOT, 'target', 'e2e-logging-restart'));
+  let second = await launchChromium(dir, { userDataDir: profile });
+  try {
+    await waitForSiteRegistration(second.worker);
+    const page = await second.context.newPage();
+    await page.goto(`${crm.origin}/settings`);
+    const phone = await waitForFrame(page, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+    await phone.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+    const bodies = Array.from({ length: 5 }, (_, i) => ({ ...call(700 + i), note: `before the restart ${i}` }));
+    assert.deepEqual(await phone.evaluate((b) => window.simRequests('callLoggerPath', b), bodies), Array(5).fill('ok'));
+    for (let i = 0; i < 100 && down.state.attempts < 5; i += 1) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(down.state.attempts >= 5, 'each was tried once and failed');
+    await second.context.close();
+
+    down.state.down = false;
+    const before = down.state.attempts;
+    second = await launchChromium(dir, { userDataDir: profile });
+    const deadline = Date.now() + 90_000;
+    const ours = () => [...down.state.accepted.values()].filter((b) => /^call:s-70\d$/.test(b.entry.key));
+    while (ours().length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    assert.equal(ours().length, 5, `delivered after the restart (${down.state.attempts - before} attempts)`);
+    assert.deepEqual(ours().map((b) => b.entry.note).sort(), bodies.map((b) => b.note).sort());
+    assert.ok(second.context.pages().every((p) => !p.url().startsWith(crm.origin)), 'no CRM page was needed');
+  } finally {
+    await second.context.close();
+    await down.close();
+  }
 });
