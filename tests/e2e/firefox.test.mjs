@@ -5,15 +5,27 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Builder, By, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
+import { createServer } from 'node:http';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import { buildDevExtension, demoConfig } from './lib/extension.mjs';
 
 let crm;
 let driver;
+let hook;
+/** What the test webhook accepted, by Idempotency-Key. */
+const accepted = new Map();
 
 before(async () => {
   crm = await startDemoCrm();
-  const dir = await buildDevExtension('firefox', demoConfig(crm.origin));
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => { accepted.set(req.headers['idempotency-key'], JSON.parse(body)); res.writeHead(204).end(); });
+  });
+  await new Promise((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const config = { ...demoConfig(crm.origin),
+    siteOptions: { 'http://127.0.0.1': { webhook: { url: `http://127.0.0.1:${hook.address().port}/hook` } } } };
+  const dir = await buildDevExtension('firefox', config);
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr')
     .addArguments('-headless')
@@ -30,6 +42,7 @@ before(async () => {
 after(async () => {
   await driver?.quit();
   await crm?.close();
+  hook?.close();
 });
 
 /** Waits for the content script's host element, retrying while the event page registers it. */
@@ -138,4 +151,30 @@ test('firefox: discovery reads a record page with its event-page background, and
   assert.deepEqual(found[0].phoneNumbers.map((p) => p.phoneNumber).sort(), ['+4915123456789', '+493012345610'],
     'E.164 with the region from the record\'s Country field');
   await driver.switchTo().defaultContent();
+});
+
+test('firefox: a call from a discovered number is logged against that contact, durable, in its activities and at the webhook', async () => {
+  await openWithWidget(`${crm.origin}/contacts/104`);
+  await assertRelays();
+  await driver.switchTo().frame(0);
+  await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
+  await driver.wait(async () => Object.values(await driver.executeScript('return window.simContacts()')).includes('Jonas Becker'), 15_000);
+  const ask = (key, bodies) => driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+    window.simRequests(arguments[0], arguments[1]).then(done, (e) => done(String(e)));`, key, bodies);
+  const logged = await ask('callLoggerPath', [{ call: { sessionId: 'ff-1', direction: 'Inbound',
+    from: { phoneNumber: '+493012345610' }, startTime: 1795618200000, duration: 42, result: 'Call connected' },
+    triggerType: 'createLog', note: 'Firefox <i>note</i>' }]);
+  assert.deepEqual(logged, ['ok']);
+  const [matched] = await ask('callLogEntityMatcherPath', [{ sessionIds: ['ff-1'] }]);
+  const contactId = matched['ff-1'][0].contactId;
+  assert.ok(contactId?.endsWith('#/contacts/104'), `linked to Jonas by his number: ${contactId}`);
+  assert.equal(matched['ff-1'][0].note, 'Firefox <i>note</i>');
+  const [activities] = await ask('activitiesPath', [{ contact: { id: contactId } }]);
+  assert.equal(activities[0].subject, 'Inbound call · Call connected · 0:42');
+  await driver.switchTo().defaultContent();
+  const deadline = Date.now() + 15_000;
+  while (![...accepted.values()].some((b) => b.entry.key === 'call:ff-1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const delivered = [...accepted.values()].find((b) => b.entry.key === 'call:ff-1');
+  assert.ok(delivered, 'the event page delivered it to the webhook');
+  assert.equal(delivered.entry.contact.name, 'Jonas Becker');
 });
