@@ -409,6 +409,12 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                         Ok(_) => effects.push(Effect::ContactsChanged),
                         Err(err) => return reply(Reply::Error { message: err.0 }),
                     }
+                    // And the logs of its contacts, with their deliveries and its webhook's.
+                    match self.router.logs().forget_site(&site.to_string()).await {
+                        Ok(0) => {}
+                        Ok(_) => effects.push(Effect::DeliverLogs),
+                        Err(err) => return reply(Reply::Error { message: err.0 }),
+                    }
                     Handled {
                         reply: Reply::Settings {
                             settings: serde_json::to_value(&settings).unwrap_or_default(),

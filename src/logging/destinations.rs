@@ -60,6 +60,18 @@ pub fn destinations_for(
     }
 }
 
+/// Whether a delivery to `destination` of the entry `entry_key` goes away with `site` (its
+/// webhook, or an entry of the site's, listed in `forgotten`).
+pub fn forgotten_with(
+    site: &str,
+    destination: &str,
+    entry_key: &str,
+    forgotten: &[String],
+) -> bool {
+    destination.strip_prefix(WEBHOOK_PREFIX) == Some(site)
+        || forgotten.iter().any(|k| k == entry_key)
+}
+
 /// The webhook behind a destination id, as configured now (`None` once it was removed).
 pub fn webhook_for(
     options: &BTreeMap<SitePattern, SiteOptions>,

@@ -199,6 +199,9 @@ pub trait LogStore {
     async fn retry_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError>;
     /// The user's "discard" of these deliveries (the journal keeps the entries); how many.
     async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError>;
+    /// "Forget this site": removes the entries logged against its contacts and every delivery
+    /// of them or to its webhook; how many entries.
+    async fn forget_site(&self, site: &str) -> Result<usize, ServiceError>;
 }
 
 /// The journal and outbox at a glance (popup, options page, tests).

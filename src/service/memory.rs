@@ -5,7 +5,7 @@ use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
-use crate::logging::destinations::Destinations;
+use crate::logging::destinations::{forgotten_with, Destinations};
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
 use crate::logging::journal_view::JournalQuery;
@@ -330,6 +330,20 @@ impl LogStore for MemoryLogs {
             .values_mut()
             .filter(|d| keys.is_empty() || keys.contains(&d.key));
         Ok(chosen.map(|d| *d = d.retried_by_user(now)).count())
+    }
+
+    async fn forget_site(&self, site: &str) -> Result<usize, ServiceError> {
+        let mut entries = self.entries.borrow_mut();
+        let gone: Vec<String> = entries
+            .values()
+            .filter(|e| e.contact.site.as_deref() == Some(site))
+            .map(|e| e.key.clone())
+            .collect();
+        entries.retain(|key, _| !gone.contains(key));
+        self.outbox
+            .borrow_mut()
+            .retain(|_, d| !forgotten_with(site, &d.destination, &d.entry_key, &gone));
+        Ok(gone.len())
     }
 
     async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {

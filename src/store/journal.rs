@@ -8,7 +8,7 @@
 
 use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
 use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
-use crate::logging::destinations::Destinations;
+use crate::logging::destinations::{forgotten_with, Destinations};
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
 use crate::logging::journal_view::JournalQuery;
@@ -418,6 +418,38 @@ impl LogStore for StoreJournal {
         self.retry(keys, js_sys::Date::now())
             .await
             .map_err(service_error)
+    }
+
+    async fn forget_site(&self, site: &str) -> Result<usize, ServiceError> {
+        let result: Result<usize, StoreError> = async {
+            let db = self.database().await?;
+            let transaction =
+                db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadWrite)?;
+            let logs = transaction.store(LOGS_STORE)?;
+            let entries: Vec<JournalEntry> = from_js_list(logs.get_all(None, None).await?)?;
+            let gone: Vec<String> = entries
+                .into_iter()
+                .filter(|e| e.contact.site.as_deref() == Some(site))
+                .map(|e| e.key)
+                .collect();
+            for key in &gone {
+                logs.delete(JsValue::from_str(key)).await?;
+            }
+            let outbox = transaction.store(OUTBOX_STORE)?;
+            let waiting: Vec<Delivery> = from_js_list(outbox.get_all(None, None).await?)?;
+            for delivery in waiting
+                .iter()
+                .filter(|d| forgotten_with(site, &d.destination, &d.entry_key, &gone))
+            {
+                outbox.delete(JsValue::from_str(&delivery.key)).await?;
+            }
+            finish(transaction.done().await?)?;
+            self.matches.borrow_mut().clear();
+            self.recent.borrow_mut().clear();
+            Ok(gone.len())
+        }
+        .await;
+        result.map_err(service_error)
     }
 
     async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {

@@ -236,3 +236,48 @@ async fn deliveries_settle_only_for_the_revision_sent() {
     journal.close();
     Rexie::delete(&name).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn forgetting_a_site_removes_its_logs_and_their_deliveries_only() {
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    journal
+        .log_call(&call("mine", json!({})), erin(), &hooks())
+        .await
+        .unwrap();
+    let other = ContactLink::Named(LoggedContact {
+        id: Some("x-1".into()),
+        site: Some("https://other.example.com".into()),
+        ..LoggedContact::default()
+    });
+    journal
+        .log_call(&call("theirs", json!({})), other, &hooks())
+        .await
+        .unwrap();
+    // Known to the matcher before: forgetting must not leave it answering from memory.
+    assert_eq!(
+        journal
+            .call_log_matches(&["mine".into()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let forgotten = journal
+        .forget_site("https://crm.example.com")
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    assert!(journal
+        .call_log_matches(&["mine".into()])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(journal.entry("call:theirs").await.unwrap().is_some());
+    assert!(
+        journal.deliveries().await.unwrap().is_empty(),
+        "its webhook's deliveries went too"
+    );
+    journal.close();
+    Rexie::delete(&name).await.unwrap();
+}
