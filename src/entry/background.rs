@@ -255,8 +255,14 @@ fn post(port: &Port, message: &impl serde::Serialize) {
         .map_err(|err| JsValue::from_str(&err.to_string()))
         .and_then(|text| platform::from_json(&text))
         .and_then(|value| port.post_message(&value));
-    if let Err(err) = sent {
-        platform::log_error(&format!("could not answer on a port: {err:?}"));
+    match sent {
+        Ok(()) => {}
+        // The page closed while its request was being handled (the work itself is done and
+        // kept, e.g. a log is durable): nobody is left to answer, which is no error.
+        Err(err) if format!("{err:?}").contains("disconnected port") => {
+            platform::log_debug("a page closed before its answer was ready")
+        }
+        Err(err) => platform::log_error(&format!("could not answer on a port: {err:?}")),
     }
 }
 

@@ -297,6 +297,11 @@ pub fn from_json(text: &str) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(text)
 }
 
+/// Logs something developers may want when debugging, below the error level.
+pub fn log_debug(message: &str) {
+    web_sys::console::debug_1(&JsValue::from_str(&format!("crm-bridge: {message}")));
+}
+
 /// Logs an error where developers look (worker or page console).
 pub fn log_error(message: &str) {
     web_sys::console::error_1(&JsValue::from_str(&format!("crm-bridge: {message}")));
