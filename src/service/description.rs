@@ -88,14 +88,6 @@ pub fn registration(
         call_log_entity_matcher_path: path(on.call_logging, ServicePath::CallLogEntityMatcher),
         call_logger_auto_setting_label: on.call_logging.then(|| "Auto log calls to CRM".into()),
         recording_with_token: on.call_logging.then_some(true),
-        // Log opens the widget's own log page (with its note field) first, unless a site has
-        // its own call-log form: then Log comes to us and we show that form (§4.8).
-        show_log_modal: on.call_logging.then(|| {
-            !settings
-                .site_options
-                .values()
-                .any(|options| !options.log_form.is_empty())
-        }),
         call_log_page_input_changed_event_path: path(
             on.call_logging,
             ServicePath::CallLogPageInputChanged,
@@ -183,21 +175,6 @@ mod tests {
         );
         let foreign = [json!({ "id": "somebodyElse", "type": "boolean", "value": true })];
         assert!(toggle_values(&foreign).is_empty());
-    }
-
-    #[test]
-    fn log_opens_the_widgets_note_page_unless_a_site_has_its_own_form() {
-        let plain = registration(&Settings::default(), vec![], true);
-        assert_eq!(plain.service.show_log_modal, Some(true));
-        let mut settings = Settings::default();
-        let text = crate::settings::site_options::SiteOptionsText {
-            log_form: "Outcome: Won | Lost".into(),
-            ..Default::default()
-        };
-        let site = crate::sites::SitePattern::parse("https://crm.example.com").unwrap();
-        settings.site_options.insert(site, text.parse().unwrap());
-        let with_form = registration(&settings, vec![], true);
-        assert_eq!(with_form.service.show_log_modal, Some(false));
     }
 
     #[test]
