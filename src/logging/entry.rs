@@ -175,14 +175,15 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    /// The key of a call's entry.
+    /// The key of a call's entry (the id as the widget sent it, surrounding blanks ignored,
+    /// the same for writes and for the matcher).
     pub fn call_key(session_id: &str) -> String {
-        format!("call:{session_id}")
+        format!("call:{}", session_id.trim())
     }
 
-    /// The key of a conversation-day's entry.
+    /// The key of a conversation-day's entry (blanks ignored, as for calls).
     pub fn messages_key(conversation_log_id: &str) -> String {
-        format!("messages:{conversation_log_id}")
+        format!("messages:{}", conversation_log_id.trim())
     }
 
     /// The event name destinations get: `call.logged` or `messages.logged`.

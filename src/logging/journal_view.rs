@@ -27,15 +27,32 @@ pub struct JournalQuery {
 impl JournalQuery {
     /// Whether `entry` is one the query asks for.
     pub fn matches(&self, entry: &JournalEntry) -> bool {
+        self.matches_words(&self.words(), entry)
+    }
+
+    /// The entries asked for, newest first, at most the limit (and [`MAX_QUERY_RESULTS`]).
+    pub fn select(&self, mut entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
+        let words = self.words(); // folded once, not once per entry
+        entries.retain(|e| self.matches_words(&words, e));
+        entries.sort_by(|a, b| b.time.total_cmp(&a.time));
+        entries.truncate(self.limit.clamp(1, MAX_QUERY_RESULTS));
+        entries
+    }
+
+    /// The search text's folded words.
+    fn words(&self) -> Vec<String> {
+        fold(&self.text)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn matches_words(&self, words: &[String], entry: &JournalEntry) -> bool {
         if self.from.is_some_and(|from| entry.time < from)
             || self.to.is_some_and(|to| entry.time >= to)
         {
             return false;
         }
-        let words: Vec<String> = fold(&self.text)
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
         if words.is_empty() {
             return true;
         }
@@ -48,14 +65,6 @@ impl JournalQuery {
                     && word_digits.len() == word.len()
                     && digits.contains(&word_digits))
         })
-    }
-
-    /// The entries asked for, newest first, at most the limit (and [`MAX_QUERY_RESULTS`]).
-    pub fn select(&self, mut entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
-        entries.retain(|e| self.matches(e));
-        entries.sort_by(|a, b| b.time.total_cmp(&a.time));
-        entries.truncate(self.limit.clamp(1, MAX_QUERY_RESULTS));
-        entries
     }
 }
 

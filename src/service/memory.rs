@@ -262,7 +262,7 @@ impl LogStore for MemoryLogs {
         destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
         let now = self.tick();
-        let key = JournalEntry::call_key(log.call.session_id.trim());
+        let key = JournalEntry::call_key(&log.call.session_id);
         let old = self.entries.borrow().get(&key).cloned();
         let merged = merge_call(old.as_ref(), log, link, now).map_err(|e| ServiceError(e.0))?;
         Ok(self.write(JournalWrite::of(merged, destinations, now)))
@@ -275,7 +275,7 @@ impl LogStore for MemoryLogs {
         destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
         let now = self.tick();
-        let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
+        let key = JournalEntry::messages_key(&log.conversation.conversation_log_id);
         let old = self.entries.borrow().get(&key).cloned();
         let merged = merge_messages(old.as_ref(), log, link, now).map_err(|e| ServiceError(e.0))?;
         Ok(self.write(JournalWrite::of(merged, destinations, now)))

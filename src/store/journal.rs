@@ -334,7 +334,7 @@ impl LogStore for StoreJournal {
         link: ContactLink,
         destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
-        let key = JournalEntry::call_key(log.call.session_id.trim());
+        let key = JournalEntry::call_key(&log.call.session_id);
         self.write(&key, destinations, |old, now| {
             merge_call(old, log, link, now)
         })
@@ -347,7 +347,7 @@ impl LogStore for StoreJournal {
         link: ContactLink,
         destinations: &Destinations,
     ) -> Result<LogWritten, ServiceError> {
-        let key = JournalEntry::messages_key(log.conversation.conversation_log_id.trim());
+        let key = JournalEntry::messages_key(&log.conversation.conversation_log_id);
         self.write(&key, destinations, |old, now| {
             merge_messages(old, log, link, now)
         })
