@@ -2,7 +2,7 @@
 SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup dist run test bench clean
+.PHONY: setup dist run test bench screenshots clean
 
 ## Install the toolchain, browsers and npm tools (idempotent, quiet when done).
 setup:
@@ -23,6 +23,10 @@ test: setup
 ## Benchmarks: a table, and target/bench/results.json.
 bench: dist
 	node tests/bench/run.mjs
+
+## Pictures of the popup, the options page and each widget placement into docs/screenshots/.
+screenshots: dist
+	node scripts/screenshots.mjs
 
 clean:
 	rm -rf target dist
