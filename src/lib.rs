@@ -7,6 +7,7 @@
 
 pub mod background;
 pub mod contacts;
+pub mod diagnostics;
 pub mod logging;
 pub mod manifest_rules;
 pub mod phone;
@@ -30,3 +31,7 @@ pub mod store;
 
 /// The crate version, shown in diagnostics and checked by the widget host against the worker.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The IndexedDB layout this build opens; each bump comes with a migration and a fixture of
+/// the previous version (see `store`). Here so the core can report it.
+pub const DATABASE_VERSION: u32 = 2;

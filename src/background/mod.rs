@@ -5,6 +5,7 @@
 //! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
 use crate::contacts::Contact;
+use crate::diagnostics::{About, RecentErrors};
 use crate::protocol::bridge::PageReading;
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
@@ -17,7 +18,7 @@ use crate::service::description::{
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
 use crate::settings::site_options::SiteOptionsText;
-use crate::settings::Settings;
+use crate::settings::{Settings, SETTINGS_SCHEMA_VERSION};
 use crate::sites::SitePattern;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -115,6 +116,11 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     passes: RefCell<BTreeMap<String, Option<i64>>>,
     /// What discovery last made of recent pages (URL → reading), for the popup; bounded.
     page_readings: RefCell<BTreeMap<String, PageReading>>,
+    /// Recent errors for the diagnostics section; the edge keeps them in local storage.
+    errors: RefCell<RecentErrors>,
+    /// Whether the errors an earlier worker kept were read (until then nothing is written
+    /// back, so they are not overwritten).
+    errors_restored: Cell<bool>,
     environment: Environment,
 }
 
@@ -168,7 +174,36 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             tickets: RefCell::new(TicketBook::default()),
             passes: RefCell::new(BTreeMap::new()),
             page_readings: RefCell::new(BTreeMap::new()),
+            errors: RefCell::new(RecentErrors::default()),
+            errors_restored: Cell::new(false),
             environment,
+        }
+    }
+
+    /// Records an error for the diagnostics section; returns the JSON to keep, once the
+    /// errors of earlier workers were restored.
+    pub fn record_error(&self, message: &str, now_ms: f64) -> Option<String> {
+        self.errors.borrow_mut().record(message, now_ms);
+        self.errors_restored
+            .get()
+            .then(|| serde_json::to_string(&*self.errors.borrow()).unwrap_or_default())
+    }
+
+    /// Puts the errors an earlier worker kept under this one's; returns the JSON to keep.
+    pub fn restore_errors(&self, older: RecentErrors) -> String {
+        self.errors.borrow_mut().merge_older(older);
+        self.errors_restored.set(true);
+        serde_json::to_string(&*self.errors.borrow()).unwrap_or_default()
+    }
+
+    /// Versions and recent errors.
+    pub fn about(&self) -> About {
+        About {
+            version: crate::VERSION.to_owned(),
+            settings_schema: SETTINGS_SCHEMA_VERSION,
+            database_version: crate::DATABASE_VERSION,
+            worker: self.timings.get(),
+            errors: self.errors.borrow().newest_first(),
         }
     }
 
@@ -239,6 +274,14 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 sent_at_ms,
             }),
             ToBackground::Diagnostics => reply(Reply::Diagnostics(self.timings.get())),
+            ToBackground::About => reply(Reply::About(self.about())),
+            ToBackground::ClearErrors => {
+                *self.errors.borrow_mut() = RecentErrors::default();
+                Handled {
+                    reply: Reply::About(self.about()),
+                    effects: vec![Effect::KeepErrors("[]".into())],
+                }
+            }
             ToBackground::WidgetTicket => {
                 // A content script's ticket works only in its own tab.
                 let bound_to = match caller.kind {

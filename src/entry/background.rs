@@ -9,6 +9,7 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 /// `storage.session` key of the admitted widget hosts' passes (pass → tab).
 const PASSES_KEY: &str = "widgetPasses";
 use super::delivery::{Courier, OUTBOX_ALARM};
+use super::errors;
 use crate::background::{
     BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE, CONTACTS_TAB_LIMIT,
 };
@@ -100,8 +101,9 @@ pub fn start_background(script_start_ms: f64) -> Background {
     // Open the store while the first port connects, not when the widget first asks.
     let opening = core.clone();
     wasm_bindgen_futures::spawn_local(async move {
+        errors::restore(&opening).await;
         if let Err(err) = opening.router().contacts().database().await {
-            platform::log_error(&format!("contact store: {err}"));
+            errors::report(&opening, &format!("contact store: {err}"));
         }
     });
     let hosts = Rc::new(Hosts::default());
@@ -176,7 +178,7 @@ impl Background {
             let generation = core.settings_generation();
             let (settings, problem) = load_settings().await;
             if let Some(problem) = problem {
-                platform::log_error(&problem);
+                errors::report(&core, &problem);
             }
             core.set_loaded_settings(generation, settings);
             match platform::storage_session_get(PASSES_KEY).await {
@@ -184,7 +186,7 @@ impl Background {
                     core.restore_passes(serde_json::from_str(&text).unwrap_or_default())
                 }
                 Ok(None) => {}
-                Err(err) => platform::log_error(&format!("cannot read admitted hosts: {err:?}")),
+                Err(err) => errors::report(&core, &format!("cannot read admitted hosts: {err:?}")),
             }
             post(&port, &core.ready());
         });
@@ -235,9 +237,18 @@ impl Background {
                 ToBackground::PageEvidence { evidence } if from_enabled_site => {
                     read_page(&core, &hosts, &settings, &page, evidence).await
                 }
-                _ => Reply::Error {
-                    message: "not allowed from this sender".into(),
-                },
+                _ => {
+                    let from = crate::url::WebUrl::parse(&page)
+                        .map(|url| url.origin())
+                        .unwrap_or_else(|_| "an unknown sender".into());
+                    errors::note(
+                        &core,
+                        &format!("refused a request from {from}: crm-bridge is not on there"),
+                    );
+                    Reply::Error {
+                        message: "not allowed from this sender".into(),
+                    }
+                }
             };
             let answer = FromBackground::Reply {
                 id: envelope.id,
@@ -296,7 +307,7 @@ async fn read_page(
         Ok((summary, effects)) => {
             for effect in effects {
                 if let Err(err) = carry_out(core, hosts, effect).await {
-                    platform::log_error(&err);
+                    errors::report(core, &err);
                 }
             }
             Reply::Discovered {
@@ -327,7 +338,7 @@ async fn answer_after_effects(
         );
         if let Err(err) = carry_out(core, hosts, effect).await {
             if !must_succeed {
-                platform::log_error(&err);
+                errors::report(core, &err);
                 continue;
             }
             let FromBackground::Reply { id, .. } = answer else {
@@ -362,6 +373,10 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
         Effect::PostToWidget(_) => Ok(()),
         // The background core turns these into `SaveSettings` (BackgroundCore::as_settings_write).
         Effect::SaveWidgetToggles(_) => Ok(()),
+        Effect::KeepErrors(text) => {
+            errors::keep(text);
+            Ok(())
+        }
         Effect::KeepPasses(passes) => {
             let text = serde_json::to_string(&passes).map_err(|e| e.to_string())?;
             platform::storage_session_set(PASSES_KEY, &text)

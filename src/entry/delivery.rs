@@ -66,7 +66,7 @@ impl Courier {
             loop {
                 courier.again.set(false);
                 if let Err(err) = courier.fill(&core).await {
-                    platform::log_error(&format!("log delivery: {err}"));
+                    super::errors::report(&core, &format!("log delivery: {err}"));
                 }
                 if !courier.again.get() {
                     break;
@@ -75,7 +75,7 @@ impl Courier {
             courier.filling.set(false);
             if courier.in_flight.borrow().is_empty() {
                 if let Err(err) = courier.schedule(&core).await {
-                    platform::log_error(&format!("log delivery schedule: {err}"));
+                    super::errors::report(&core, &format!("log delivery schedule: {err}"));
                 }
             }
         });
@@ -106,7 +106,7 @@ impl Courier {
                 let result = attempt(&delivery, &core.settings()).await;
                 let verdict = delivery.after_attempt(&result, js_sys::Date::now());
                 if let Err(err) = core.router().logs().settle(&delivery, verdict).await {
-                    platform::log_error(&format!("log delivery: {err}"));
+                    super::errors::report(&core, &format!("log delivery: {err}"));
                 }
                 courier.in_flight.borrow_mut().remove(&delivery.key);
                 courier.kick(&core);

@@ -64,6 +64,7 @@ pub async fn start_options() -> Result<(), JsValue> {
     let current = page.bridge.request(ToBackground::GetSettings).await;
     page.apply(current, "form-status", None);
     super::options_logs::LogsSection::start(&document, &page.bridge)?;
+    super::options_diagnostics::DiagnosticsSection::start(&document, &page.bridge)?;
 
     let form = page.element("settings-form")?;
     let on_submit = page.clone();

@@ -319,7 +319,7 @@ fn day_start(value: &str, add_days: u32) -> Option<f64> {
 }
 
 /// A time in the user's locale and time zone.
-fn local_time(ms: f64) -> String {
+pub fn local_time(ms: f64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms));
     String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
 }

@@ -230,6 +230,7 @@ fn deliver(
         Reply::Error { message } => platform::log_error(&message),
         // Answers to requests the host awaits itself, or never makes.
         Reply::Diagnostics(_)
+        | Reply::About(_)
         | Reply::Ticket { .. }
         | Reply::Admitted { .. }
         | Reply::Site(_)

@@ -35,6 +35,10 @@ pub enum ToBackground {
     },
     /// Timings of the running worker instance (cold-start benchmark, diagnostics page).
     Diagnostics,
+    /// Versions and recent errors (the options page's diagnostics section).
+    About,
+    /// Forget the recent errors (the user read them); answered with [`Reply::About`].
+    ClearErrors,
     /// The service registration for a widget that just loaded (sent once per widget load).
     Register,
     /// A single-use ticket that admits one widget host (asked by the content script on an
@@ -188,6 +192,8 @@ pub enum Reply {
     },
     /// Answer to [`ToBackground::Diagnostics`].
     Diagnostics(WorkerTimings),
+    /// Answer to [`ToBackground::About`] and [`ToBackground::ClearErrors`].
+    About(crate::diagnostics::About),
     /// Answer to [`ToBackground::WidgetTicket`].
     Ticket {
         /// Put into the widget host's URL fragment as `#ticket=…`.

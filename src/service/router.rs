@@ -36,6 +36,8 @@ pub enum Effect {
     PostToWidget(Value),
     /// Keep these widget-settings values (item id → value) in the user's settings.
     SaveWidgetToggles(std::collections::BTreeMap<String, Value>),
+    /// Keep the background's recent errors (their JSON) across worker stops.
+    KeepErrors(String),
     /// Keep the passes of admitted widget hosts (pass → tab) for this browser session.
     KeepPasses(std::collections::BTreeMap<String, Option<i64>>),
     /// Stop unless the browser granted this match pattern (the user's click asked for it).

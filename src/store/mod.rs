@@ -20,8 +20,7 @@ use wasm_bindgen::JsValue;
 
 /// The database every crm-bridge store lives in.
 pub const DATABASE_NAME: &str = "crm-bridge";
-/// Schema version; each bump comes with a migration and a fixture of the previous version.
-pub const DATABASE_VERSION: u32 = 2;
+pub use crate::DATABASE_VERSION;
 /// Small key/value records (install time, schema notes).
 pub const META_STORE: &str = "meta";
 /// Contacts of every site, with tombstones.

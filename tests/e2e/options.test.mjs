@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { writeFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
@@ -274,6 +274,56 @@ test('corrupted, hostile and future settings files are refused whole', async () 
   await page.waitForSelector('#file-status[data-kind="ok"]');
   assert.equal((await stored()).widget.clientId, 'imported');
   assert.equal(await page.locator('#client-id').inputValue(), 'imported');
+});
+
+test('diagnostics show the versions and the background errors, kept in storage; a report leaves secrets out', async () => {
+  const saved = await stored();
+  const version = await browser.worker.evaluate(() => chrome.runtime.getManifest().version);
+  // An error a user would otherwise only see in the developer tools: settings a newer build wrote.
+  await browser.worker.evaluate(() => chrome.storage.local.set({ settings: { schemaVersion: 99 } }));
+  const diag = await browser.context.newPage();
+  try {
+    await diag.goto(`chrome-extension://${browser.extensionId}/options.html`);
+    await diag.waitForSelector('#errors:not([hidden])');
+    const rows = diag.locator('#errors tbody tr');
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().textContent(), /Settings ignored: .*newer.*1$/);
+    assert.match(await diag.locator('#errors-status').textContent(), /1 different errors recorded/);
+    const kept = await browser.worker.evaluate(() => chrome.storage.local.get('recentErrors'));
+    assert.equal(kept.recentErrors.length, 1, 'kept for the next worker');
+    assert.equal(await diag.locator('#about-version').textContent(), version);
+    assert.equal(await diag.locator('#about-layout').textContent(), 'settings version 1, database version 2');
+    assert.match(await diag.locator('#about-browser').textContent(), /Chrom/);
+    assert.match(await diag.locator('#about-worker').textContent(), /^\d+ requests answered/);
+    assert.deepEqual(await accessibilityViolations(diag), []);
+
+    // The report for support: versions and errors, no secrets.
+    await browser.worker.evaluate((settings) => chrome.storage.local.set({ settings }), {
+      ...saved, siteOptions: { 'http://127.0.0.1': { webhook: { url: 'https://hooks.example.com/calls',
+        headerName: 'Authorization', headerValue: 'Bearer never-in-a-report', signingSecret: 'k3y-never-in-a-report' } } },
+    });
+    await diag.reload();
+    await diag.waitForSelector('#errors:not([hidden])');
+    const [download] = await Promise.all([diag.waitForEvent('download'), diag.locator('#about-report').click()]);
+    const text = await readFile(await download.path(), 'utf8');
+    const report = JSON.parse(text);
+    assert.equal(report.about.version, version);
+    assert.equal(report.about.errors.length, 1);
+    assert.equal(report.settings.siteOptions['http://127.0.0.1'].webhook.url, 'https://hooks.example.com/calls');
+    assert.doesNotMatch(text, /never-in-a-report/);
+    await diag.waitForSelector('#errors-status[data-kind="ok"]');
+
+    await diag.locator('#errors-clear').click();
+    await diag.waitForSelector('#errors[hidden]', { state: 'attached' });
+    assert.equal(await diag.locator('#errors-status').textContent(), 'No errors recorded.');
+    for (let i = 0; i < 50 && (await browser.worker.evaluate(() => chrome.storage.local.get('recentErrors'))).recentErrors.length; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual((await browser.worker.evaluate(() => chrome.storage.local.get('recentErrors'))).recentErrors, []);
+  } finally {
+    await browser.worker.evaluate((settings) => chrome.storage.local.set({ settings }), saved);
+    await diag.close();
+  }
 });
 
 test('a site can be forgotten from the list', async () => {

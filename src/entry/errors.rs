@@ -1,0 +1,55 @@
+//! The background's recent errors: each goes to the console and into the list the options
+//! page's diagnostics section shows, kept in `storage.local` so a worker stop loses none.
+
+use crate::background::BackgroundCore;
+use crate::diagnostics::RecentErrors;
+use crate::platform;
+use crate::store::contacts::StoreContacts;
+use crate::store::journal::StoreJournal;
+
+/// `storage.local` key of the recent errors.
+pub const ERRORS_KEY: &str = "recentErrors";
+
+type Core = BackgroundCore<StoreContacts, StoreJournal>;
+
+/// Logs `message` and keeps it for the diagnostics section.
+pub fn report(core: &Core, message: &str) {
+    platform::log_error(message);
+    if let Some(text) = core.record_error(message, js_sys::Date::now()) {
+        keep(text);
+    }
+}
+
+/// Keeps `message` for the diagnostics section without a console error: for what is
+/// refused by design (a content script left in a tab of a site switched off meanwhile).
+pub fn note(core: &Core, message: &str) {
+    platform::log_debug(message);
+    if let Some(text) = core.record_error(message, js_sys::Date::now()) {
+        keep(text);
+    }
+}
+
+/// Reads what earlier workers kept (at worker start), then keeps the merged list.
+pub async fn restore(core: &Core) {
+    let older = match platform::storage_local_get(ERRORS_KEY).await {
+        Ok(Some(text)) => RecentErrors::from_json(&text),
+        Ok(None) => RecentErrors::default(),
+        Err(err) => {
+            platform::log_error(&format!("cannot read the recent errors: {err:?}"));
+            RecentErrors::default()
+        }
+    };
+    let text = core.restore_errors(older);
+    if text != "[]" {
+        keep(text);
+    }
+}
+
+/// Writes the list in the background (a failed write only loses diagnostics).
+pub fn keep(text: String) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(err) = platform::storage_local_set(ERRORS_KEY, &text).await {
+            platform::log_error(&format!("cannot keep the recent errors: {err:?}"));
+        }
+    });
+}
