@@ -18,7 +18,7 @@ use crate::service::description::{
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
 use crate::settings::site_options::SiteOptionsText;
-use crate::settings::{Settings, SETTINGS_SCHEMA_VERSION};
+use crate::settings::{AllSites, Settings, ALL_SITES_PATTERNS, SETTINGS_SCHEMA_VERSION};
 use crate::sites::SitePattern;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -347,13 +347,43 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 }
             }
             ToBackground::DisableSite { url } => {
-                let Some(site) = self.settings().site_for_url(&url).cloned() else {
+                let mut settings = self.settings();
+                let listed = crate::url::WebUrl::parse(&url)
+                    .ok()
+                    .and_then(|page| settings.listed_site_for(&page).cloned());
+                let gone = settings.disable_page(&url);
+                if gone.is_empty() {
                     return reply(Reply::Site(self.site_status(&url)));
-                };
-                let (settings, effects) = self.without_site(&site);
+                }
+                let mut effects = vec![
+                    Effect::SaveSettings(Box::new(settings.clone())),
+                    Effect::RegisterSites,
+                ];
+                effects.extend(
+                    gone.iter()
+                        .map(|site| Effect::RemoveWidget(site.match_pattern())),
+                );
+                if let Some(site) = listed {
+                    effects.push(Effect::ReleasePermission(site.match_pattern()));
+                }
                 Handled {
                     reply: Reply::Site(site_status_of(&settings, &url)),
                     effects,
+                }
+            }
+            ToBackground::SetAllSites { on, except } => {
+                let except = match AllSites::parse_except(&except) {
+                    Ok(except) => except,
+                    Err(message) => return reply(Reply::Error { message }),
+                };
+                let mut settings = self.settings();
+                let was_on = settings.all_sites.on;
+                settings.all_sites = AllSites { on, except };
+                Handled {
+                    reply: Reply::Settings {
+                        settings: serde_json::to_value(&settings).unwrap_or_default(),
+                    },
+                    effects: all_sites_effects(settings, was_on),
                 }
             }
             ToBackground::ImportContacts { site, contacts } => {
@@ -578,7 +608,6 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         ticket
     }
 
-    /// The settings without `site`, and what switching it off takes.
     /// The enabled site a listed pattern names; refused when it is not switched on.
     fn enabled_pattern(&self, site: &str) -> Result<SitePattern, String> {
         let site = SitePattern::parse(site).map_err(|err| err.to_string())?;
@@ -645,6 +674,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         Ok(settings)
     }
 
+    /// The settings without `site`, and what switching it off takes.
     fn without_site(&self, site: &SitePattern) -> (Settings, Vec<Effect>) {
         let mut settings = self.settings();
         settings.disable_site(site);
@@ -695,13 +725,45 @@ fn site_status_of(settings: &Settings, url: &str) -> SiteStatus {
         Ok(site) => (Some(site.to_string()), None),
         Err(err) => (None, Some(err.to_string())),
     };
+    let listed = crate::url::WebUrl::parse(url)
+        .ok()
+        .is_some_and(|page| settings.listed_site_for(&page).is_some());
+    let enabled_as = settings.site_for_url(url).map(|site| site.to_string());
     SiteStatus {
         site,
-        enabled_as: settings.site_for_url(url).map(ToString::to_string),
+        all_sites: enabled_as.is_some() && !listed,
+        enabled_as,
         problem,
         contacts: None,
         page: None,
     }
+}
+
+/// What turning the all-sites mode on or off (or changing its exceptions) takes, in order:
+/// the browser's access to all sites first (asked by the options page at the click), the
+/// settings, the widget out of open tabs no longer covered (tabs of listed sites keep it; done
+/// while the tabs' addresses are still readable), the access given back when the mode is
+/// turned off (before the registration is rebuilt, so it shows what is still granted), the
+/// registration, and the widget into the open tabs now covered.
+fn all_sites_effects(settings: Settings, was_on: bool) -> Vec<Effect> {
+    let on = settings.all_sites.on;
+    let patterns = ALL_SITES_PATTERNS.map(String::from);
+    let mut effects = Vec::new();
+    if on {
+        effects.extend(patterns.iter().cloned().map(Effect::RequirePermission));
+    }
+    effects.push(Effect::SaveSettings(Box::new(settings)));
+    if was_on {
+        effects.extend(patterns.iter().cloned().map(Effect::RemoveWidget));
+    }
+    if was_on && !on {
+        effects.extend(patterns.iter().cloned().map(Effect::ReleasePermission));
+    }
+    effects.push(Effect::RegisterSites);
+    if on {
+        effects.extend(patterns.iter().cloned().map(Effect::InjectWidget));
+    }
+    effects
 }
 
 #[cfg(test)]
@@ -1060,6 +1122,7 @@ mod tests {
             Reply::Site(SiteStatus {
                 site: Some("http://127.0.0.1".into()),
                 enabled_as: None,
+                all_sites: false,
                 problem: None,
                 contacts: None,
                 page: None,
@@ -1091,6 +1154,104 @@ mod tests {
             [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
                 if !s.enables_url(url) && p == &pattern
         ));
+    }
+
+    #[test]
+    fn the_all_sites_mode_asks_for_all_sites_first_and_a_page_switched_off_becomes_an_exception() {
+        let core = BackgroundCore::default();
+        let listed = "https://crm.example.com/contacts";
+        let other = "https://help.example.org/tickets/7";
+        core.set_settings(Settings::from_json(r#"{"sites":["https://crm.example.com"]}"#).unwrap());
+        let refused = ask(
+            &core,
+            ToBackground::SetAllSites {
+                on: true,
+                except: "bank.example\n*".into(),
+            },
+        );
+        assert!(
+            matches!(&refused.reply, Reply::Error { message } if message.starts_with("line 2: ")),
+            "{:?}",
+            refused.reply
+        );
+        assert!(refused.effects.is_empty(), "nothing changes");
+
+        let on = ask(
+            &core,
+            ToBackground::SetAllSites {
+                on: true,
+                except: "bank.example\n\n  mail.example.org ".into(),
+            },
+        );
+        let all = ALL_SITES_PATTERNS.map(String::from);
+        let [Effect::RequirePermission(a), Effect::RequirePermission(b), Effect::SaveSettings(saved), Effect::RegisterSites, Effect::InjectWidget(c), Effect::InjectWidget(d)] =
+            on.effects.as_slice()
+        else {
+            panic!("{:?}", on.effects)
+        };
+        assert_eq!([a, b, c, d], [&all[0], &all[1], &all[0], &all[1]]);
+        assert_eq!(saved.all_sites.except.len(), 2);
+        core.set_settings(*saved.clone());
+        let status =
+            |url: &str| match ask(&core, ToBackground::SiteStatus { url: url.into() }).reply {
+                Reply::Site(status) => (status.enabled_as, status.all_sites),
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(
+            status(other),
+            (Some("https://help.example.org".into()), true)
+        );
+        assert_eq!(
+            status(listed),
+            (Some("https://crm.example.com".into()), false)
+        );
+        assert_eq!(status("https://bank.example/"), (None, false));
+
+        // Switched off from the popup: the page's host joins the exceptions.
+        let off = ask(&core, ToBackground::DisableSite { url: other.into() });
+        let [Effect::SaveSettings(saved), Effect::RegisterSites, Effect::RemoveWidget(removed)] =
+            off.effects.as_slice()
+        else {
+            panic!("{:?}", off.effects)
+        };
+        assert_eq!(removed, "https://help.example.org/*");
+        assert!(!saved.enables_url(other));
+        core.set_settings(*saved.clone());
+        // And switched on again: listed, and no longer an exception.
+        let again = ask(
+            &core,
+            ToBackground::EnableSite {
+                url: other.into(),
+                subdomains: false,
+            },
+        );
+        let Effect::SaveSettings(saved) = &again.effects[1] else {
+            panic!("{:?}", again.effects)
+        };
+        assert_eq!(saved.all_sites.except.len(), 2);
+        assert!(saved
+            .sites
+            .iter()
+            .any(|s| s.to_string() == "https://help.example.org"));
+        core.set_settings(*saved.clone());
+
+        // Off: the access goes back before the registration is rebuilt; open tabs lose the
+        // widget unless their site is listed (the edge checks each tab).
+        let off = ask(
+            &core,
+            ToBackground::SetAllSites {
+                on: false,
+                except: String::new(),
+            },
+        );
+        let [Effect::SaveSettings(saved), Effect::RemoveWidget(a), Effect::RemoveWidget(b), Effect::ReleasePermission(c), Effect::ReleasePermission(d), Effect::RegisterSites] =
+            off.effects.as_slice()
+        else {
+            panic!("{:?}", off.effects)
+        };
+        assert_eq!([a, b, c, d], [&all[0], &all[1], &all[0], &all[1]]);
+        assert!(saved.enables_url(listed) && saved.enables_url(other));
+        assert!(!saved.enables_url("https://news.example.net/"));
     }
 
     #[test]

@@ -19,7 +19,8 @@ use crate::protocol::bridge::{
 };
 use crate::protocol::commands::WidgetCommand;
 use crate::service::Effect;
-use crate::settings::Settings;
+use crate::settings::{Settings, ALL_SITES_PATTERNS};
+use crate::sites::SitePattern;
 use crate::store::contacts::StoreContacts;
 use crate::store::journal::StoreJournal;
 use crate::store::DATABASE_NAME;
@@ -30,6 +31,8 @@ use wasm_bindgen::prelude::*;
 
 /// Id of our dynamic content-script registration (one registration covers every enabled site).
 const SITES_SCRIPT_ID: &str = "crm-bridge-sites";
+/// Id of the all-sites mode's registration.
+const ALL_SITES_SCRIPT_ID: &str = "crm-bridge-all-sites";
 
 /// The core as the extension runs it: contacts and the journal in IndexedDB.
 type Core = BackgroundCore<StoreContacts, StoreJournal>;
@@ -230,7 +233,7 @@ impl Background {
                 ToBackground::SiteRecipe if from_enabled_site => {
                     let recipe = settings
                         .site_for_url(&page)
-                        .and_then(|site| settings.site_options.get(site))
+                        .and_then(|site| settings.site_options.get(&site))
                         .and_then(|options| options.recipe.clone());
                     Reply::Recipe { recipe }
                 }
@@ -406,7 +409,14 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             .await
             .map_err(js),
         Effect::InjectWidget(pattern) => {
-            for tab in tabs_matching(&pattern).await? {
+            // Only into tabs crm-bridge is on for (the all-sites mode's patterns match its
+            // exceptions too); a tab that has the widget already ignores a second injection.
+            let settings = core.settings();
+            for (tab, _) in tabs_matching(&pattern)
+                .await?
+                .into_iter()
+                .filter(|(_, url)| url.as_deref().is_some_and(|url| settings.enables_url(url)))
+            {
                 let target = value(
                     json!({ "target": { "tabId": tab }, "files": ["content.js", "discover.js"] }),
                 )?;
@@ -420,7 +430,13 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             let message = value(
                 serde_json::to_value(ToContentScript::RemoveWidget).map_err(|e| e.to_string())?,
             )?;
-            for tab in tabs_matching(&pattern).await? {
+            // Tabs still on through another listed site or the all-sites mode keep it.
+            let settings = core.settings();
+            for (tab, _) in tabs_matching(&pattern)
+                .await?
+                .into_iter()
+                .filter(|(_, url)| !url.as_deref().is_some_and(|url| settings.enables_url(url)))
+            {
                 // A tab without our content script has nobody listening: nothing to remove.
                 let _ = platform::call_async(
                     &["tabs", "sendMessage"],
@@ -480,8 +496,9 @@ async fn open_phone_window(ticket: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Ids of the open tabs whose URL matches a pattern.
-async fn tabs_matching(pattern: &str) -> Result<Vec<i64>, String> {
+/// Ids and addresses of the open tabs whose URL matches a pattern (the address is hidden
+/// from us where we hold no access to the tab's site).
+async fn tabs_matching(pattern: &str) -> Result<Vec<(i64, Option<String>)>, String> {
     let query = platform::from_json(&json!({ "url": [pattern] }).to_string())
         .map_err(|e| format!("{e:?}"))?;
     let tabs = platform::call_async(&["tabs", "query"], &[query])
@@ -489,8 +506,13 @@ async fn tabs_matching(pattern: &str) -> Result<Vec<i64>, String> {
         .map_err(|e| format!("{e:?}"))?;
     Ok(js_sys::Array::from(&tabs)
         .iter()
-        .filter_map(|tab| platform::number_field(&tab, "id"))
-        .map(|id| id as i64)
+        .filter_map(|tab| {
+            let id = platform::number_field(&tab, "id")? as i64;
+            let url = js_sys::Reflect::get(&tab, &"url".into())
+                .ok()
+                .and_then(|url| url.as_string());
+            Some((id, url))
+        })
         .collect())
 }
 
@@ -533,43 +555,79 @@ async fn reconcile_stored_sites() -> Result<(), JsValue> {
     reconcile_content_scripts(&settings).await
 }
 
-/// Makes the registered content script cover exactly the enabled sites we hold permission for.
+/// Makes the registered content scripts cover exactly the enabled sites we hold access to:
+/// one registration for the listed sites, one for the all-sites mode (every http(s) page
+/// except its exceptions and the listed sites, which the first one covers).
 async fn reconcile_content_scripts(settings: &Settings) -> Result<(), JsValue> {
     let mut granted = Vec::new();
     for pattern in settings.site_match_patterns() {
-        let query = platform::from_json(&json!({ "origins": [pattern] }).to_string())?;
-        if platform::call_async(&["permissions", "contains"], &[query])
-            .await?
-            .as_bool()
-            .unwrap_or(false)
-        {
+        if holds_access(&[pattern.as_str()]).await? {
             granted.push(pattern);
         }
     }
-    let ids = platform::from_json(&json!({ "ids": [SITES_SCRIPT_ID] }).to_string())?;
+    let everywhere = settings.all_sites.on && holds_access(&ALL_SITES_PATTERNS).await?;
+    let ids = json!({ "ids": [SITES_SCRIPT_ID, ALL_SITES_SCRIPT_ID] }).to_string();
     let existing = platform::call_async(
         &["scripting", "getRegisteredContentScripts"],
-        std::slice::from_ref(&ids),
+        &[platform::from_json(&ids)?],
     )
     .await?;
-    if js_sys::Array::from(&existing).length() > 0 {
+    let existing: Vec<String> = js_sys::Array::from(&existing)
+        .iter()
+        .filter_map(|script| {
+            js_sys::Reflect::get(&script, &"id".into())
+                .ok()?
+                .as_string()
+        })
+        .collect();
+    if !existing.is_empty() {
+        let ids = platform::from_json(&json!({ "ids": existing }).to_string())?;
         platform::call_async(&["scripting", "unregisterContentScripts"], &[ids]).await?;
     }
-    if granted.is_empty() {
+    let script = |id: &str, matches: Vec<String>, exclude: Vec<String>| {
+        json!({
+            "id": id,
+            "matches": matches,
+            "excludeMatches": exclude,
+            "js": ["content.js", "discover.js"],
+            "runAt": "document_idle",
+            "allFrames": false,
+            "persistAcrossSessions": true,
+        })
+    };
+    let mut scripts = Vec::new();
+    if !granted.is_empty() {
+        scripts.push(script(SITES_SCRIPT_ID, granted.clone(), Vec::new()));
+    }
+    if everywhere {
+        let mut exclude: Vec<String> = settings
+            .all_sites
+            .except
+            .iter()
+            .map(SitePattern::match_pattern)
+            .collect();
+        exclude.extend(granted);
+        let all = ALL_SITES_PATTERNS.map(String::from).to_vec();
+        scripts.push(script(ALL_SITES_SCRIPT_ID, all, exclude));
+    }
+    if scripts.is_empty() {
         return Ok(());
     }
-    let script = json!([{
-        "id": SITES_SCRIPT_ID,
-        "matches": granted,
-        "js": ["content.js", "discover.js"],
-        "runAt": "document_idle",
-        "allFrames": false,
-        "persistAcrossSessions": true,
-    }]);
     platform::call_async(
         &["scripting", "registerContentScripts"],
-        &[platform::from_json(&script.to_string())?],
+        &[platform::from_json(
+            &serde_json::Value::from(scripts).to_string(),
+        )?],
     )
     .await?;
     Ok(())
+}
+
+/// Whether the browser gave crm-bridge access to all of these match patterns.
+async fn holds_access(patterns: &[&str]) -> Result<bool, JsValue> {
+    let query = platform::from_json(&json!({ "origins": patterns }).to_string())?;
+    Ok(platform::call_async(&["permissions", "contains"], &[query])
+        .await?
+        .as_bool()
+        .unwrap_or(false))
 }

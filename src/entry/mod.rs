@@ -7,6 +7,7 @@ mod discovery_client;
 mod errors;
 mod i18n;
 mod options;
+mod options_all_sites;
 mod options_contacts;
 mod options_diagnostics;
 mod options_logs;

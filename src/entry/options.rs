@@ -65,6 +65,13 @@ pub async fn start_options() -> Result<(), JsValue> {
     page.apply(current, "form-status", None);
     super::options_logs::LogsSection::start(&document, &page.bridge)?;
     super::options_diagnostics::DiagnosticsSection::start(&document, &page.bridge)?;
+    let (stored, shown) = (page.clone(), page.clone());
+    super::options_all_sites::wire(
+        &document,
+        &page.bridge,
+        move || stored.settings.borrow()["allSites"]["on"].as_bool() == Some(true),
+        move |reply| shown.apply(reply, "all-sites-status", Some("optionsAllSitesSaved")),
+    )?;
 
     let form = page.element("settings-form")?;
     let on_submit = page.clone();
@@ -256,6 +263,7 @@ impl OptionsPage {
             let _ = own.set_attribute("aria-invalid", "false");
         }
         let _ = self.fill_sites(settings);
+        super::options_all_sites::fill(&self.document, settings);
     }
 
     fn fill_sites(self: &Rc<Self>, settings: &Value) -> Result<(), JsValue> {

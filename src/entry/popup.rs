@@ -297,6 +297,10 @@ impl PopupView {
             .set_text_content(Some(&platform::message("popupSubdomains", &[host])));
         self.switch.set_disabled(false);
         match &status.enabled_as {
+            Some(_) if status.all_sites => {
+                self.subdomains.set_checked(false);
+                self.show(State::On, &platform::message("popupOnAllSites", &[]));
+            }
             Some(enabled) => {
                 self.subdomains.set_checked(enabled.contains("://*."));
                 self.show(State::On, &platform::message("popupOn", &[enabled]));

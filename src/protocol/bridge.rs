@@ -64,10 +64,19 @@ pub enum ToBackground {
         /// Include all subdomains of the page's host.
         subdomains: bool,
     },
-    /// Switch a page's site off: unregister, take the widget out of open tabs, drop the grant.
+    /// Switch a page's site off: unregister, take the widget out of open tabs, drop the grant;
+    /// in the all-sites mode, its host also joins the exceptions.
     DisableSite {
         /// The page's URL.
         url: String,
+    },
+    /// Turn the all-sites mode on or off and set its exceptions (options page). Turning it on
+    /// needs the browser's access to all sites, which the page asked for at the user's click.
+    SetAllSites {
+        /// Whether the mode is on.
+        on: bool,
+        /// The exceptions as the page edits them: one site per line.
+        except: String,
     },
     /// The current settings (options page).
     GetSettings,
@@ -291,6 +300,9 @@ pub struct SiteStatus {
     pub site: Option<String>,
     /// The enabled site the page belongs to, if crm-bridge is on for it.
     pub enabled_as: Option<String>,
+    /// Whether it is on only through the all-sites mode (not listed one by one).
+    #[serde(default)]
+    pub all_sites: bool,
     /// Why the page cannot be switched on (e.g. a browser page), if it cannot.
     pub problem: Option<String>,
     /// Live contacts stored for the enabled site, when it is on.

@@ -32,6 +32,8 @@ pub struct Settings {
     pub widget: WidgetSettings,
     /// Sites the user switched on.
     pub sites: Vec<SitePattern>,
+    /// The opt-in "every site except …" mode.
+    pub all_sites: AllSites,
     /// Which parts of the service are registered in the widget.
     pub services: ServiceSwitches,
     /// Values the user set for our items in the widget's own settings (item id → value).
@@ -46,6 +48,46 @@ pub struct Settings {
     /// guesses from the page's and the browser's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_region: Option<String>,
+}
+
+/// The opt-in mode for teams that want the phone everywhere: crm-bridge runs on every http(s)
+/// site except the listed ones. Off by default; the browser is asked for access to all sites
+/// only when the user turns it on (and it is given back when they turn it off).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AllSites {
+    /// Whether the mode is on.
+    pub on: bool,
+    /// Sites it never runs on (unless switched on one by one, which lists them in `sites`).
+    pub except: Vec<SitePattern>,
+}
+
+/// The match patterns the all-sites mode needs the browser's access to.
+pub const ALL_SITES_PATTERNS: [&str; 2] = ["https://*/*", "http://*/*"];
+
+impl AllSites {
+    /// Reads the options page's exception list: one site per line, blank lines ignored;
+    /// refused whole, naming the line, when one is not a site.
+    pub fn parse_except(text: &str) -> Result<Vec<SitePattern>, String> {
+        let mut except = Vec::new();
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let site =
+                SitePattern::parse(line).map_err(|err| format!("line {}: {err}", number + 1))?;
+            if !except.contains(&site) {
+                except.push(site);
+            }
+        }
+        Ok(except)
+    }
+
+    /// Whether the mode covers this page (on, and not on an excepted site).
+    pub fn covers(&self, url: &WebUrl) -> bool {
+        self.on && !self.except.iter().any(|site| site.matches(url))
+    }
 }
 
 /// Parts of the third-party service the user can switch off; an off part is not registered.
@@ -138,6 +180,7 @@ impl Default for Settings {
             schema_version: SETTINGS_SCHEMA_VERSION,
             widget: WidgetSettings::default(),
             sites: Vec::new(),
+            all_sites: AllSites::default(),
             services: ServiceSwitches::default(),
             widget_toggles: BTreeMap::new(),
             site_options: BTreeMap::new(),
@@ -281,14 +324,30 @@ impl Settings {
         self.site_for_url(url).is_some()
     }
 
-    /// The enabled site a page URL belongs to.
-    pub fn site_for_url(&self, url: &str) -> Option<&SitePattern> {
-        let url = WebUrl::parse(url).ok()?;
-        self.sites.iter().find(|site| site.matches(&url))
+    /// The enabled site a page URL belongs to: a listed site it matches, else (in the
+    /// all-sites mode, unless excepted) its own host.
+    pub fn site_for_url(&self, url: &str) -> Option<SitePattern> {
+        let page = WebUrl::parse(url).ok()?;
+        if let Some(site) = self.listed_site_for(&page) {
+            return Some(site.clone());
+        }
+        if self.all_sites.covers(&page) {
+            return SitePattern::for_page(url, false).ok();
+        }
+        None
     }
 
-    /// Switches a site on (once); `false` when it was already on.
+    /// The listed site a page belongs to (switched on one by one).
+    pub fn listed_site_for(&self, page: &WebUrl) -> Option<&SitePattern> {
+        self.sites.iter().find(|site| site.matches(page))
+    }
+
+    /// Switches a site on (once), and takes it off the all-sites exceptions that cover it;
+    /// `false` when it was already on.
     pub fn enable_site(&mut self, site: SitePattern) -> bool {
+        self.all_sites
+            .except
+            .retain(|except| !except.overlaps(&site));
         if self.sites.contains(&site) {
             return false;
         }
@@ -301,6 +360,26 @@ impl Settings {
         let before = self.sites.len();
         self.sites.retain(|s| s != site);
         self.sites.len() != before
+    }
+
+    /// Switches a page off: its listed site, and in the all-sites mode its host too (added to
+    /// the exceptions). Returns the sites taken off (listed one, then the exception added).
+    pub fn disable_page(&mut self, url: &str) -> Vec<SitePattern> {
+        let Ok(page) = WebUrl::parse(url) else {
+            return Vec::new();
+        };
+        let mut gone = Vec::new();
+        if let Some(site) = self.listed_site_for(&page).cloned() {
+            self.disable_site(&site);
+            gone.push(site);
+        }
+        if self.all_sites.covers(&page) {
+            if let Ok(host) = SitePattern::for_page(url, false) {
+                self.all_sites.except.push(host.clone());
+                gone.push(host);
+            }
+        }
+        gone
     }
 
     /// Match patterns of every enabled site.
@@ -323,6 +402,47 @@ pub fn validate_widget_url(input: &str) -> Result<WebUrl, SettingsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_all_sites_mode_covers_every_page_but_its_exceptions() {
+        let mut settings = Settings::from_json(
+            r#"{"sites":["https://*.crm.example.com"],
+                "allSites":{"on":true,"except":["bank.example","http://intranet.local"]}}"#,
+        )
+        .unwrap();
+        let site = |url: &str| settings.site_for_url(url).map(|s| s.to_string());
+        assert_eq!(
+            site("https://eu.crm.example.com/x"),
+            Some("https://*.crm.example.com".into()),
+            "a listed site keeps its pattern"
+        );
+        assert_eq!(
+            site("https://tickets.example.org:8443/a?b"),
+            Some("https://tickets.example.org".into()),
+            "elsewhere the page's own host"
+        );
+        assert_eq!(site("https://bank.example/login"), None);
+        assert_eq!(site("http://intranet.local/"), None);
+        assert_eq!(site("chrome://settings"), None);
+        settings.all_sites.on = false;
+        assert_eq!(settings.site_for_url("https://tickets.example.org/"), None);
+        // Never everything through the exceptions' back door either.
+        for bad in [r#"["*"]"#, r#"["<all_urls>"]"#, r#"["http://*/*"]"#] {
+            let text = format!(r#"{{"allSites":{{"on":true,"except":{bad}}}}}"#);
+            assert!(Settings::from_json(&text).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn exceptions_are_read_line_by_line() {
+        let except =
+            AllSites::parse_except("bank.example\n\n  bank.example \n*.hr.example.com\n").unwrap();
+        let names: Vec<String> = except.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["https://bank.example", "https://*.hr.example.com"]);
+        let err = AllSites::parse_except("ok.example\nnot a site").unwrap_err();
+        assert!(err.starts_with("line 2: "), "{err}");
+        assert!(AllSites::parse_except("").unwrap().is_empty());
+    }
 
     #[test]
     fn defaults_frame_the_hosted_app() {
@@ -433,7 +553,10 @@ mod tests {
         assert!(settings.enable_site(site.clone()));
         assert!(!settings.enable_site(site.clone()), "already on");
         assert!(settings.enables_url("http://127.0.0.1:5000/other"));
-        assert_eq!(settings.site_for_url("http://127.0.0.1/x"), Some(&site));
+        assert_eq!(
+            settings.site_for_url("http://127.0.0.1/x"),
+            Some(site.clone())
+        );
         assert!(!settings.enables_url("http://localhost:4000/"));
         assert!(settings.disable_site(&site));
         assert!(!settings.disable_site(&site));

@@ -113,6 +113,22 @@ impl SitePattern {
     }
 }
 
+impl SitePattern {
+    /// Whether the two share a page (same scheme; same host, or one includes the other's
+    /// subdomains).
+    pub fn overlaps(&self, other: &SitePattern) -> bool {
+        let under = |inner: &SitePattern, outer: &SitePattern| {
+            outer.subdomains
+                && inner
+                    .host
+                    .strip_suffix(outer.host.as_str())
+                    .is_some_and(|prefix| prefix.ends_with('.'))
+        };
+        self.secure == other.secure
+            && (self.host == other.host || under(self, other) || under(other, self))
+    }
+}
+
 impl fmt::Display for SitePattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = if self.secure { "https" } else { "http" };
@@ -190,6 +206,17 @@ mod tests {
         assert!(all.matches(&url("https://example.com/")));
         assert!(!all.matches(&url("https://badexample.com/")));
         assert!(!all.matches(&url("https://example.com.evil.test/")));
+    }
+
+    #[test]
+    fn overlapping_sites() {
+        let site = |s: &str| SitePattern::parse(s).unwrap();
+        assert!(site("crm.example.com").overlaps(&site("crm.example.com")));
+        assert!(site("*.example.com").overlaps(&site("crm.example.com")));
+        assert!(site("crm.example.com").overlaps(&site("*.example.com")));
+        assert!(!site("crm.example.com").overlaps(&site("http://crm.example.com")));
+        assert!(!site("crm.example.com").overlaps(&site("mail.example.com")));
+        assert!(!site("*.crm.example.com").overlaps(&site("example.com")));
     }
 
     #[test]

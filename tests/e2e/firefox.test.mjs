@@ -23,7 +23,9 @@ before(async () => {
     req.on('end', () => { accepted.set(req.headers['idempotency-key'], JSON.parse(body)); res.writeHead(204).end(); });
   });
   await new Promise((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const config = { ...demoConfig(crm.origin),
+  // localhost is granted but not switched on: the popup test switches it on and off through
+  // the real popup flow (a granted origin gets no permission prompt).
+  const config = { ...demoConfig(crm.origin), devGrantedSites: [crm.origin.replace('127.0.0.1', 'localhost')],
     siteOptions: { 'http://127.0.0.1': { webhook: { url: `http://127.0.0.1:${hook.address().port}/hook` } } } };
   const dir = await buildDevExtension('firefox', config);
   const options = new firefox.Options()
@@ -177,4 +179,114 @@ test('firefox: a call from a discovered number is logged against that contact, d
   const delivered = [...accepted.values()].find((b) => b.entry.key === 'call:ff-1');
   assert.ok(delivered, 'the event page delivered it to the webhook');
   assert.equal(delivered.entry.contact.name, 'Jonas Becker');
+});
+
+/**
+ * Opens the options page in a new tab and switches to it, as the phone's "crm-bridge options"
+ * button does. WebDriver may not navigate to moz-extension:// pages itself, and its scripts
+ * see only a content script's APIs.
+ */
+async function openOptionsTab() {
+  await openWithWidget(`${crm.origin}/settings`);
+  await assertRelays();
+  await driver.switchTo().frame(0);
+  await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
+  // The request the phone sends when its "crm-bridge options: Open" button is clicked.
+  const answer = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+    const item = window.simService().settings.find((i) => i.type === 'button');
+    window.simRequests('buttonEventPath', [{ button: { id: item.id, type: 'setting', label: item.buttonLabel, name: item.name } }])
+      .then(done, (e) => done(String(e)));`);
+  assert.deepEqual(answer, ['ok']);
+  await driver.switchTo().defaultContent();
+  // A new tab, or the options tab already open (the browser focuses it instead).
+  const handle = await driver.wait(async () => {
+    for (const candidate of await driver.getAllWindowHandles()) {
+      await driver.switchTo().window(candidate);
+      if (/^moz-extension:\/\/[^/]+\/options\.html/.test(await driver.getCurrentUrl())) return candidate;
+    }
+    return null;
+  }, 10_000, 'the options page did not open');
+  await driver.navigate().refresh();
+  await driver.wait(until.elementLocated(By.css('body[data-state="ready"]')), 10_000, `options page not ready: ${await driver.getCurrentUrl()}`);
+  return handle;
+}
+
+/** Moves the current extension page to another of the add-on's pages (the page navigates itself). */
+async function goWithin(path) {
+  await driver.executeScript('location.href = arguments[0]', path);
+  await driver.wait(async () => (await driver.executeScript('return location.pathname + location.search')) === path, 10_000);
+}
+
+/** The registered service of the phone on an enabled page. */
+async function phoneService(url) {
+  await openWithWidget(url);
+  await assertRelays();
+  await driver.switchTo().frame(0);
+  await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('rc-widget-adapter-frame')), 10_000));
+  const service = await driver.wait(() => driver.executeScript('return window.simService && window.simService()'), 10_000);
+  await driver.switchTo().defaultContent();
+  return service;
+}
+
+async function saveOptions(change) {
+  const crmTab = await driver.getWindowHandle();
+  await openOptionsTab();
+  await change();
+  await driver.findElement(By.id('save')).click();
+  await driver.wait(until.elementLocated(By.css('#form-status[data-kind="ok"]')), 10_000);
+  await driver.close();
+  await driver.switchTo().window(crmTab);
+}
+
+test('firefox: the options page shows the stored settings, and a change reaches the phone', async () => {
+  const messageLogging = () => driver.findElement(By.css('input[name="messageLogging"]'));
+  await saveOptions(async () => {
+    assert.equal(await driver.findElement(By.id('app-url')).getAttribute('value'), `${crm.origin}/widget-sim/`);
+    assert.equal(await messageLogging().isSelected(), true);
+    await messageLogging().click();
+  });
+  assert.equal((await phoneService(`${crm.origin}/settings`)).messageLoggerPath, undefined, 'registered without it');
+  await saveOptions(async () => messageLogging().click());
+  assert.equal((await phoneService(`${crm.origin}/settings`)).messageLoggerPath, '/messageLogger');
+});
+
+test('firefox: switching a site on and off from the toolbar popup', async () => {
+  const site = crm.origin.replace('127.0.0.1', 'localhost');
+  const crmTab = await driver.getWindowHandle();
+  await openOptionsTab();
+  const popupTab = await driver.getWindowHandle();
+  await driver.switchTo().window(crmTab);
+  await driver.get(`${site}/contacts`);
+  await driver.sleep(1000);
+  assert.equal((await driver.findElements(By.css('crm-bridge-phone'))).length, 0, 'not switched on yet');
+  // The popup about the CRM tab: its id is found by asking the popup about each tab in turn
+  // (WebDriver's scripts cannot list tabs; the toolbar button itself is outside the page).
+  await driver.switchTo().window(popupTab);
+  let popup = null;
+  for (let id = 1; id < 40 && !popup; id += 1) {
+    await goWithin(`/popup.html?tab=${id}`);
+    await driver.wait(until.elementLocated(By.css('body:not([data-state="loading"])')), 10_000);
+    if (await driver.findElement(By.id('site')).getText() === 'localhost') popup = `/popup.html?tab=${id}`;
+  }
+  assert.ok(popup, 'the CRM tab was found');
+  await driver.wait(until.elementLocated(By.css('body[data-state="off"]')), 10_000);
+  await driver.findElement(By.id('site-switch')).click();
+  await driver.wait(until.elementLocated(By.css('body[data-state="on"]')), 10_000);
+  // Injected into the open tab without a reload.
+  await driver.switchTo().window(crmTab);
+  await driver.wait(until.elementLocated(By.css('crm-bridge-phone')), 10_000);
+  await assertRelays();
+  // Off again: taken out of the open tab.
+  await driver.switchTo().window(popupTab);
+  await driver.navigate().refresh();
+  await driver.wait(until.elementLocated(By.css('body[data-state="on"]')), 10_000);
+  await driver.findElement(By.id('site-switch')).click();
+  await driver.wait(until.elementLocated(By.css('body[data-state="off"]')), 10_000);
+  await driver.close();
+  await driver.switchTo().window(crmTab);
+  await driver.wait(async () => (await driver.findElements(By.css('crm-bridge-phone'))).length === 0, 10_000,
+    'the widget stayed after switching off');
+  await driver.navigate().refresh();
+  await driver.sleep(1000);
+  assert.equal((await driver.findElements(By.css('crm-bridge-phone'))).length, 0, 'gone after a reload too');
 });

@@ -44,7 +44,7 @@ async function openPhoneWindowFrom(browser, host) {
   return { phone, sim };
 }
 
-test('third-party storage blocked: one phone window, logged in once for every site', async () => {
+test('third-party storage blocked: one phone window, logged in once for every site, its call kept while CRM tabs navigate and close', async () => {
   const browser = await launchChromium(extensionDir, { thirdPartyStorage: 'blocked' });
   try {
     await waitForSiteRegistration(browser.worker);
@@ -64,6 +64,25 @@ test('third-party storage blocked: one phone window, logged in once for every si
     await first.phone.close();
     const reopened = await openPhoneWindowFrom(browser, b.host);
     assert.equal(await reopened.sim.locator('body').getAttribute('data-logged-in'), 'yes');
+
+    // A call in the window's phone survives the CRM tabs navigating and closing: the window is
+    // its own page, so the phone (and its web-phone connection) is the same document throughout.
+    await reopened.sim.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
+    await reopened.sim.locator('#ring').click();
+    await reopened.sim.waitForFunction(() => document.querySelector('#call-result').textContent.startsWith('Incoming call from'));
+    const during = await reopened.sim.locator('#call-result').textContent();
+    await reopened.sim.evaluate(() => { window.sameCall = true; });
+    await a.page.goto(`${siteA}/companies`);
+    await b.page.goto(`${siteB}/settings`);
+    await a.page.close();
+    await b.page.close();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(reopened.phone.isClosed(), false);
+    assert.equal(await reopened.sim.evaluate(() => window.sameCall), true, 'the phone was not reloaded');
+    assert.equal(await reopened.sim.locator('#call-result').textContent(), during);
+    // And it still reaches the background with no CRM tab open: a search answers.
+    await reopened.sim.locator('#search').fill('Ava');
+    await reopened.sim.waitForFunction(() => document.querySelector('#contacts').textContent.includes('Ava Thompson'), null, { timeout: 10_000 });
   } finally {
     await browser.context.close();
   }

@@ -3,7 +3,7 @@
 
 pub use crate::manifest::Browser;
 use crate::{manifest, root};
-use crm_bridge::settings::Settings;
+use crm_bridge::settings::{Settings, ALL_SITES_PATTERNS};
 use crm_bridge::sites::SitePattern;
 use serde_json::{json, Value};
 use std::fs;
@@ -67,8 +67,8 @@ pub fn dist() -> Result<(), String> {
 }
 
 /// A development copy of `dist/<browser>` at `out`: `preset.json` holds the validated settings,
-/// and the preset's sites are pre-granted in `host_permissions` (so no permission prompt is
-/// needed in automation). Firefox also gets `out.xpi` for `installAddon`.
+/// and the preset's sites (or all sites, for the all-sites mode) are pre-granted in
+/// `host_permissions` (so no permission prompt is needed in automation). Firefox also gets `out.xpi` for `installAddon`.
 pub fn dev_profile(browser: Browser, config: &str, out: &Path) -> Result<(), String> {
     let settings = Settings::from_json(config).map_err(|err| err.to_string())?;
     let source = root().join("dist").join(browser.name());
@@ -92,6 +92,11 @@ pub fn dev_profile(browser: Browser, config: &str, out: &Path) -> Result<(), Str
         let site = site.as_str().ok_or("devGrantedSites holds site strings")?;
         let pattern = SitePattern::parse(site).map_err(|err| err.to_string())?;
         granted.push(pattern.match_pattern());
+    }
+    // The all-sites mode in the preset, or `devGrantAllSites` (tests that switch it on through
+    // the options page): access to all sites is granted at install, as a user's "allow" would.
+    if settings.all_sites.on || extra["devGrantAllSites"] == json!(true) {
+        granted.extend(ALL_SITES_PATTERNS.map(String::from));
     }
     let manifest_path = out.join("manifest.json");
     let mut manifest: Value =
