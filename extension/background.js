@@ -24,6 +24,10 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready.then((bg) => bg.message(message, sender)).then(sendResponse, () => sendResponse(null));
   return true; // the answer comes asynchronously
 });
+// The user-level settings changed in another of the user's browsers (storage.sync).
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'sync' && changes.settings) ready.then((bg) => bg.synced_settings_changed());
+});
 // Log deliveries due for a retry (the worker may have been stopped since).
 chrome.alarms.onAlarm.addListener((alarm) => { ready.then((bg) => bg.alarm(alarm.name)); });
 chrome.runtime.onInstalled.addListener(() => { ready.then(on_installed).catch(console.error); });

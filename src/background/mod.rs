@@ -6,10 +6,11 @@
 
 use crate::contacts::Contact;
 use crate::diagnostics::{About, RecentErrors};
-use crate::protocol::bridge::PageReading;
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
+use crate::protocol::bridge::{PageReading, PhoneLogin};
+use crate::protocol::events::WidgetEvent;
 use crate::protocol::evidence::Truncation;
 use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
@@ -116,6 +117,9 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     passes: RefCell<BTreeMap<String, Option<i64>>>,
     /// What discovery last made of recent pages (URL → reading), for the popup; bounded.
     page_readings: RefCell<BTreeMap<String, PageReading>>,
+    /// The phone's login as an open phone last announced it; the edge keeps it in session
+    /// storage, so the popup knows it after a worker stop.
+    phone_login: RefCell<Option<PhoneLogin>>,
     /// Recent errors for the diagnostics section; the edge keeps them in local storage.
     errors: RefCell<RecentErrors>,
     /// Whether the errors an earlier worker kept were read (until then nothing is written
@@ -176,6 +180,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             page_readings: RefCell::new(BTreeMap::new()),
             errors: RefCell::new(RecentErrors::default()),
             errors_restored: Cell::new(false),
+            phone_login: RefCell::new(None),
             environment,
         }
     }
@@ -210,6 +215,33 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
     /// Restores the passes kept in session storage (at worker wake-up).
     pub fn restore_passes(&self, passes: BTreeMap<String, Option<i64>>) {
         self.passes.borrow_mut().extend(passes);
+    }
+
+    /// Restores the phone's login state kept in session storage, unless a phone announced
+    /// one to this worker already.
+    pub fn restore_phone_login(&self, text: &str) {
+        let mut login = self.phone_login.borrow_mut();
+        if login.is_none() {
+            *login = serde_json::from_str(text).ok();
+        }
+    }
+
+    /// Notes a widget's login announcement; the effect keeps it when it changed.
+    fn note_phone_login(&self, message: &serde_json::Value) -> Option<Effect> {
+        let Some(WidgetEvent::LoginStatus(status)) = WidgetEvent::read(message) else {
+            return None;
+        };
+        let login = PhoneLogin {
+            logged_in: status.logged_in,
+            login_number: status.login_number.filter(|_| status.logged_in),
+        };
+        let mut kept = self.phone_login.borrow_mut();
+        if kept.as_ref() == Some(&login) {
+            return None;
+        }
+        let text = serde_json::to_string(&login).unwrap_or_default();
+        *kept = Some(login);
+        Some(Effect::KeepPhoneLogin(text))
     }
 
     /// The current settings (e.g. to check a content script's site).
@@ -322,6 +354,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     status.contacts = self.router.contacts().count(site).await.ok();
                 }
                 status.page = self.page_readings.borrow().get(&url).cloned();
+                status.phone = self.phone_login.borrow().clone();
                 reply(Reply::Site(status))
             }
             ToBackground::EnableSite { url, subdomains } => {
@@ -563,9 +596,12 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             }
             ToBackground::FromWidget { message } => {
                 let Some(answer) = self.router.answer(&message).await else {
-                    return reply(Reply::ToWidget {
-                        messages: Vec::new(),
-                    });
+                    return Handled {
+                        reply: Reply::ToWidget {
+                            messages: Vec::new(),
+                        },
+                        effects: self.note_phone_login(&message).into_iter().collect(),
+                    };
                 };
                 let (to_widget, effects): (Vec<Effect>, Vec<Effect>) = answer
                     .effects
@@ -736,6 +772,7 @@ fn site_status_of(settings: &Settings, url: &str) -> SiteStatus {
         problem,
         contacts: None,
         page: None,
+        phone: None,
     }
 }
 
@@ -823,6 +860,63 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(block_on(core.handle_text("][", &page())).is_none());
+    }
+
+    #[test]
+    fn the_popup_knows_whether_the_phone_is_logged_in() {
+        let core = BackgroundCore::default();
+        let host = admitted_caller(&core);
+        let phone = |core: &BackgroundCore| match ask(
+            core,
+            ToBackground::SiteStatus {
+                url: "https://crm.example.com/".into(),
+            },
+        )
+        .reply
+        {
+            Reply::Site(status) => status.phone,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(phone(&core), None, "no phone opened yet");
+        let announce = |message: serde_json::Value| {
+            block_on(core.handle(ToBackground::FromWidget { message }, &host)).effects
+        };
+        let login = json!({"type": "rc-login-status-notify", "loggedIn": true, "loginNumber": "+16505550100*101"});
+        let effects = announce(login.clone());
+        let [Effect::KeepPhoneLogin(kept)] = effects.as_slice() else {
+            panic!("kept for the session")
+        };
+        assert!(
+            announce(login).is_empty(),
+            "the same state again keeps nothing"
+        );
+        let logged_in = PhoneLogin {
+            logged_in: true,
+            login_number: Some("+16505550100*101".into()),
+        };
+        assert_eq!(phone(&core), Some(logged_in.clone()));
+        // A new worker restores it; a phone's own announcement wins over the kept one.
+        let next = BackgroundCore::default();
+        next.restore_phone_login(kept);
+        assert_eq!(phone(&next), Some(logged_in));
+        announce(
+            json!({"type": "rc-login-status-notify", "loggedIn": false, "loginNumber": "+1*1"}),
+        );
+        core.restore_phone_login(kept);
+        let logged_out = PhoneLogin {
+            logged_in: false,
+            login_number: None,
+        };
+        assert_eq!(phone(&core), Some(logged_out));
+        // A page that was not admitted cannot say anything about the phone.
+        let stranger = Caller::new(CallerKind::ExtensionPage, Some(3));
+        let forged = block_on(core.handle(
+            ToBackground::FromWidget {
+                message: json!({"type": "rc-login-status-notify", "loggedIn": true}),
+            },
+            &stranger,
+        ));
+        assert!(forged.effects.is_empty());
     }
 
     #[test]
@@ -1126,6 +1220,7 @@ mod tests {
                 problem: None,
                 contacts: None,
                 page: None,
+                phone: None,
             })
         );
         let on = ask(

@@ -8,8 +8,11 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 
 /// `storage.session` key of the admitted widget hosts' passes (pass → tab).
 const PASSES_KEY: &str = "widgetPasses";
+/// `storage.session` key of the phone's last announced login state.
+const PHONE_LOGIN_KEY: &str = "phoneLogin";
 use super::delivery::{Courier, OUTBOX_ALARM};
 use super::errors;
+use super::synced_settings;
 use crate::background::{
     BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE, CONTACTS_TAB_LIMIT,
 };
@@ -191,6 +194,9 @@ impl Background {
                 Ok(None) => {}
                 Err(err) => errors::report(&core, &format!("cannot read admitted hosts: {err:?}")),
             }
+            if let Ok(Some(text)) = platform::storage_session_get(PHONE_LOGIN_KEY).await {
+                core.restore_phone_login(&text);
+            }
             post(&port, &core.ready());
         });
     }
@@ -198,6 +204,13 @@ impl Background {
 
 #[wasm_bindgen]
 impl Background {
+    /// `storage.onChanged` for the sync area's settings: another browser of the user changed
+    /// the user-level settings.
+    pub fn synced_settings_changed(&self) {
+        let core = self.core.clone();
+        wasm_bindgen_futures::spawn_local(async move { synced_settings::take_over(&core).await });
+    }
+
     /// `alarms.onAlarm`: the outbox alarm sends the deliveries that came due.
     pub fn alarm(&self, name: String) {
         if name == OUTBOX_ALARM {
@@ -376,6 +389,9 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
         Effect::PostToWidget(_) => Ok(()),
         // The background core turns these into `SaveSettings` (BackgroundCore::as_settings_write).
         Effect::SaveWidgetToggles(_) => Ok(()),
+        Effect::KeepPhoneLogin(text) => platform::storage_session_set(PHONE_LOGIN_KEY, &text)
+            .await
+            .map_err(js),
         Effect::KeepErrors(text) => {
             errors::keep(text);
             Ok(())
@@ -402,6 +418,8 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             platform::storage_local_set(SETTINGS_KEY, &text)
                 .await
                 .map_err(js)?;
+            let synced_before = core.settings().synced();
+            synced_settings::keep(core, &synced_before, &settings);
             core.set_settings(*settings);
             Ok(())
         }
@@ -522,11 +540,19 @@ async fn tabs_matching(pattern: &str) -> Result<Vec<(i64, Option<String>)>, Stri
 pub async fn on_installed() -> Result<(), JsValue> {
     let stored = platform::storage_local_get(SETTINGS_KEY).await?;
     if stored.is_none() {
-        if let Some(preset) = platform::fetch_text(&platform::extension_url("preset.json"))
+        let preset = platform::fetch_text(&platform::extension_url("preset.json"))
             .await
             .ok()
-            .flatten()
-        {
+            .flatten();
+        if preset.is_none() {
+            // A new browser of a user who set crm-bridge up elsewhere: their phone settings.
+            if let Some(settings) = synced_settings::from_other_browsers().await {
+                let text = serde_json::to_string(&settings)
+                    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+                platform::storage_local_set(SETTINGS_KEY, &text).await?;
+            }
+        }
+        if let Some(preset) = preset {
             match Settings::from_json(&preset) {
                 Ok(settings) => {
                     let text = serde_json::to_string(&settings)

@@ -14,4 +14,5 @@ mod options_logs;
 mod options_webhook;
 mod popup;
 mod stored_settings;
+mod synced_settings;
 mod widget_host;

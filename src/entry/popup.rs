@@ -7,7 +7,7 @@
 use super::bridge_client::BridgeClient;
 use super::i18n::localize;
 use crate::platform;
-use crate::protocol::bridge::{PageReading, Reply, SiteStatus, ToBackground};
+use crate::protocol::bridge::{PageReading, PhoneLogin, Reply, SiteStatus, ToBackground};
 use crate::sites::SitePattern;
 use gloo::events::EventListener;
 use serde_json::json;
@@ -237,6 +237,7 @@ struct PopupView {
     page_box: web_sys::HtmlElement,
     page_status: Element,
     scan: web_sys::HtmlButtonElement,
+    phone: Element,
 }
 
 impl PopupView {
@@ -256,6 +257,7 @@ impl PopupView {
             page_box: get("page-box")?.dyn_into()?,
             page_status: get("page-status")?,
             scan: get("scan-page")?.dyn_into()?,
+            phone: get("phone-status")?,
         })
     }
 
@@ -268,6 +270,7 @@ impl PopupView {
             Ok(Reply::Site(status)) => {
                 self.render_site(&status);
                 self.render_page(&status);
+                self.render_phone(&status);
             }
             Ok(Reply::Error { message }) => {
                 self.show(State::Error, &platform::message("popupError", &[&message]))
@@ -307,6 +310,26 @@ impl PopupView {
             }
             None => self.show(State::Off, &platform::message("popupOff", &[])),
         }
+    }
+
+    /// Whether the phone is logged in, as an open phone last said in this browser session.
+    fn render_phone(&self, status: &SiteStatus) {
+        let (kind, text) = match &status.phone {
+            Some(PhoneLogin {
+                logged_in: true,
+                login_number,
+            }) => (
+                "ok",
+                platform::message(
+                    "popupPhoneLoggedIn",
+                    &[login_number.as_deref().unwrap_or_default()],
+                ),
+            ),
+            Some(_) => ("attention", platform::message("popupPhoneLoggedOut", &[])),
+            None => ("unknown", platform::message("popupPhoneUnknown", &[])),
+        };
+        let _ = self.phone.set_attribute("data-kind", kind);
+        self.phone.set_text_content(Some(text.trim()));
     }
 
     /// What discovery knows of this page and site (shown while the site is on).

@@ -166,6 +166,16 @@ pub async fn storage_local_set(key: &str, json: &str) -> Result<(), JsValue> {
     storage_set("local", key, json).await
 }
 
+/// Reads one `storage.sync` value (follows the user to their other browsers).
+pub async fn storage_sync_get(key: &str) -> Result<Option<String>, JsValue> {
+    storage_get("sync", key).await
+}
+
+/// Writes one `storage.sync` value from JSON text (fails beyond the browser's sync quota).
+pub async fn storage_sync_set(key: &str, json: &str) -> Result<(), JsValue> {
+    storage_set("sync", key, json).await
+}
+
 /// Reads one `storage.session` value (kept across worker restarts, gone with the browser).
 pub async fn storage_session_get(key: &str) -> Result<Option<String>, JsValue> {
     storage_get("session", key).await

@@ -311,6 +311,20 @@ pub struct SiteStatus {
     /// What discovery last made of this page (this worker instance), if it read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageReading>,
+    /// Whether the phone is logged in, as an open phone last said (this browser session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneLogin>,
+}
+
+/// The phone's login as the widget last announced it (`rc-login-status-notify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneLogin {
+    /// Whether a user is logged in.
+    pub logged_in: bool,
+    /// `<mainNumber>*<ext>` of the user, when logged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_number: Option<String>,
 }
 
 /// What discovery made of one page, for the toolbar popup.

@@ -38,6 +38,8 @@ pub enum Effect {
     SaveWidgetToggles(std::collections::BTreeMap<String, Value>),
     /// Keep the background's recent errors (their JSON) across worker stops.
     KeepErrors(String),
+    /// Keep the phone's login state (its JSON) for this browser session (toolbar popup).
+    KeepPhoneLogin(String),
     /// Keep the passes of admitted widget hosts (pass → tab) for this browser session.
     KeepPasses(std::collections::BTreeMap<String, Option<i64>>),
     /// Stop unless the browser granted this match pattern (the user's click asked for it).

@@ -6,6 +6,7 @@
 
 pub mod recipe;
 pub mod site_options;
+pub mod synced;
 
 use crate::sites::SitePattern;
 use crate::url::{encode_component, WebUrl};

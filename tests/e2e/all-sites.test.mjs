@@ -18,6 +18,14 @@ const origin = (n) => `http://127.0.0.${n}:${crm.port}`;
 const widgetOn = (page) => page.locator('crm-bridge-phone').count();
 const stored = async () => (await browser.worker.evaluate(() => chrome.storage.local.get('settings'))).settings;
 const registered = () => browser.worker.evaluate(() => chrome.scripting.getRegisteredContentScripts());
+const isSim = (f) => f.url().startsWith(`${crm.origin}/widget-sim/`);
+/**
+ * Waits until a page's simulator finished replaying its recorded requests: one of them clicks
+ * the phone's "crm-bridge options" button, which opens the options page in the newest blank
+ * tab, so a page opened meanwhile would be navigated away.
+ */
+const replayed = async (page) => (await waitForFrame(page, isSim))
+  .waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
 
 before(async () => {
   crm = await startDemoCrm({ extraHosts: ['127.0.0.2', '127.0.0.3', '127.0.0.4'] });
@@ -66,8 +74,9 @@ test('switched on, every site but the exceptions gets the phone, open tabs inclu
 
   // The open tab got it without a reload, and its phone works.
   await covered.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
-  const phone = await waitForFrame(covered, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  const phone = await waitForFrame(covered, isSim);
   await phone.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
+  await replayed(covered);
   // Registered: the listed sites, and every site minus the exceptions and the listed ones.
   const scripts = Object.fromEntries((await registered()).map((s) => [s.id, s]));
   assert.deepEqual(scripts['crm-bridge-all-sites'].matches.sort(), ['http://*/*', 'https://*/*']);
@@ -82,6 +91,7 @@ test('switched on, every site but the exceptions gets the phone, open tabs inclu
   const fresh = await browser.context.newPage();
   await fresh.goto(`${origin(4)}/contacts`);
   await fresh.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await replayed(fresh);
   await fresh.close();
 
   // The toolbar popup of a covered page says why it is on; switching off makes it an exception.
@@ -109,9 +119,11 @@ test('switched off, only the listed sites keep the phone', async () => {
   const listed = await browser.context.newPage();
   await listed.goto(`${origin(1)}/settings`);
   await listed.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await replayed(listed);
   const covered = await browser.context.newPage();
   await covered.goto(`${origin(4)}/settings`);
   await covered.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await replayed(covered);
 
   const status = await save(false, 'http://127.0.0.3');
   assert.equal(await status.getAttribute('data-kind'), 'ok', await status.textContent());

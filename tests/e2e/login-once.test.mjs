@@ -24,6 +24,13 @@ after(async () => { await crm?.close(); });
 
 const isSim = (f) => f.url().startsWith(`${crm.origin}/widget-sim/`);
 
+/**
+ * Waits until a simulator finished replaying its recorded requests. One of them is the click on
+ * the phone's "crm-bridge options" button, which opens the options page in the newest blank
+ * tab: a page the test opens meanwhile would be navigated away.
+ */
+const replayed = (sim) => sim.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+
 async function hostOn(browser, site) {
   const page = await browser.context.newPage();
   await page.goto(`${site}/contacts`);
@@ -41,6 +48,7 @@ async function openPhoneWindowFrom(browser, host) {
   const phone = existing ?? await opened;
   const sim = await waitForFrame(phone, isSim);
   await sim.waitForSelector('body[data-storage]');
+  await replayed(sim);
   return { phone, sim };
 }
 
@@ -95,6 +103,7 @@ test('third-party storage allowed: the in-page widget is logged in on every site
     const a = await hostOn(browser, siteA);
     const simA = await waitForFrame(a.page, isSim);
     await simA.waitForSelector('body[data-storage="available"]');
+    await replayed(simA);
     await simA.evaluate(() => window.simLogin('alice@example.com'));
     const b = await hostOn(browser, siteB);
     const simB = await waitForFrame(b.page, isSim);

@@ -42,6 +42,7 @@ test('switching a site on and off from the popup', async () => {
 
   const popup = await popupFor(page);
   assert.deepEqual(await accessibilityViolations(popup), [], 'popup (off)');
+  assert.equal(await popup.locator('#phone-status').textContent(), 'The phone has not been opened in this browser session yet.');
   assert.equal(await popup.locator('#site').textContent(), '127.0.0.1');
   assert.equal(await popup.locator('body').getAttribute('data-state'), 'off');
   assert.equal(await popup.locator('#site-switch').getAttribute('aria-checked'), 'false');
@@ -62,8 +63,22 @@ test('switching a site on and off from the popup', async () => {
 
   // The popup shows the same state when opened again; switching off takes the widget out now.
   await popup.close();
-  const again = await popupFor(page);
+  // The simulator replays recorded requests at each load, one of which opens the options page
+  // (in the newest blank tab): let it finish before opening popups.
+  const phone = await waitForFrame(page, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await phone.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+  let again = await popupFor(page);
   assert.equal(await again.locator('body').getAttribute('data-state'), 'on');
+  // The phone's login as the widget announced it (kept for the browser session).
+  assert.equal(await again.locator('#phone-status').textContent(), 'Phone logged in as +16505550101*101.');
+  await phone.evaluate(() => window.simAnnounceLogin(false));
+  await again.close();
+  for (let i = 0; i < 50; i += 1) {
+    again = await popupFor(page);
+    if ((await again.locator('#phone-status').getAttribute('data-kind')) === 'attention') break;
+    await again.close();
+  }
+  assert.match(await again.locator('#phone-status').textContent(), /^Phone not logged in/);
   await again.locator('#site-switch').click();
   await again.waitForSelector('body[data-state="off"]');
   await page.waitForFunction(() => !document.querySelector('crm-bridge-phone'), null, { timeout: 5_000 });

@@ -415,6 +415,10 @@ window.simLogin = (user) => {
   return storageProbe();
 };
 
+/** Test hook: announce a login state change, as the widget does when its user logs in or out. */
+window.simAnnounceLogin = (loggedIn) => window.parent.postMessage(
+  { type: 'rc-login-status-notify', loggedIn, ...(loggedIn ? { loginNumber: '+16505550101*101' } : {}) }, '*');
+
 /** Test hook: the do-not-contact verdict for calling `number`. */
 window.simDoNotContact = (number) => checkDoNotContact(number);
 

@@ -1,0 +1,64 @@
+//! The user-level part of the settings in `storage.sync` (see `settings::synced`): written
+//! after each settings change that touches it, and taken over when another browser of the
+//! user changed it. `storage.local` keeps the complete settings every context reads.
+
+use super::errors;
+use super::stored_settings::{load_settings, SETTINGS_KEY};
+use crate::background::BackgroundCore;
+use crate::platform;
+use crate::settings::Settings;
+use crate::store::contacts::StoreContacts;
+use crate::store::journal::StoreJournal;
+use serde_json::Value;
+
+type Core = BackgroundCore<StoreContacts, StoreJournal>;
+
+/// Writes the synced part of `after` when it differs from `before`'s (in the background: a
+/// failed write, e.g. over the sync quota, loses nothing here and is reported).
+pub fn keep(core: &std::rc::Rc<Core>, before: &Value, after: &Settings) {
+    let synced = after.synced();
+    if &synced == before {
+        return;
+    }
+    let core = core.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(err) = platform::storage_sync_set(SETTINGS_KEY, &synced.to_string()).await {
+            errors::report(
+                &core,
+                &format!("settings not copied to your other browsers: {err:?}"),
+            );
+        }
+    });
+}
+
+/// `storage.onChanged` in the sync area: takes over what another browser of the user stored,
+/// unless it is invalid or from a newer crm-bridge (then this browser keeps its settings).
+pub async fn take_over(core: &Core) {
+    let Ok(Some(text)) = platform::storage_sync_get(SETTINGS_KEY).await else {
+        return;
+    };
+    let (here, problem) = load_settings().await;
+    if problem.is_some() {
+        return; // unreadable or newer settings here are not overwritten from elsewhere
+    }
+    match here.with_synced(&text) {
+        Ok(merged) if merged != here => {
+            let text = serde_json::to_string(&merged).unwrap_or_default();
+            match platform::storage_local_set(SETTINGS_KEY, &text).await {
+                Ok(()) => core.set_settings(merged),
+                Err(err) => errors::report(core, &format!("settings not saved: {err:?}")),
+            }
+        }
+        Ok(_) => {}
+        Err(err) => errors::report(
+            core,
+            &format!("settings from your other browsers ignored: {err}"),
+        ),
+    }
+}
+
+/// The settings a new install starts from when the user's other browsers stored some.
+pub async fn from_other_browsers() -> Option<Settings> {
+    let text = platform::storage_sync_get(SETTINGS_KEY).await.ok()??;
+    Settings::default().with_synced(&text).ok()
+}
