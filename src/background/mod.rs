@@ -6,6 +6,7 @@
 
 use crate::contacts::Contact;
 use crate::diagnostics::{About, RecentErrors};
+use crate::logging::journal_import::check_entry;
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
@@ -477,6 +478,18 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 Ok(entries) => reply(Reply::Journal { entries }),
                 Err(err) => reply(Reply::Error { message: err.0 }),
             },
+            ToBackground::ImportJournal { entries } => {
+                let checked = entries.iter().enumerate().try_for_each(|(index, entry)| {
+                    check_entry(entry).map_err(|why| format!("entry {}: {why}", index + 1))
+                });
+                if let Err(message) = checked {
+                    return reply(Reply::Error { message });
+                }
+                match self.router.logs().import_entries(entries).await {
+                    Ok(import) => reply(Reply::JournalImported(import)),
+                    Err(err) => reply(Reply::Error { message: err.0 }),
+                }
+            }
             ToBackground::Outbox => {
                 let logs = self.router.logs();
                 match (logs.waiting().await, logs.summary().await) {
@@ -806,6 +819,7 @@ fn all_sites_effects(settings: Settings, was_on: bool) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logging::journal_import::JournalImport;
     use crate::test_support::{admitted_caller, block_on};
     use serde_json::json;
 
@@ -860,6 +874,47 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(block_on(core.handle_text("][", &page())).is_none());
+    }
+
+    #[test]
+    fn an_exported_journal_is_imported_once_matched_and_never_delivered_again() {
+        let core = BackgroundCore::default();
+        let entry = |id: &str| -> crate::logging::entry::JournalEntry {
+            serde_json::from_value(json!({
+                "key": format!("call:{id}"), "kind": "call", "time": 1.7e12, "updated": 1.7e12,
+                "revision": 3, "note": "from the old laptop",
+                "call": { "sessionId": id, "direction": "Outbound" }
+            }))
+            .unwrap()
+        };
+        let import = |entries| ask(&core, ToBackground::ImportJournal { entries }).reply;
+        let added = JournalImport { added: 2, kept: 0 };
+        assert_eq!(
+            import(vec![entry("a"), entry("b")]),
+            Reply::JournalImported(added)
+        );
+        let again = JournalImport { added: 1, kept: 2 };
+        assert_eq!(
+            import(vec![entry("a"), entry("b"), entry("c")]),
+            Reply::JournalImported(again)
+        );
+        let mut bad = entry("d");
+        bad.key = "call:not-d".into();
+        let Reply::Error { message } = import(vec![entry("e"), bad]) else {
+            panic!("a wrong entry refuses the chunk")
+        };
+        assert!(message.starts_with("entry 2: "), "{message}");
+        let logs = core.router().logs();
+        let matched = block_on(logs.call_log_matches(&["a".into(), "e".into()])).unwrap();
+        assert_eq!(matched["a"][0].note.as_deref(), Some("from the old laptop"));
+        assert!(
+            !matched.contains_key("e"),
+            "nothing of a refused chunk was added"
+        );
+        assert!(
+            block_on(logs.waiting()).unwrap().is_empty(),
+            "history is not delivered again"
+        );
     }
 
     #[test]

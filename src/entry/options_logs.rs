@@ -5,6 +5,7 @@
 use super::bridge_client::BridgeClient;
 use super::options_contacts::{download, say};
 use crate::logging::entry::JournalEntry;
+use crate::logging::journal_import::{read_journal_file, JournalImport, IMPORT_CHUNK};
 use crate::logging::journal_view::{journal_csv, journal_json, JournalQuery, MAX_QUERY_RESULTS};
 use crate::logging::outbox::{Delivery, DeliveryState};
 use crate::platform;
@@ -44,6 +45,16 @@ impl LogsSection {
         for (id, kind) in [("journal-csv", "csv"), ("journal-json", "json")] {
             section.on_click(id, move |s| async move { s.export(kind).await })?;
         }
+        let import: HtmlInputElement = section.element("journal-import")?.dyn_into()?;
+        let on_import = section.clone();
+        EventListener::new(&import.clone(), "change", move |_| {
+            let Some(file) = import.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            import.set_value("");
+            wasm_bindgen_futures::spawn_local(on_import.clone().import(file));
+        })
+        .forget();
         let search = section.element("journal-search")?;
         let on_enter = section.clone();
         EventListener::new(&search, "keydown", move |event| {
@@ -300,6 +311,56 @@ impl LogsSection {
                 }
             }
             Err(message) => say(&status, false, &message),
+        }
+    }
+}
+
+impl LogsSection {
+    /// Imports an exported journal: checked whole first, then sent in chunks with progress.
+    async fn import(self: Rc<Self>, file: web_sys::File) {
+        let (Ok(status), Ok(progress)) = (
+            self.element("journal-status"),
+            self.element("journal-progress"),
+        ) else {
+            return;
+        };
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        let text = text.ok().and_then(|t| t.as_string()).unwrap_or_default();
+        let entries = match read_journal_file(&text) {
+            Ok(entries) => entries,
+            Err(why) => {
+                let message = platform::message("optionsJournalImportRefused", &[&why]);
+                return say(&status, false, &message);
+            }
+        };
+        let total = entries.len();
+        let _ = progress.set_attribute("max", &total.max(1).to_string());
+        let _ = progress.set_attribute("value", "0");
+        let _ = progress.remove_attribute("hidden");
+        let mut done = JournalImport::default();
+        let mut failure = None;
+        for chunk in entries.chunks(IMPORT_CHUNK) {
+            let request = ToBackground::ImportJournal {
+                entries: chunk.to_vec(),
+            };
+            match self.bridge.request(request).await {
+                Ok(Reply::JournalImported(import)) => done.add(import),
+                Ok(Reply::Error { message }) => failure = Some(message),
+                other => failure = Some(format!("{other:?}")),
+            }
+            if failure.is_some() {
+                break;
+            }
+            let sent = done.added + done.kept;
+            let _ = progress.set_attribute("value", &sent.to_string());
+        }
+        let _ = progress.set_attribute("hidden", "");
+        let counts = [done.added.to_string(), done.kept.to_string()];
+        let line = platform::message("optionsJournalImported", &[&counts[0], &counts[1]]);
+        self.clone().show_journal().await;
+        match failure {
+            None => say(&status, true, &line),
+            Some(why) => say(&status, false, &format!("{line} {why}")),
         }
     }
 }

@@ -231,6 +231,7 @@ fn deliver(
         // Answers to requests the host awaits itself, or never makes.
         Reply::Diagnostics(_)
         | Reply::About(_)
+        | Reply::JournalImported(_)
         | Reply::Ticket { .. }
         | Reply::Admitted { .. }
         | Reply::Site(_)

@@ -5,6 +5,7 @@
 pub mod destinations;
 pub mod entry;
 pub mod journal;
+pub mod journal_import;
 pub mod journal_view;
 pub mod merge;
 pub mod notice;

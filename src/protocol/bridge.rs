@@ -123,6 +123,12 @@ pub enum ToBackground {
         /// What to find.
         query: crate::logging::journal_view::JournalQuery,
     },
+    /// Add the entries of an exported journal (options page import, sent in chunks so the
+    /// page can show progress); refused whole, naming the entry, when one is not valid.
+    ImportJournal {
+        /// The entries, as the JSON export has them.
+        entries: Vec<crate::logging::entry::JournalEntry>,
+    },
     /// The waiting deliveries (options page).
     Outbox,
     /// Retry these deliveries now (all when empty).
@@ -230,6 +236,8 @@ pub enum Reply {
         /// Settings JSON.
         settings: Value,
     },
+    /// Answer to [`ToBackground::ImportJournal`].
+    JournalImported(crate::logging::journal_import::JournalImport),
     /// Answer to [`ToBackground::ImportContacts`].
     Imported {
         /// Contacts written.

@@ -202,6 +202,12 @@ pub trait LogStore {
     /// "Forget this site": removes the entries logged against its contacts and every delivery
     /// of them or to its webhook; how many entries.
     async fn forget_site(&self, site: &str) -> Result<usize, ServiceError>;
+    /// Adds entries of an exported journal (checked by the caller) that this journal does not
+    /// hold; entries it holds stay as they are, and nothing is queued for delivery.
+    async fn import_entries(
+        &self,
+        entries: Vec<JournalEntry>,
+    ) -> Result<crate::logging::journal_import::JournalImport, ServiceError>;
 }
 
 /// The journal and outbox at a glance (popup, options page, tests).

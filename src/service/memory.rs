@@ -346,6 +346,23 @@ impl LogStore for MemoryLogs {
         Ok(gone.len())
     }
 
+    async fn import_entries(
+        &self,
+        entries: Vec<JournalEntry>,
+    ) -> Result<crate::logging::journal_import::JournalImport, ServiceError> {
+        let mut held = self.entries.borrow_mut();
+        let mut import = crate::logging::journal_import::JournalImport::default();
+        for entry in entries {
+            if held.contains_key(&entry.key) {
+                import.kept += 1;
+            } else {
+                held.insert(entry.key.clone(), entry);
+                import.added += 1;
+            }
+        }
+        Ok(import)
+    }
+
     async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {
         let mut outbox = self.outbox.borrow_mut();
         let before = outbox.len();

@@ -11,6 +11,7 @@ use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
 use crate::logging::destinations::{forgotten_with, Destinations};
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal::{activity, log_match, JournalWrite};
+use crate::logging::journal_import::JournalImport;
 use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::{merge_call, merge_messages, ContactLink, Merged, RefusedLog};
 use crate::logging::outbox::{Delivery, Verdict};
@@ -454,6 +455,46 @@ impl LogStore for StoreJournal {
 
     async fn discard_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {
         self.discard(keys).await.map_err(service_error)
+    }
+
+    async fn import_entries(
+        &self,
+        entries: Vec<JournalEntry>,
+    ) -> Result<JournalImport, ServiceError> {
+        let result: Result<JournalImport, StoreError> = async {
+            let db = self.database().await?;
+            let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadWrite)?;
+            let logs = transaction.store(LOGS_STORE)?;
+            let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
+            let held = get_many(&logs, &keys).await?;
+            let mut fresh: Vec<&JournalEntry> = Vec::new();
+            for (entry, held) in entries.iter().zip(held) {
+                // A file may list an entry twice: the first one counts.
+                if held.is_none() && !fresh.iter().any(|f| f.key == entry.key) {
+                    fresh.push(entry);
+                }
+            }
+            let values = js_items(&fresh)?;
+            let puts = values
+                .iter()
+                .map(|(value, _)| logs.put(value, None))
+                .collect();
+            let (puts, done) = join_pair(join_all(puts), transaction.done()).await;
+            for put in puts {
+                put?;
+            }
+            finish(done?)?;
+            // The matcher cache may know these ids as "never logged".
+            for entry in &fresh {
+                self.remember(entry.key.clone(), Some(log_match(entry)));
+            }
+            Ok(JournalImport {
+                added: fresh.len(),
+                kept: entries.len() - fresh.len(),
+            })
+        }
+        .await;
+        result.map_err(service_error)
     }
 
     async fn entry(&self, key: &str) -> Result<Option<JournalEntry>, ServiceError> {

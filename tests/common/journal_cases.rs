@@ -281,3 +281,54 @@ async fn forgetting_a_site_removes_its_logs_and_their_deliveries_only() {
     journal.close();
     Rexie::delete(&name).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn an_exported_journal_imports_once_into_another_browser_without_deliveries() {
+    // "Another browser": the entries exported from one journal, imported into a fresh one.
+    let (from, to) = (fresh_name(), fresh_name());
+    let old = StoreJournal::new(&from);
+    old.log_call(
+        &call("moved", json!({ "note": "kept <b>as text</b>" })),
+        erin(),
+        &hooks(),
+    )
+    .await
+    .unwrap();
+    let text = crm_bridge::logging::journal_view::journal_json(&[old
+        .entry("call:moved")
+        .await
+        .unwrap()
+        .unwrap()]);
+    old.close();
+    let entries = crm_bridge::logging::journal_import::read_journal_file(&text).unwrap();
+    let new = StoreJournal::new(&to);
+    new.log_call(&call("here", json!({})), nobody(), &hooks())
+        .await
+        .unwrap();
+    // Asked before the import: the matcher now knows "moved" as not logged.
+    assert!(new
+        .call_log_matches(&["moved".into()])
+        .await
+        .unwrap()
+        .is_empty());
+    let first = new.import_entries(entries.clone()).await.unwrap();
+    assert_eq!((first.added, first.kept), (1, 0));
+    let again = new.import_entries(entries).await.unwrap();
+    assert_eq!((again.added, again.kept), (0, 1));
+    let matched = new.call_log_matches(&["moved".into()]).await.unwrap();
+    assert_eq!(
+        matched["moved"][0].note.as_deref(),
+        Some("kept <b>as text</b>")
+    );
+    new.close();
+    // Durable for a new connection, and only the entry logged here waits for delivery.
+    let reopened = StoreJournal::new(&to);
+    let moved = reopened.entry("call:moved").await.unwrap().unwrap();
+    assert_eq!(moved.contact.name.as_deref(), Some("Erin Example"));
+    let waiting = reopened.deliveries().await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].entry_key, "call:here");
+    reopened.close();
+    Rexie::delete(&from).await.unwrap();
+    Rexie::delete(&to).await.unwrap();
+}

@@ -238,6 +238,46 @@ test('a refused delivery waits on the badge and in the options page until the us
   await options.close();
 });
 
+test('an exported journal imports once, is matched and searchable, and is not delivered again; a damaged file changes nothing', async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.waitForSelector('#journal tbody tr');
+  const [download] = await Promise.all([options.waitForEvent('download'), options.locator('#journal-json').click()]);
+  const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.ok(exported.length > 100, `the whole journal was exported (${exported.length})`);
+  const importFile = async (name, text) => {
+    await options.evaluate(() => { document.querySelector('#journal-status').removeAttribute('data-kind'); });
+    await options.locator('#journal-import').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+    await options.waitForSelector('#journal-status[data-kind]');
+    return options.locator('#journal-status');
+  };
+  // The same journal again: everything is there already.
+  let status = await importFile('journal.json', JSON.stringify(exported));
+  assert.equal(await status.textContent(),
+    `0 logs imported, ${exported.length} were in this journal already (kept as they were). Imported logs are not sent to webhooks again.`);
+  // An entry from another browser: added, matched for the phone, searchable, not delivered.
+  const moved = { ...exported.find((e) => e.kind === 'call'), key: 'call:moved-1', revision: 7, note: 'from the old laptop' };
+  moved.call = { ...moved.call, sessionId: 'moved-1' };
+  status = await importFile('moved.json', JSON.stringify([moved]));
+  assert.match(await status.textContent(), /^1 logs imported, 0 were/);
+  const [matched] = await widget.evaluate((b) => window.simRequests('callLogEntityMatcherPath', b), [{ sessionIds: ['moved-1'] }]);
+  assert.equal(matched['moved-1'][0].note, 'from the old laptop');
+  await options.locator('#journal-search').fill('old laptop');
+  await options.locator('#journal-find').click();
+  await options.waitForFunction(() => document.querySelectorAll('#journal tbody tr').length === 1);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(![...hook.state.accepted.values()].some((b) => b.entry.key === 'call:moved-1'), 'history is not delivered again');
+  // A damaged file: refused whole, naming the entry; nothing added.
+  const before = (await summary()).entries;
+  const damaged = [{ ...moved, key: 'call:moved-2', call: { ...moved.call, sessionId: 'moved-2' } }, { ...moved, key: 'call:else', time: 'yesterday' }];
+  status = await importFile('damaged.json', JSON.stringify(damaged));
+  assert.equal(await status.getAttribute('data-kind'), 'error');
+  assert.match(await status.textContent(), /^Nothing was imported: entry 2: /);
+  assert.equal((await summary()).entries, before);
+  assert.deepEqual(await accessibilityViolations(options), []);
+  await options.close();
+});
+
 test('deliveries still waiting when the browser closes are sent after it starts again, with no CRM page open', { timeout: 180_000 }, async () => {
   const down = await startWebhook(7);
   down.calm();
