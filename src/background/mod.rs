@@ -4,6 +4,8 @@
 //! It holds no browser handles; `entry::background` feeds it decoded envelopes, posts what it
 //! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
+use crate::contacts::explain::explain;
+use crate::contacts::number_key::NumberKey;
 use crate::contacts::Contact;
 use crate::diagnostics::{About, RecentErrors};
 use crate::logging::journal_import::check_entry;
@@ -478,6 +480,20 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 Ok(entries) => reply(Reply::Journal { entries }),
                 Err(err) => reply(Reply::Error { message: err.0 }),
             },
+            ToBackground::ExplainNumber { number } => {
+                let national = NumberKey::parse(&number).map(|key| key.national);
+                let near = match national {
+                    Some(national) => {
+                        match self.router.contacts().on_national_number(&national).await {
+                            Ok(contacts) => contacts,
+                            Err(err) => return reply(Reply::Error { message: err.0 }),
+                        }
+                    }
+                    None => Vec::new(),
+                };
+                let own = self.settings().own_numbers;
+                reply(Reply::NumberExplained(explain(&number, &own, &near)))
+            }
             ToBackground::ImportJournal { entries } => {
                 let checked = entries.iter().enumerate().try_for_each(|(index, entry)| {
                     check_entry(entry).map_err(|why| format!("entry {}: {why}", index + 1))

@@ -2,6 +2,7 @@
 //! every contact source follows: number keys, search keys, stored records and sync paging.
 
 pub mod exchange;
+pub mod explain;
 pub mod merge;
 pub mod number_key;
 pub mod record;

@@ -5,6 +5,7 @@
 use super::bridge_client::BridgeClient;
 use super::options_contacts::{download, say};
 use super::options_logs::local_time;
+use crate::contacts::explain::no_near_numbers;
 use crate::diagnostics::{support_report, About};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
@@ -12,6 +13,7 @@ use crate::settings::Settings;
 use gloo::events::EventListener;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
 /// The diagnostics section of the options page.
@@ -39,6 +41,12 @@ impl DiagnosticsSection {
             })
             .forget();
         }
+        let explain = section.element("explain-go")?;
+        let on_explain = section.clone();
+        EventListener::new(&explain, "click", move |_| {
+            wasm_bindgen_futures::spawn_local(on_explain.clone().explain());
+        })
+        .forget();
         let button = section.element("about-report")?;
         let on_click = section.clone();
         EventListener::new(&button, "click", move |_| {
@@ -145,6 +153,68 @@ impl DiagnosticsSection {
         match about.errors.is_empty() {
             true => table.set_attribute("hidden", ""),
             false => table.remove_attribute("hidden"),
+        }
+    }
+
+    /// "Why did a number not match?": how the number is read and the stored numbers on its
+    /// national digits, each matched or not with the reason.
+    async fn explain(self: Rc<Self>) {
+        let (Ok(input), Ok(reading), Ok(list)) = (
+            self.element("explain-number"),
+            self.element("explain-reading"),
+            self.element("explain-near"),
+        ) else {
+            return;
+        };
+        let number = input
+            .dyn_into::<web_sys::HtmlInputElement>()
+            .map(|input| input.value())
+            .unwrap_or_default();
+        list.set_text_content(None);
+        let answer = match self
+            .bridge
+            .request(ToBackground::ExplainNumber { number })
+            .await
+        {
+            Ok(Reply::NumberExplained(answer)) => answer,
+            Ok(Reply::Error { message }) => return say(&reading, false, &message),
+            other => return say(&reading, false, &format!("{other:?}")),
+        };
+        let line = match &answer.reading {
+            Some(read) => {
+                let country = read.country.as_deref().map(|c| format!("+{c}"));
+                let none = platform::message("optionsExplainNone", &[]);
+                platform::message(
+                    "optionsExplainReading",
+                    &[
+                        country.as_deref().unwrap_or(&none),
+                        &read.national,
+                        read.extension.as_deref().unwrap_or(&none),
+                    ],
+                )
+            }
+            None => no_near_numbers(&None),
+        };
+        let mut text = line;
+        if answer.own_number {
+            text = format!("{text} {}", platform::message("optionsExplainOwn", &[]));
+        }
+        if answer.reading.is_some() && answer.near.is_empty() {
+            text = format!("{text} {}", no_near_numbers(&answer.reading));
+        }
+        say(&reading, answer.near.iter().any(|n| n.matched), &text);
+        for near in &answer.near {
+            let Ok(item) = self.document.create_element("li") else {
+                return;
+            };
+            let _ = item.set_attribute("data-matched", if near.matched { "true" } else { "false" });
+            let site = near.site.as_deref().unwrap_or_default();
+            // Names and numbers come from pages: text only.
+            item.set_text_content(Some(&format!(
+                "{} ({site}) — {}: {}",
+                near.name, near.number, near.why
+            )));
+            let _ = list.append_child(&item);
         }
     }
 

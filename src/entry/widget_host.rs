@@ -232,6 +232,7 @@ fn deliver(
         Reply::Diagnostics(_)
         | Reply::About(_)
         | Reply::JournalImported(_)
+        | Reply::NumberExplained(_)
         | Reply::Ticket { .. }
         | Reply::Admitted { .. }
         | Reply::Site(_)

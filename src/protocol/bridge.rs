@@ -116,6 +116,12 @@ pub enum ToBackground {
     },
     /// How many contacts each enabled site has (options page).
     ContactCounts,
+    /// "Why did this number not match?" (options page): how the number is read and which
+    /// stored numbers share its national digits.
+    ExplainNumber {
+        /// The number as the user typed or copied it.
+        number: String,
+    },
     /// The journal and outbox at a glance (popup, options page).
     LogSummary,
     /// Journal entries (options page: browse, search, export).
@@ -236,6 +242,8 @@ pub enum Reply {
         /// Settings JSON.
         settings: Value,
     },
+    /// Answer to [`ToBackground::ExplainNumber`].
+    NumberExplained(crate::contacts::explain::MatchExplanation),
     /// Answer to [`ToBackground::ImportJournal`].
     JournalImported(crate::logging::journal_import::JournalImport),
     /// Answer to [`ToBackground::ImportContacts`].

@@ -58,6 +58,9 @@ pub trait ContactSource {
     ) -> Result<BTreeMap<String, Vec<Contact>>, ServiceError>;
     /// The contact with this id, if known.
     async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError>;
+    /// Every live contact with a number on this national significant number, whether it is
+    /// the same line or not ("why did this not match?").
+    async fn on_national_number(&self, national: &str) -> Result<Vec<Contact>, ServiceError>;
 }
 
 /// What a contact write changed.

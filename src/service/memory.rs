@@ -213,6 +213,17 @@ impl ContactSource for MemoryContacts {
     async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError> {
         Ok(self.entries.borrow().get(id).map(|r| r.contact.clone()))
     }
+
+    async fn on_national_number(&self, national: &str) -> Result<Vec<Contact>, ServiceError> {
+        let national = national.to_owned();
+        Ok(self
+            .entries
+            .borrow()
+            .values()
+            .filter(|r| !r.contact.deleted && r.numbers.contains(&national))
+            .map(|r| r.contact.clone())
+            .collect())
+    }
 }
 
 /// The journal and outbox in memory, with the same rules as the IndexedDB store

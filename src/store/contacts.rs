@@ -10,6 +10,7 @@
 //! number when its transaction is created, so it sees every write numbered up to it, and a
 //! `syncTimestamp` never skips a change.
 
+use super::lazy::LazyDatabase;
 use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
 use super::{open, StoreError, CONTACTS_STORE};
 use crate::contacts::number_key::NumberKey;
@@ -18,7 +19,7 @@ use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
 use rexie::{Direction, KeyRange, Rexie, TransactionMode};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -48,8 +49,7 @@ fn prefix_range(prefix: &str) -> Result<KeyRange, StoreError> {
 /// The contacts of every site in IndexedDB.
 pub struct StoreContacts {
     name: String,
-    db: RefCell<Option<Rc<Rexie>>>,
-    opening: Cell<bool>,
+    db: LazyDatabase,
     latest: Cell<u64>,
     page_size: usize,
     full_sync_limit: Option<u32>,
@@ -61,8 +61,7 @@ impl StoreContacts {
     pub fn new(name: &str, page_size: usize) -> Self {
         Self {
             name: name.to_owned(),
-            db: RefCell::new(None),
-            opening: Cell::new(false),
+            db: LazyDatabase::default(),
             latest: Cell::new(0),
             page_size: page_size.max(1),
             full_sync_limit: None,
@@ -79,19 +78,7 @@ impl StoreContacts {
     /// The open database (opening it, and reading the latest sequence number, on first use;
     /// concurrent first uses wait for the one open).
     pub async fn database(&self) -> Result<Rc<Rexie>, StoreError> {
-        loop {
-            if let Some(db) = self.db.borrow().as_ref() {
-                return Ok(db.clone());
-            }
-            if !self.opening.replace(true) {
-                let opened = self.open_now().await;
-                self.opening.set(false);
-                let db = Rc::new(opened?);
-                *self.db.borrow_mut() = Some(db.clone());
-                return Ok(db);
-            }
-            gloo_timers::future::TimeoutFuture::new(2).await;
-        }
+        self.db.get(|| self.open_now()).await
     }
 
     async fn open_now(&self) -> Result<Rexie, StoreError> {
@@ -112,11 +99,7 @@ impl StoreContacts {
 
     /// Closes the database (tests; an upgrade elsewhere).
     pub fn close(&self) {
-        if let Some(db) = self.db.borrow_mut().take() {
-            if let Ok(db) = Rc::try_unwrap(db) {
-                db.close();
-            }
-        }
+        self.db.close();
     }
 
     /// The highest change sequence number handed out.
@@ -431,6 +414,19 @@ impl ContactSource for StoreContacts {
 
     async fn contact(&self, id: &str) -> Result<Option<Contact>, ServiceError> {
         self.get(id).await.map_err(service_error)
+    }
+
+    async fn on_national_number(&self, national: &str) -> Result<Vec<Contact>, ServiceError> {
+        let result: Result<Vec<Contact>, StoreError> = async {
+            let db = self.database().await?;
+            let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+            let index = transaction.store(CONTACTS_STORE)?.index("numbers")?;
+            let range = KeyRange::only(&JsValue::from_str(national)).map_err(rexie::Error::from)?;
+            let hits: Vec<ContactView> = from_js_list(index.get_all(Some(range), None).await?)?;
+            Ok(hits.into_iter().map(|hit| hit.contact).collect())
+        }
+        .await;
+        result.map_err(service_error)
     }
 }
 

@@ -6,6 +6,7 @@
 //! survives the worker, the window and the browser closing; the deliveries leave the outbox
 //! only when their destination answered 2xx ([`StoreJournal::settle`]).
 
+use super::lazy::LazyDatabase;
 use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
 use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
 use crate::logging::destinations::{forgotten_with, Destinations};
@@ -18,7 +19,7 @@ use crate::logging::outbox::{Delivery, Verdict};
 use crate::service::data::{Activity, LogMatch, LogStore, LogSummary, LogWritten, ServiceError};
 use crate::service::requests::{CallLog, MessageLog};
 use rexie::{KeyRange, Rexie, TransactionMode};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -32,8 +33,7 @@ const RECENT_ENTRIES: usize = 256;
 /// The journal of every site, and the deliveries waiting to leave.
 pub struct StoreJournal {
     name: String,
-    db: RefCell<Option<Rc<Rexie>>>,
-    opening: Cell<bool>,
+    db: LazyDatabase,
     /// Entry key → what the log matchers answer for it (`None`: known not logged). Only this
     /// worker writes the journal, so what it wrote or read stays true; the widget asks the
     /// matchers again and again for the same calls, and 1,000 ids must answer in milliseconds.
@@ -48,8 +48,7 @@ impl StoreJournal {
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            db: RefCell::new(None),
-            opening: Cell::new(false),
+            db: LazyDatabase::default(),
             matches: RefCell::new(HashMap::new()),
             recent: RefCell::new(HashMap::new()),
         }
@@ -84,28 +83,12 @@ impl StoreJournal {
     }
 
     async fn database(&self) -> Result<Rc<Rexie>, StoreError> {
-        loop {
-            if let Some(db) = self.db.borrow().as_ref() {
-                return Ok(db.clone());
-            }
-            if !self.opening.replace(true) {
-                let opened = open(&self.name).await;
-                self.opening.set(false);
-                let db = Rc::new(opened?);
-                *self.db.borrow_mut() = Some(db.clone());
-                return Ok(db);
-            }
-            gloo_timers::future::TimeoutFuture::new(2).await;
-        }
+        self.db.get(|| open(&self.name)).await
     }
 
     /// Closes the database (tests).
     pub fn close(&self) {
-        if let Some(db) = self.db.borrow_mut().take() {
-            if let Ok(db) = Rc::try_unwrap(db) {
-                db.close();
-            }
-        }
+        self.db.close();
     }
 
     /// Reads the entry `key`, folds a request into it with `merge`, and writes the result and

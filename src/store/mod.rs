@@ -13,6 +13,7 @@
 
 pub mod contacts;
 pub mod journal;
+pub(crate) mod lazy;
 pub(crate) mod records;
 
 use rexie::{Index, ObjectStore, Rexie, TransactionMode};

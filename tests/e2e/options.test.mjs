@@ -362,6 +362,42 @@ test('diagnostics show the versions and the background errors, kept in storage; 
   }
 });
 
+test('"why did a number not match?" shows how a number is read and the stored numbers on its digits', async () => {
+  // People of the demo CRM's list, read by discovery.
+  const crmPage = await browser.context.newPage();
+  await crmPage.goto(`${crm.origin}/contacts`);
+  const explain = async (number) => {
+    await page.locator('#explain-number').fill(number);
+    await page.evaluate(() => { document.querySelector('#explain-reading').textContent = ''; });
+    await page.locator('#explain-go').click();
+    await page.waitForFunction(() => document.querySelector('#explain-reading').textContent !== '');
+    return {
+      reading: await page.locator('#explain-reading').textContent(),
+      near: await page.locator('#explain-near li').evaluateAll((items) => items.map((li) => [li.dataset.matched, li.textContent])),
+    };
+  };
+  let answer;
+  for (let i = 0; i < 60; i += 1) {
+    answer = await explain('+1 (206) 555-0134');
+    if (answer.near.length > 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(answer.reading, 'Read as: country code +1, national digits 2065550134, extension none.');
+  assert.deepEqual(answer.near.map(([m, t]) => [m, t.split(' (')[0]]), [['true', 'Ava Thompson']]);
+  assert.match(answer.near[0][1], /the same number$/);
+  // Another country's number on the same digits: shown, not matched, and why.
+  answer = await explain('+44 20 6555 0134');
+  assert.equal(answer.near[0][0], 'false');
+  assert.match(answer.near[0][1], /^Ava Thompson .*stored with country code \+1, asked with \+44: another country$/);
+  // Too short, and unknown.
+  assert.match((await explain('555-01')).reading, /too short to identify a line/);
+  answer = await explain('+49 89 1234 5678');
+  assert.match(answer.reading, /no stored number has the national digits 8912345678/);
+  assert.deepEqual(answer.near, []);
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await crmPage.close();
+});
+
 test('a site can be forgotten from the list', async () => {
   await page.locator('#sites .site-head button').click();
   await page.waitForFunction(() => !document.querySelector('#sites .site-head button'));
