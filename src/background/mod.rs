@@ -14,7 +14,7 @@ use crate::protocol::bridge::{
 };
 use crate::protocol::bridge::{PageReading, PhoneLogin};
 use crate::protocol::events::WidgetEvent;
-use crate::protocol::evidence::Truncation;
+use crate::protocol::evidence::{Truncation, Unplaced};
 use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
@@ -690,6 +690,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         page_url: &str,
         contacts: Vec<Contact>,
         truncated: Option<Truncation>,
+        unplaced: Option<Unplaced>,
     ) -> Result<(WriteSummary, Vec<Effect>), String> {
         {
             let mut readings = self.page_readings.borrow_mut();
@@ -699,6 +700,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             let reading = PageReading {
                 found: contacts.len(),
                 truncated,
+                unplaced,
             };
             readings.insert(page_url.to_owned(), reading);
         }
@@ -1245,13 +1247,15 @@ mod tests {
             ..Contact::default()
         };
         let (summary, effects) =
-            block_on(core.store_discovered(page, vec![seen("Ada Lovelace", false)], None)).unwrap();
+            block_on(core.store_discovered(page, vec![seen("Ada Lovelace", false)], None, None))
+                .unwrap();
         assert_eq!(summary.added, 1);
         assert_eq!(effects, vec![Effect::ContactsChanged]);
         // The list row of the same record adds nothing and changes nothing: no re-sync.
         let (again, effects) = block_on(core.store_discovered(
             "https://crm.example.com/contacts",
             vec![seen("A. L.", true)],
+            None,
             None,
         ))
         .unwrap();
@@ -1265,13 +1269,15 @@ mod tests {
             status.page,
             Some(PageReading {
                 found: 1,
-                truncated: None
+                truncated: None,
+                unplaced: None,
             })
         );
         // A page of a site that is off stores nothing.
         let refused = block_on(core.store_discovered(
             "https://other.example/x",
             vec![seen("X", false)],
+            None,
             None,
         ));
         assert!(refused.is_err());

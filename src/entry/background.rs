@@ -311,13 +311,17 @@ async fn read_page(
     let found =
         super::discovery_client::discover(&evidence, settings.default_region.as_deref()).await;
     let elapsed_ms = platform::now_ms() - started;
-    let (contacts, truncated) = match found {
+    let super::discovery_client::Found {
+        contacts,
+        truncated,
+        unplaced,
+    } = match found {
         Ok(found) => found,
         Err(err) => return error(err),
     };
     let count = contacts.len();
     match core
-        .store_discovered(page, contacts, truncated.clone())
+        .store_discovered(page, contacts, truncated.clone(), unplaced)
         .await
     {
         Ok((summary, effects)) => {

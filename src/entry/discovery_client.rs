@@ -5,7 +5,7 @@
 //! global that instantiates the Wasm the first time a page's evidence has to be read.
 
 use crate::contacts::Contact;
-use crate::protocol::evidence::{PageEvidence, Truncation};
+use crate::protocol::evidence::{PageEvidence, Truncation, Unplaced};
 use js_sys::{Function, Promise, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
@@ -23,14 +23,26 @@ struct Answer {
     #[serde(default)]
     truncated: Option<Truncation>,
     #[serde(default)]
+    unplaced: Option<Unplaced>,
+    #[serde(default)]
     error: Option<String>,
+}
+
+/// What discovery read on a page.
+pub struct Found {
+    /// The contacts, ids local to the site.
+    pub contacts: Vec<Contact>,
+    /// Set when the page was too large to read whole.
+    pub truncated: Option<Truncation>,
+    /// Numbers written without a country that could not be read.
+    pub unplaced: Option<Unplaced>,
 }
 
 /// The contacts on a page, read by the discovery module with the user's default region.
 pub async fn discover(
     evidence: &PageEvidence,
     default_region: Option<&str>,
-) -> Result<(Vec<Contact>, Option<Truncation>), String> {
+) -> Result<Found, String> {
     let global = js_sys::global();
     let function: Function = Reflect::get(&global, &DISCOVER_FUNCTION.into())
         .ok()
@@ -59,6 +71,10 @@ pub async fn discover(
         serde_json::from_str(&text).map_err(|e| format!("discovery answer: {e}"))?;
     match answer.error {
         Some(error) => Err(error),
-        None => Ok((answer.contacts, answer.truncated)),
+        None => Ok(Found {
+            contacts: answer.contacts,
+            truncated: answer.truncated,
+            unplaced: answer.unplaced,
+        }),
     }
 }

@@ -340,6 +340,7 @@ impl PopupView {
             Some(PageReading {
                 found,
                 truncated: Some(cut),
+                ..
             }) => {
                 let what = format!("{} {}", cut.scanned, cut.reason);
                 (
@@ -350,11 +351,26 @@ impl PopupView {
             Some(PageReading {
                 found,
                 truncated: None,
+                ..
             }) => (
                 "ok",
                 platform::message("popupPageFound", &[&found.to_string(), &known]),
             ),
             None => ("ok", platform::message("popupPageKnown", &[&known])),
+        };
+        // Numbers the page wrote without a country that the guessed one could not read: the
+        // user can tell the country once (options page) and they are read on the next scan.
+        let (kind, text) = match status.page.as_ref().and_then(|p| p.unplaced.as_ref()) {
+            Some(unplaced) => {
+                let assumed = unplaced
+                    .assumed_region
+                    .clone()
+                    .unwrap_or_else(|| platform::message("popupNoRegion", &[]));
+                let hint =
+                    platform::message("popupUnplaced", &[&unplaced.numbers.to_string(), &assumed]);
+                ("unplaced", format!("{text} {hint}"))
+            }
+            None => (kind, text),
         };
         let _ = self.page_status.set_attribute("data-kind", kind);
         self.page_status.set_text_content(Some(&text));

@@ -352,6 +352,9 @@ pub struct PageReading {
     /// Set when the page was too large to read whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<Truncation>,
+    /// People's numbers written without a country that could not be read (popup hint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unplaced: Option<crate::protocol::evidence::Unplaced>,
 }
 
 /// What the background tells a content script (the one message it listens to).

@@ -140,6 +140,18 @@ pub enum FieldSource {
     Property,
 }
 
+/// People's phone numbers a page wrote without their country that discovery could not read
+/// with the region it had to guess: the user should tell (options page, default country).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unplaced {
+    /// How many numbers.
+    pub numbers: usize,
+    /// The region guessed (the options page's default, the page's or the browser's language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_region: Option<String>,
+}
+
 /// Why and where the walker stopped early.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -51,7 +51,7 @@ pub const MAX_NUMBERS_PER_PAGE: usize = 8_000;
 
 /// The contacts the evidence shows (ids local to the site), and whether the number budget ran
 /// out before the end of the page.
-pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool) {
+pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
     let scopes = evidence.scopes.len();
     let mut by_scope: Vec<Vec<&Field>> = vec![Vec::new(); scopes];
     for field in &evidence.fields {
@@ -93,14 +93,15 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool
                 .and_then(locale_region)
                 .map(str::to_owned)
         });
-    let regions: Vec<Option<String>> = (0..scopes)
+    // Each scope's region, and whether the page said it (`true`) or it is the fallback guess.
+    let regions: Vec<(Option<String>, bool)> = (0..scopes)
         .map(|i| {
             let mut at = Some(i);
             let mut hops = 0;
             while let Some(scope) = at {
                 let f = &facts[scope];
                 if let Some(region) = f.region.clone().or_else(|| f.international_region.clone()) {
-                    return Some(region);
+                    return (Some(region), true);
                 }
                 at = evidence.scopes[scope]
                     .parent
@@ -111,9 +112,10 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool
                     break;
                 }
             }
-            fallback.clone()
+            (fallback.clone(), false)
         })
         .collect();
+    let mut unplaced = 0;
     let page_is_record = record_id(&evidence.url).is_some();
     let mut found: Vec<(usize, Contact)> = Vec::new();
     let mut budget = MAX_NUMBERS_PER_PAGE;
@@ -125,7 +127,22 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool
             break;
         }
         budget -= f.phones.len();
-        let numbers = valid_numbers(&f.phones, regions[i].as_deref());
+        let (region, page_said) = &regions[i];
+        let numbers = valid_numbers(&f.phones, region.as_deref());
+        if !page_said && (f.name.is_some() || f.first.is_some() || f.last.is_some()) {
+            // A person's numbers written without a country that the guessed region cannot
+            // read: the page did not say the country, so the user has to (popup hint).
+            // A number shown as text and as a `tel:` link counts once.
+            let mut missed: Vec<String> = f
+                .phones
+                .iter()
+                .filter(|(raw, _, _)| is_national(raw) && read(raw, region.as_deref()).is_none())
+                .map(|(raw, _, _)| raw.chars().filter(char::is_ascii_digit).collect())
+                .collect();
+            missed.sort_unstable();
+            missed.dedup();
+            unplaced += missed.len();
+        }
         if numbers.is_empty() {
             continue;
         }
@@ -191,10 +208,31 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> (Vec<Contact>, bool
             }
         }
     }
-    (
-        merge_same_ids(found.into_iter().map(|(_, c)| c).collect()),
+    Detected {
+        contacts: merge_same_ids(found.into_iter().map(|(_, c)| c).collect()),
         cut_short,
-    )
+        unplaced,
+        assumed_region: fallback,
+    }
+}
+
+/// What [`detect`] found on a page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detected {
+    /// The contacts, merged by id.
+    pub contacts: Vec<Contact>,
+    /// The page had more phone-like runs than are read.
+    pub cut_short: bool,
+    /// People's numbers written without a country that the guessed region could not read.
+    pub unplaced: usize,
+    /// The region guessed for numbers the page did not place (default, page or browser).
+    pub assumed_region: Option<String>,
+}
+
+/// A number written without its country (no `+`, no `00` prefix).
+fn is_national(raw: &str) -> bool {
+    let raw = raw.trim_start();
+    !raw.starts_with('+') && !raw.starts_with("00")
 }
 
 /// Whether a scope shows whose it is: a heading that is a name, or a name field.

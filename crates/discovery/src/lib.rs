@@ -14,7 +14,7 @@ pub mod numbers;
 pub mod regions;
 
 use crm_bridge::contacts::Contact;
-use crm_bridge::protocol::evidence::{PageEvidence, Truncation};
+use crm_bridge::protocol::evidence::{PageEvidence, Truncation, Unplaced};
 pub use detect::Context;
 use serde::Serialize;
 
@@ -27,6 +27,9 @@ pub struct Discovery {
     /// The walker stopped early on this page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub truncated: Option<Truncation>,
+    /// People's numbers the page wrote without a country that could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unplaced: Option<Unplaced>,
 }
 
 /// Reads a page's evidence. Refuses evidence of another layout version.
@@ -34,7 +37,12 @@ pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery
     evidence.check()?;
     let mut evidence = evidence.clone();
     json_ld::add_json_ld_scopes(&mut evidence);
-    let (contacts, cut_short) = detect::detect(&evidence, context);
+    let detect::Detected {
+        contacts,
+        cut_short,
+        unplaced,
+        assumed_region,
+    } = detect::detect(&evidence, context);
     let truncated = evidence.truncated.clone().or_else(|| {
         cut_short.then(|| Truncation {
             reason: "numbers".into(),
@@ -44,6 +52,10 @@ pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery
     Ok(Discovery {
         contacts,
         truncated,
+        unplaced: (unplaced > 0).then_some(Unplaced {
+            numbers: unplaced,
+            assumed_region,
+        }),
     })
 }
 

@@ -131,3 +131,41 @@ fn a_page_with_more_numbers_than_the_budget_is_read_up_to_it_and_says_so() {
         "read up to the budget, not nothing"
     );
 }
+
+#[test]
+fn numbers_written_without_a_country_the_guess_cannot_read_are_counted_for_the_user() {
+    // The demo CRM's list: no country column, people from five countries, national numbers.
+    let path = format!(
+        "{}/tests/evidence/list-no-country.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let evidence: PageEvidence =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let with = |default_region: Option<&str>| {
+        interpret(
+            &evidence,
+            &Context {
+                locale: Some("en-US".into()),
+                default_region: default_region.map(str::to_owned),
+                now_ms: 1.0,
+            },
+        )
+        .unwrap()
+    };
+    // Guessed US from the browser: the German, Australian, French and British national numbers
+    // cannot be read (the people written with + and the US ones can).
+    let guessed = with(None);
+    let unplaced = guessed.unplaced.expect("the user is told");
+    assert_eq!(unplaced.assumed_region.as_deref(), Some("US"));
+    assert_eq!(unplaced.numbers, 5);
+    assert_eq!(guessed.contacts.len(), 7);
+    // Told DE: the German ones are read, so fewer are left for the user.
+    let told = with(Some("DE"));
+    let left = told.unplaced.map_or(0, |u| u.numbers);
+    assert!(left < 5, "{left}");
+    let names: Vec<&str> = told.contacts.iter().map(|c| c.name.as_str()).collect();
+    assert!(
+        names.contains(&"Jonas Becker") && names.contains(&"Jürgen Weiß"),
+        "{names:?}"
+    );
+}
