@@ -236,6 +236,7 @@ struct PopupView {
     status: Element,
     page_box: web_sys::HtmlElement,
     page_status: Element,
+    page_hint: web_sys::HtmlElement,
     scan: web_sys::HtmlButtonElement,
     phone: Element,
 }
@@ -258,6 +259,7 @@ impl PopupView {
             page_status: get("page-status")?,
             scan: get("scan-page")?.dyn_into()?,
             phone: get("phone-status")?,
+            page_hint: get("page-hint")?.dyn_into()?,
         })
     }
 
@@ -358,9 +360,16 @@ impl PopupView {
             ),
             None => ("ok", platform::message("popupPageKnown", &[&known])),
         };
+        let _ = self.page_status.set_attribute("data-kind", kind);
+        self.page_status.set_text_content(Some(&text));
         // Numbers the page wrote without a country that the guessed one could not read: the
         // user can tell the country once (options page) and they are read on the next scan.
-        let (kind, text) = match status.page.as_ref().and_then(|p| p.unplaced.as_ref()) {
+        let unplaced = status
+            .page
+            .as_ref()
+            .and_then(|p| p.unplaced.as_ref())
+            .filter(|_| status.enabled_as.is_some());
+        match unplaced {
             Some(unplaced) => {
                 let assumed = unplaced
                     .assumed_region
@@ -368,12 +377,11 @@ impl PopupView {
                     .unwrap_or_else(|| platform::message("popupNoRegion", &[]));
                 let hint =
                     platform::message("popupUnplaced", &[&unplaced.numbers.to_string(), &assumed]);
-                ("unplaced", format!("{text} {hint}"))
+                self.page_hint.set_text_content(Some(&hint));
+                self.page_hint.set_hidden(false);
             }
-            None => (kind, text),
-        };
-        let _ = self.page_status.set_attribute("data-kind", kind);
-        self.page_status.set_text_content(Some(&text));
+            None => self.page_hint.set_hidden(true),
+        }
     }
 
     fn show(&self, state: State, text: &str) {
