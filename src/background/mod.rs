@@ -8,7 +8,7 @@ use crate::contacts::explain::explain;
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::Contact;
 use crate::diagnostics::{About, RecentErrors};
-use crate::logging::journal_import::check_entry;
+use crate::logging::journal_import::check_entries;
 use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, SiteStatus, ToBackground, WorkerTimings,
 };
@@ -384,22 +384,17 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             }
             ToBackground::DisableSite { url } => {
                 let mut settings = self.settings();
-                let listed = crate::url::WebUrl::parse(&url)
-                    .ok()
-                    .and_then(|page| settings.listed_site_for(&page).cloned());
-                let gone = settings.disable_page(&url);
-                if gone.is_empty() {
+                let off = settings.disable_page(&url);
+                if off.listed.is_none() && off.excepted.is_none() {
                     return reply(Reply::Site(self.site_status(&url)));
                 }
                 let mut effects = vec![
                     Effect::SaveSettings(Box::new(settings.clone())),
                     Effect::RegisterSites,
                 ];
-                effects.extend(
-                    gone.iter()
-                        .map(|site| Effect::RemoveWidget(site.match_pattern())),
-                );
-                if let Some(site) = listed {
+                let gone = off.listed.iter().chain(&off.excepted);
+                effects.extend(gone.map(|site| Effect::RemoveWidget(site.match_pattern())));
+                if let Some(site) = off.listed {
                     effects.push(Effect::ReleasePermission(site.match_pattern()));
                 }
                 Handled {
@@ -495,10 +490,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 reply(Reply::NumberExplained(explain(&number, &own, &near)))
             }
             ToBackground::ImportJournal { entries } => {
-                let checked = entries.iter().enumerate().try_for_each(|(index, entry)| {
-                    check_entry(entry).map_err(|why| format!("entry {}: {why}", index + 1))
-                });
-                if let Err(message) = checked {
+                if let Err(message) = check_entries(&entries) {
                     return reply(Reply::Error { message });
                 }
                 match self.router.logs().import_entries(entries).await {

@@ -38,7 +38,7 @@ const SITES_SCRIPT_ID: &str = "crm-bridge-sites";
 const ALL_SITES_SCRIPT_ID: &str = "crm-bridge-all-sites";
 
 /// The core as the extension runs it: contacts and the journal in IndexedDB.
-type Core = BackgroundCore<StoreContacts, StoreJournal>;
+pub(super) type Core = BackgroundCore<StoreContacts, StoreJournal>;
 
 /// After contacts change, open widgets are asked to re-sync once this quiet time has passed
 /// (an import or a page full of contacts is many writes, one re-sync).
@@ -548,23 +548,21 @@ pub async fn on_installed() -> Result<(), JsValue> {
             .await
             .ok()
             .flatten();
-        if preset.is_none() {
-            // A new browser of a user who set crm-bridge up elsewhere: their phone settings.
-            if let Some(settings) = synced_settings::from_other_browsers().await {
-                let text = serde_json::to_string(&settings)
-                    .map_err(|e| JsValue::from_str(&e.to_string()))?;
-                platform::storage_local_set(SETTINGS_KEY, &text).await?;
-            }
-        }
-        if let Some(preset) = preset {
-            match Settings::from_json(&preset) {
-                Ok(settings) => {
-                    let text = serde_json::to_string(&settings)
-                        .map_err(|e| JsValue::from_str(&e.to_string()))?;
-                    platform::storage_local_set(SETTINGS_KEY, &text).await?;
+        let first = match preset {
+            Some(preset) => match Settings::from_json(&preset) {
+                Ok(settings) => Some(settings),
+                Err(err) => {
+                    platform::log_error(&format!("preset.json ignored: {err}"));
+                    None
                 }
-                Err(err) => platform::log_error(&format!("preset.json ignored: {err}")),
-            }
+            },
+            // A new browser of a user who set crm-bridge up elsewhere: their phone settings.
+            None => synced_settings::from_other_browsers().await,
+        };
+        if let Some(settings) = first {
+            let text =
+                serde_json::to_string(&settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            platform::storage_local_set(SETTINGS_KEY, &text).await?;
         }
     }
     reconcile_stored_sites().await

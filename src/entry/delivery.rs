@@ -3,8 +3,8 @@
 //! worker) plus a timer while the worker lives. The toolbar badge counts deliveries that need
 //! the user (failing for a while, or refused).
 
+use super::background::Core;
 use super::stored_settings::load_settings;
-use crate::background::BackgroundCore;
 use crate::logging::destinations::webhook_for;
 use crate::logging::notice::DeliveryNotice;
 use crate::logging::outbox::{
@@ -12,8 +12,6 @@ use crate::logging::outbox::{
 };
 use crate::platform;
 use crate::protocol::commands::WidgetCommand;
-use crate::store::contacts::StoreContacts;
-use crate::store::journal::StoreJournal;
 use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -23,8 +21,6 @@ use std::rc::Rc;
 pub const OUTBOX_ALARM: &str = "crm-bridge-outbox";
 /// Retries due sooner than this are also timed inside the worker (alarms may be coarser).
 const TIMER_HORIZON_MS: f64 = 60_000.0;
-
-type Core = BackgroundCore<StoreContacts, StoreJournal>;
 
 /// Posts one command into every open phone.
 type PostToPhones = Box<dyn Fn(serde_json::Value)>;

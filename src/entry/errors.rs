@@ -1,29 +1,27 @@
 //! The background's recent errors: each goes to the console and into the list the options
 //! page's diagnostics section shows, kept in `storage.local` so a worker stop loses none.
 
-use crate::background::BackgroundCore;
+use super::background::Core;
 use crate::diagnostics::RecentErrors;
 use crate::platform;
-use crate::store::contacts::StoreContacts;
-use crate::store::journal::StoreJournal;
 
 /// `storage.local` key of the recent errors.
 pub const ERRORS_KEY: &str = "recentErrors";
 
-type Core = BackgroundCore<StoreContacts, StoreJournal>;
-
 /// Logs `message` and keeps it for the diagnostics section.
 pub fn report(core: &Core, message: &str) {
     platform::log_error(message);
-    if let Some(text) = core.record_error(message, js_sys::Date::now()) {
-        keep(text);
-    }
+    record(core, message);
 }
 
 /// Keeps `message` for the diagnostics section without a console error: for what is
 /// refused by design (a content script left in a tab of a site switched off meanwhile).
 pub fn note(core: &Core, message: &str) {
     platform::log_debug(message);
+    record(core, message);
+}
+
+fn record(core: &Core, message: &str) {
     if let Some(text) = core.record_error(message, js_sys::Date::now()) {
         keep(text);
     }

@@ -2,16 +2,12 @@
 //! after each settings change that touches it, and taken over when another browser of the
 //! user changed it. `storage.local` keeps the complete settings every context reads.
 
+use super::background::Core;
 use super::errors;
 use super::stored_settings::{load_settings, SETTINGS_KEY};
-use crate::background::BackgroundCore;
 use crate::platform;
 use crate::settings::Settings;
-use crate::store::contacts::StoreContacts;
-use crate::store::journal::StoreJournal;
 use serde_json::Value;
-
-type Core = BackgroundCore<StoreContacts, StoreJournal>;
 
 /// Writes the synced part of `after` when it differs from `before`'s (in the background: a
 /// failed write, e.g. over the sync quota, loses nothing here and is reported).

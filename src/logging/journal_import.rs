@@ -36,10 +36,24 @@ pub fn read_journal_file(text: &str) -> Result<Vec<JournalEntry>, String> {
     for (index, value) in values.into_iter().enumerate() {
         let entry: JournalEntry =
             serde_json::from_value(value).map_err(|err| format!("entry {}: {err}", index + 1))?;
-        check_entry(&entry).map_err(|why| format!("entry {}: {why}", index + 1))?;
+        check_numbered(index, &entry)?;
         entries.push(entry);
     }
     Ok(entries)
+}
+
+/// Checks entries a page sends (already read from a file by [`read_journal_file`], checked
+/// again where they are written), naming the first wrong one.
+pub fn check_entries(entries: &[JournalEntry]) -> Result<(), String> {
+    entries
+        .iter()
+        .enumerate()
+        .try_for_each(|(index, entry)| check_numbered(index, entry))
+}
+
+/// [`check_entry`], saying which entry of a file (counted from 1) is wrong.
+fn check_numbered(index: usize, entry: &JournalEntry) -> Result<(), String> {
+    check_entry(entry).map_err(|why| format!("entry {}: {why}", index + 1))
 }
 
 /// Checks what the journal's own writes guarantee: a key made from the call's session id or a

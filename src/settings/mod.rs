@@ -63,6 +63,15 @@ pub struct AllSites {
     pub except: Vec<SitePattern>,
 }
 
+/// What switching a page off took off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SwitchedOff {
+    /// The listed site it belonged to (its grant can be given back).
+    pub listed: Option<SitePattern>,
+    /// Its host, now an exception of the all-sites mode.
+    pub excepted: Option<SitePattern>,
+}
+
 /// The match patterns the all-sites mode needs the browser's access to.
 pub const ALL_SITES_PATTERNS: [&str; 2] = ["https://*/*", "http://*/*"];
 
@@ -364,23 +373,23 @@ impl Settings {
     }
 
     /// Switches a page off: its listed site, and in the all-sites mode its host too (added to
-    /// the exceptions). Returns the sites taken off (listed one, then the exception added).
-    pub fn disable_page(&mut self, url: &str) -> Vec<SitePattern> {
+    /// the exceptions).
+    pub fn disable_page(&mut self, url: &str) -> SwitchedOff {
+        let mut off = SwitchedOff::default();
         let Ok(page) = WebUrl::parse(url) else {
-            return Vec::new();
+            return off;
         };
-        let mut gone = Vec::new();
         if let Some(site) = self.listed_site_for(&page).cloned() {
             self.disable_site(&site);
-            gone.push(site);
+            off.listed = Some(site);
         }
         if self.all_sites.covers(&page) {
             if let Ok(host) = SitePattern::for_page(url, false) {
                 self.all_sites.except.push(host.clone());
-                gone.push(host);
+                off.excepted = Some(host);
             }
         }
-        gone
+        off
     }
 
     /// Match patterns of every enabled site.
