@@ -19,6 +19,10 @@ globalThis.crmBridgeDiscover = async (evidence, context) => {
   return interpret_json(evidence, context);
 };
 
+// The bulk import's page reader where the background can parse HTML itself (Firefox's event
+// page); Chrome's worker cannot, and asks its offscreen document instead (src/platform).
+globalThis.crmBridgeReadPage = async (request) => (await import('./page_reader.js')).readPage(request);
+
 chrome.runtime.onConnect.addListener((port) => { ready.then((bg) => bg.connect(port)); });
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready.then((bg) => bg.message(message, sender)).then(sendResponse, () => sendResponse(null));

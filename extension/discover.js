@@ -72,13 +72,15 @@
     if (label) field.label = label;
     return field;
   };
-  const originSlash = `${location.origin}/`;
+  // The origin links are kept for: the page's own, or that of a fetched page read off-screen
+  // (set by collect, which reads one page at a time).
+  let pageOrigin = location.origin;
   // The absolute address of a same-origin link, without resolving it through the DOM.
   const sameOrigin = (href, a) => {
-    if (href.startsWith('/') && !href.startsWith('//')) return location.origin + href;
+    if (href.startsWith('/') && !href.startsWith('//')) return pageOrigin + href;
     if (href.startsWith('#') && !href.startsWith('#/')) return undefined;
     const absolute = a.href;
-    return typeof absolute === 'string' && absolute.startsWith(originSlash) ? absolute : undefined;
+    return typeof absolute === 'string' && absolute.startsWith(`${pageOrigin}/`) ? absolute : undefined;
   };
   const inputType = (el) => (el.getAttribute('type') || 'text').toLowerCase();
   // A form control's value, or '' for controls that hold no contact data (passwords, buttons…).
@@ -95,8 +97,53 @@
     return text.length > 0 && text.length <= 48 ? text.replace(/[:：]\s*$/, '') : '';
   };
 
-  /** Collects evidence for `doc`; resolves to the evidence object. */
+  // Where a list says how to reach its next page (docs/discovery.md "Pagination"): links in
+  // pagers, whichever words they use; the background decides which one is "next".
+  const PAGER = 'nav, [role="navigation"], [class*="paginat" i], [class*="pager" i], [class*="paging" i], '
+    + '[id*="paginat" i], [id*="pager" i], [aria-label*="pagina" i], [aria-label*="pager" i]';
+  const PAGER_LINKS = 60;
+  const pagerLinks = (doc, recipe) => {
+    const links = [];
+    const seen = new Set();
+    const add = (a, extra) => {
+      if (links.length >= PAGER_LINKS) return;
+      const href = sameOrigin(a.getAttribute('href') || '', a);
+      if (!href) return;
+      const text = clip(a.textContent || '', 40);
+      const key = `${href}\u0001${text}`; // "2" and "Next ›" may share an address
+      if (seen.has(key) && !extra.rel && !extra.recipe) return;
+      seen.add(key);
+      const link = { href: href.slice(0, 500), ...extra };
+      if (text) link.text = text;
+      const label = clip(a.getAttribute('aria-label') || a.getAttribute('title') || '', 40);
+      if (label) link.label = label;
+      if (a.getAttribute('aria-disabled') === 'true' || a.closest('.disabled, [aria-disabled="true"], [disabled]')) link.disabled = true;
+      if (a.getAttribute('aria-current') === 'page') link.current = true;
+      links.push(link);
+    };
+    const select = (root, selector) => { try { return [...root.querySelectorAll(selector)]; } catch { return []; } };
+    if (recipe && recipe.next) for (const a of select(doc, recipe.next).slice(0, 1)) add(a.closest('a[href], link[href]') || a, { recipe: true });
+    for (const a of select(doc, 'link[rel~="next" i][href], a[rel~="next" i][href]').slice(0, 2)) add(a, { rel: 'next' });
+    let containers = 0;
+    for (const pager of select(doc, PAGER)) {
+      if (++containers > 20 || links.length >= PAGER_LINKS) break;
+      if (pager.closest('crm-bridge-phone')) continue;
+      // A long pager's ends: its first links and its last ones ("Next", "Last" sit there).
+      const all = [...pager.querySelectorAll('a[href]')];
+      for (const a of all.length > 30 ? [...all.slice(0, 20), ...all.slice(-10)] : all) add(a, {});
+    }
+    const current = doc.querySelector(`:is(${PAGER}) [aria-current="page"]:not(a)`);
+    const currentText = current ? clip(current.textContent || '', 12) : '';
+    return { links, current: /^\d{1,6}$/.test(currentText) ? Number(currentText) : undefined };
+  };
+
+  /**
+   * Collects evidence for `doc`; resolves to the evidence object. `options.url` is the page's
+   * address when `doc` is not the window's document (a fetched page parsed off-screen).
+   */
   async function collect(doc = document, options = {}) {
+    const pageUrl = String(options.url || location.href);
+    pageOrigin = new URL(pageUrl).origin;
     const started = now();
     let sliceStart = started;
     let mainThreadMs = 0;
@@ -112,7 +159,7 @@
     const pageScope = { kind: 'page', el: doc.body, index: 0 };
     const mainHeading = doc.querySelector('h1, [role="heading"][aria-level="1"]');
     scopes.push({ kind: 'page', heading: mainHeading ? clip(mainHeading.textContent || '') || undefined : undefined,
-      link: String(doc.location ? doc.location.href : '') });
+      link: pageUrl });
 
     const recordLink = (el) => {
       const anchors = el.tagName === 'A' ? [el] : el.querySelectorAll('a[href]');
@@ -240,7 +287,7 @@
       jsonLd.push(String(script.textContent || '').slice(0, LIMITS.JSON_LD_TEXT));
     }
 
-    watchRows(doc);
+    if (!options.url) watchRows(doc);
     if (rowWatcher) markDirty(rowWatcher.takeRecords()); // changes made just before this scan
     const dirty = dirtyRows;
     dirtyRows = new WeakSet();
@@ -464,7 +511,7 @@
     longestSliceMs = Math.max(longestSliceMs, finished - sliceStart);
     const evidence = {
       version: VERSION,
-      url: String(location.href),
+      url: pageUrl,
       title: clip(doc.title || ''),
       scopes,
       fields,
@@ -473,6 +520,11 @@
     if (lang) evidence.lang = clip(lang, 20);
     if (jsonLd.length) evidence.jsonLd = jsonLd;
     if (truncated) evidence.truncated = truncated;
+    const pager = pagerLinks(doc, recipe);
+    if (pager.links.length) {
+      evidence.pager = { links: pager.links };
+      if (pager.current) evidence.pager.current = pager.current;
+    }
     if (!scopes[0].heading) delete scopes[0].heading;
     for (const s of scopes) {
       for (const key of Object.keys(s)) if (s[key] === undefined) delete s[key];
@@ -485,6 +537,7 @@
 
   const runtime = globalThis.chrome && globalThis.chrome.runtime;
   if (!runtime || !runtime.id || !runtime.sendMessage) return; // loaded by a test page, not as a content script
+  if (location.href.startsWith(runtime.getURL(''))) return; // an extension page reads fetched pages with it
 
   let lastSent = '';
   let recipe = null; // the site's recipe, asked once at start

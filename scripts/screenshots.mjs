@@ -74,6 +74,27 @@ try {
   await shoot(popup, 'popup');
   await popup.close();
 
+  // 3b. The popup on a page of a longer list, importing all of it (stopped after the picture).
+  const list = await context.newPage();
+  await list.goto(`${crm.origin}/people`);
+  const listTab = await helper.evaluate(async () => (await chrome.tabs.query({})).find((t) => t.url?.includes('/people')).id);
+  const importing = await context.newPage();
+  await importing.setViewportSize({ width: 360, height: 520 });
+  for (let tries = 0; ; tries += 1) { // the walker reads the list page a moment after it loads
+    await importing.goto(`chrome-extension://${extensionId}/popup.html?tab=${listTab}`);
+    const offered = await importing.waitForSelector('#import-box:not([hidden])', { timeout: 2_000 }).then(() => true, () => false);
+    if (offered) break;
+    if (tries > 10) throw new Error('the popup never offered the import');
+  }
+  await importing.locator('#import-start').click();
+  await importing.waitForFunction(() => /^Importing page [4-9] of 20/.test(document.getElementById('import-status').textContent), null, { timeout: 20_000 });
+  const importBox = await importing.evaluate(() => ({ width: document.body.offsetWidth, height: document.body.scrollHeight }));
+  await importing.setViewportSize({ width: importBox.width, height: Math.min(600, importBox.height) });
+  await shoot(importing, 'popup-import');
+  await importing.locator('#import-cancel').click();
+  await importing.close();
+  await list.close();
+
   // 4. The options page, whole, with the journal showing the calls logged above.
   const options = await context.newPage();
   await options.setViewportSize({ width: 1100, height: 900 });

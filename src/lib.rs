@@ -6,6 +6,7 @@
 //! `wasm32`; they bind the core to `chrome.*`/`browser.*`, the DOM and IndexedDB and stay thin.
 
 pub mod background;
+pub mod bulk_import;
 pub mod contacts;
 pub mod diagnostics;
 pub mod logging;

@@ -26,6 +26,7 @@ fn used_keys() -> BTreeSet<String> {
     for file in [
         "src/entry/widget_host.rs",
         "src/entry/popup.rs",
+        "src/entry/popup_import.rs",
         "src/entry/options.rs",
         "src/entry/options_contacts.rs",
     ] {

@@ -4,6 +4,7 @@
 //! It holds no browser handles; `entry::background` feeds it decoded envelopes, posts what it
 //! returns and carries out the [`Effect`]s, so every rule here is tested natively.
 
+use crate::bulk_import::pagination::{last_page, next_page};
 use crate::contacts::explain::explain;
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::Contact;
@@ -14,7 +15,7 @@ use crate::protocol::bridge::{
 };
 use crate::protocol::bridge::{PageReading, PhoneLogin};
 use crate::protocol::events::WidgetEvent;
-use crate::protocol::evidence::{Truncation, Unplaced};
+use crate::protocol::evidence::{Pager, Truncation, Unplaced};
 use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
@@ -28,6 +29,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use tickets::TicketBook;
 
+pub mod imports;
 pub mod tickets;
 
 /// Contacts per page of the widget's contact sync.
@@ -57,6 +59,8 @@ pub struct Environment {
     pub now_ms: Box<dyn Fn() -> f64>,
     /// An unguessable token (128 random bits from `crypto.getRandomValues` at the edge).
     pub random_token: Box<dyn Fn() -> String>,
+    /// Milliseconds since the epoch (`Date.now()`), for what outlives the worker (imports).
+    pub wall_clock_ms: Box<dyn Fn() -> f64>,
 }
 
 impl Default for Environment {
@@ -65,6 +69,7 @@ impl Default for Environment {
         let counter = Cell::new(0u64);
         Self {
             now_ms: Box::new(|| 0.0),
+            wall_clock_ms: Box::new(|| 1_000_000.0),
             random_token: Box::new(move || {
                 counter.set(counter.get() + 1);
                 format!("test-token-{}", counter.get())
@@ -128,7 +133,22 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     /// Whether the errors an earlier worker kept were read (until then nothing is written
     /// back, so they are not overwritten).
     errors_restored: Cell<bool>,
+    /// The bulk import (at most one); the edge keeps it in `storage.local`.
+    import: RefCell<Option<crate::bulk_import::ImportJob>>,
+    /// Whether the job an earlier worker kept was read.
+    import_restored: Cell<bool>,
     environment: Environment,
+}
+
+/// What the walker and discovery said about a page besides its contacts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageNotes {
+    /// The walker stopped early.
+    pub truncated: Option<Truncation>,
+    /// Numbers written without a country that could not be read.
+    pub unplaced: Option<Unplaced>,
+    /// The page's pagers (a list with more pages offers the bulk import).
+    pub pager: Option<Pager>,
 }
 
 /// Pages whose last reading the core remembers for the popup.
@@ -184,6 +204,8 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             errors: RefCell::new(RecentErrors::default()),
             errors_restored: Cell::new(false),
             phone_login: RefCell::new(None),
+            import: RefCell::new(None),
+            import_restored: Cell::new(false),
             environment,
         }
     }
@@ -594,6 +616,10 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     }],
                 }
             }
+            request @ (ToBackground::StartImport { .. }
+            | ToBackground::ImportStatus
+            | ToBackground::CancelImport
+            | ToBackground::ResumeImport) => self.handle_import(request),
             ToBackground::OpenPhoneWindow => reply(Reply::Error {
                 message: "only crm-bridge's own pages may open the phone window".into(),
             }),
@@ -681,18 +707,20 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         &self,
         page_url: &str,
         contacts: Vec<Contact>,
-        truncated: Option<Truncation>,
-        unplaced: Option<Unplaced>,
+        notes: PageNotes,
     ) -> Result<(WriteSummary, Vec<Effect>), String> {
         {
             let mut readings = self.page_readings.borrow_mut();
             if readings.len() >= PAGE_READINGS_KEPT && !readings.contains_key(page_url) {
                 readings.pop_first();
             }
+            let pager = notes.pager.as_ref();
             let reading = PageReading {
                 found: contacts.len(),
-                truncated,
-                unplaced,
+                truncated: notes.truncated,
+                unplaced: notes.unplaced,
+                next_page: pager.and_then(|pager| next_page(pager, page_url)),
+                last_page: pager.and_then(last_page),
             };
             readings.insert(page_url.to_owned(), reading);
         }
@@ -1238,17 +1266,19 @@ mod tests {
             partial,
             ..Contact::default()
         };
-        let (summary, effects) =
-            block_on(core.store_discovered(page, vec![seen("Ada Lovelace", false)], None, None))
-                .unwrap();
+        let (summary, effects) = block_on(core.store_discovered(
+            page,
+            vec![seen("Ada Lovelace", false)],
+            PageNotes::default(),
+        ))
+        .unwrap();
         assert_eq!(summary.added, 1);
         assert_eq!(effects, vec![Effect::ContactsChanged]);
         // The list row of the same record adds nothing and changes nothing: no re-sync.
         let (again, effects) = block_on(core.store_discovered(
             "https://crm.example.com/contacts",
             vec![seen("A. L.", true)],
-            None,
-            None,
+            PageNotes::default(),
         ))
         .unwrap();
         assert_eq!((again.unchanged, effects.len()), (1, 0));
@@ -1261,16 +1291,14 @@ mod tests {
             status.page,
             Some(PageReading {
                 found: 1,
-                truncated: None,
-                unplaced: None,
+                ..PageReading::default()
             })
         );
         // A page of a site that is off stores nothing.
         let refused = block_on(core.store_discovered(
             "https://other.example/x",
             vec![seen("X", false)],
-            None,
-            None,
+            PageNotes::default(),
         ));
         assert!(refused.is_err());
     }

@@ -10,6 +10,7 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 const PASSES_KEY: &str = "widgetPasses";
 /// `storage.session` key of the phone's last announced login state.
 const PHONE_LOGIN_KEY: &str = "phoneLogin";
+use super::bulk_import::{Importer, IMPORT_ALARM};
 use super::delivery::{Courier, OUTBOX_ALARM};
 use super::errors;
 use super::synced_settings;
@@ -58,6 +59,7 @@ struct Hosts {
     ports: RefCell<Vec<(Port, Rc<Caller>)>>,
     resync_scheduled: Cell<bool>,
     courier: Rc<Courier>,
+    importer: Rc<Importer>,
 }
 
 impl Hosts {
@@ -94,6 +96,7 @@ pub fn start_background(script_start_ms: f64) -> Background {
     let environment = Environment {
         now_ms: Box::new(platform::now_ms),
         random_token: Box::new(platform::random_token),
+        wall_clock_ms: Box::new(js_sys::Date::now),
     };
     let contacts = StoreContacts::new(DATABASE_NAME, CONTACTS_PAGE_SIZE)
         .with_full_sync_limit(CONTACTS_TAB_LIMIT);
@@ -119,8 +122,16 @@ pub fn start_background(script_start_ms: f64) -> Background {
             hosts.push_to_widgets(vec![command]);
         }
     });
-    // Whatever woke the worker, deliveries that came due while it slept go out now.
+    let resync_hosts = Rc::downgrade(&hosts);
+    hosts.importer.on_contacts_changed(move || {
+        if let Some(hosts) = resync_hosts.upgrade() {
+            hosts.schedule_resync();
+        }
+    });
+    // Whatever woke the worker, deliveries that came due while it slept go out now, and a
+    // bulk import carries on.
     hosts.courier.kick(&core);
+    hosts.importer.restore(&core);
     Background { core, hosts }
 }
 
@@ -197,6 +208,7 @@ impl Background {
             if let Ok(Some(text)) = platform::storage_session_get(PHONE_LOGIN_KEY).await {
                 core.restore_phone_login(&text);
             }
+            super::bulk_import::restore_job(&core).await; // the popup asks about it
             post(&port, &core.ready());
         });
     }
@@ -215,6 +227,9 @@ impl Background {
     pub fn alarm(&self, name: String) {
         if name == OUTBOX_ALARM {
             self.hosts.courier.kick(&self.core);
+        }
+        if name == IMPORT_ALARM {
+            self.hosts.importer.run(&self.core);
         }
     }
 
@@ -320,10 +335,12 @@ async fn read_page(
         Err(err) => return error(err),
     };
     let count = contacts.len();
-    match core
-        .store_discovered(page, contacts, truncated.clone(), unplaced)
-        .await
-    {
+    let notes = crate::background::PageNotes {
+        truncated: truncated.clone(),
+        unplaced,
+        pager: evidence.pager.clone(),
+    };
+    match core.store_discovered(page, contacts, notes).await {
         Ok((summary, effects)) => {
             for effect in effects {
                 if let Err(err) = carry_out(core, hosts, effect).await {
@@ -475,6 +492,15 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
         }
         Effect::DeliverLogs => {
             hosts.courier.kick(core);
+            Ok(())
+        }
+        Effect::KeepImport(text) => {
+            platform::storage_local_set(super::bulk_import::IMPORT_KEY, &text)
+                .await
+                .map_err(js)
+        }
+        Effect::RunImport => {
+            hosts.importer.run(core);
             Ok(())
         }
         Effect::ReleasePermission(pattern) => {

@@ -2,6 +2,7 @@
 
 mod background;
 mod bridge_client;
+mod bulk_import;
 mod delivery;
 mod discovery_client;
 mod errors;
@@ -13,6 +14,7 @@ mod options_diagnostics;
 mod options_logs;
 mod options_webhook;
 mod popup;
+mod popup_import;
 mod stored_settings;
 mod synced_settings;
 mod widget_host;

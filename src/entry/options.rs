@@ -202,6 +202,11 @@ impl OptionsPage {
                     let _ =
                         input.set_attribute("aria-invalid", if region { "true" } else { "false" });
                 }
+                let rate = message.contains("bulk imports");
+                if let Some(input) = self.input("import-rate") {
+                    let _ =
+                        input.set_attribute("aria-invalid", if rate { "true" } else { "false" });
+                }
                 let own = message.contains("your own numbers");
                 if let Some(area) = self.text_area("own-numbers") {
                     let _ = area.set_attribute("aria-invalid", if own { "true" } else { "false" });
@@ -251,6 +256,11 @@ impl OptionsPage {
         if let Some(region) = self.input("default-region") {
             region.set_value(settings["defaultRegion"].as_str().unwrap_or_default());
             let _ = region.set_attribute("aria-invalid", "false");
+        }
+        if let Some(rate) = self.input("import-rate") {
+            let pages = settings["importRequestsPerSecond"].as_f64().unwrap_or(2.0);
+            rate.set_value(&pages.to_string());
+            let _ = rate.set_attribute("aria-invalid", "false");
         }
         if let Some(own) = self.text_area("own-numbers") {
             let lines: Vec<&str> = settings["ownNumbers"]
@@ -361,6 +371,11 @@ impl OptionsPage {
                 .map(Value::from)
                 .collect();
             settings["ownNumbers"] = Value::Array(lines);
+        }
+        if let Some(rate) = self.input("import-rate") {
+            // Unreadable or empty: a value the settings refuse, naming the field.
+            let pages = rate.value().trim().replace(',', ".").parse::<f64>();
+            settings["importRequestsPerSecond"] = Value::from(pages.unwrap_or(-1.0));
         }
         if let Some(region) = self.input("default-region") {
             let code = region.value().trim().to_ascii_uppercase();

@@ -6,6 +6,7 @@
 
 use super::bridge_client::BridgeClient;
 use super::i18n::localize;
+use super::popup_import::ImportView;
 use crate::platform;
 use crate::protocol::bridge::{PageReading, PhoneLogin, Reply, SiteStatus, ToBackground};
 use crate::sites::SitePattern;
@@ -40,11 +41,13 @@ pub async fn start_popup() -> Result<(), JsValue> {
         return Ok(());
     };
     let bridge = BridgeClient::new("popup", |_, _| {}, |_| {});
-    view.render(
-        bridge
-            .request(ToBackground::SiteStatus { url: url.clone() })
-            .await,
-    );
+    let status = bridge
+        .request(ToBackground::SiteStatus { url: url.clone() })
+        .await;
+    if let Ok(Reply::Site(status)) = &status {
+        ImportView::start(&document, &bridge, &url, status)?;
+    }
+    view.render(status);
 
     show_logs(&document, &bridge).await?;
     offer_scan(&view, &bridge, tab_id, &url);

@@ -216,6 +216,62 @@ pub fn open_side_panel(window_id: Option<f64>) -> Result<JsValue, JsValue> {
     call(&["sidebarAction", "open"], &[])
 }
 
+/// The bulk import's page reader: fetches and reads one page off-screen and answers with a
+/// `PageReaderAnswer` (JSON text). Where the background can parse HTML (Firefox's event page)
+/// the loader's `crmBridgeReadPage` does it here; Chrome's service worker cannot, so the
+/// request goes to the offscreen document (`offscreen.html`), created on first use.
+pub async fn read_page_off_screen(request_json: &str) -> Result<String, JsValue> {
+    let global = js_sys::global();
+    let request = js_sys::JSON::parse(request_json)?;
+    let answer = if has(&global, "DOMParser") {
+        let read: Function = Reflect::get(&global, &"crmBridgeReadPage".into())?
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("the page reader is not loaded"))?;
+        JsFuture::from(Promise::resolve(&read.call1(&global, &request)?)).await?
+    } else {
+        open_offscreen_reader().await?;
+        let message = Object::new();
+        Reflect::set(&message, &"target".into(), &"pageReader".into())?;
+        Reflect::set(&message, &"request".into(), &request)?;
+        call_async(&["runtime", "sendMessage"], &[message.into()]).await?
+    };
+    if answer.is_undefined() || answer.is_null() {
+        return Err(JsValue::from_str("the page reader did not answer"));
+    }
+    to_json(&answer).ok_or_else(|| JsValue::from_str("unreadable page reader answer"))
+}
+
+/// Creates Chrome's offscreen page reader unless it is open.
+async fn open_offscreen_reader() -> Result<(), JsValue> {
+    let url = extension_url("offscreen.html");
+    let query = from_json(r#"{"contextTypes":["OFFSCREEN_DOCUMENT"]}"#)?;
+    let open = call_async(&["runtime", "getContexts"], &[query]).await?;
+    if Array::from(&open).length() > 0 {
+        return Ok(());
+    }
+    let options = Object::new();
+    Reflect::set(&options, &"url".into(), &url.into())?;
+    let reasons: Array = [JsValue::from_str("DOM_PARSER")].iter().collect();
+    Reflect::set(&options, &"reasons".into(), &reasons)?;
+    Reflect::set(
+        &options,
+        &"justification".into(),
+        &"Reads the pages of a CRM list the user chose to import, to find its contacts".into(),
+    )?;
+    match call_async(&["offscreen", "createDocument"], &[options.into()]).await {
+        // Two imports' first pages racing: the other one created it.
+        Err(err) if format!("{err:?}").contains("single offscreen") => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// Closes Chrome's offscreen page reader when an import has ended (nothing to do elsewhere).
+pub async fn close_page_reader() {
+    if has(&api(), "offscreen") {
+        let _ = call_async(&["offscreen", "closeDocument"], &[]).await;
+    }
+}
+
 /// A UI string from `_locales` with `$1`… substitutions (empty when the key is unknown).
 pub fn message(key: &str, substitutions: &[&str]) -> String {
     let subs: Array = substitutions.iter().map(|s| JsValue::from_str(s)).collect();

@@ -161,6 +161,18 @@ pub enum ToBackground {
         /// The pass from [`Reply::Admitted`].
         pass: String,
     },
+    /// Import every contact of the list this page shows, following its pages (toolbar popup);
+    /// answered with [`Reply::Import`]. Asked again for the same list, it only reports.
+    StartImport {
+        /// The list page's URL (the popup's tab).
+        url: String,
+    },
+    /// How the bulk import stands; answered with [`Reply::Import`].
+    ImportStatus,
+    /// Stop the bulk import; what it stored stays.
+    CancelImport,
+    /// Carry on with a failed import from the page that failed.
+    ResumeImport,
     /// What the discovery walker saw on a page of an enabled site (content script only; the
     /// background checks the sender's tab is on that site).
     PageEvidence {
@@ -269,6 +281,11 @@ pub enum Reply {
         /// The site's recipe; none when discovery reads the site generically.
         recipe: Option<Recipe>,
     },
+    /// Answer to the bulk-import requests: the current (or last) import, if any.
+    Import {
+        /// Its progress.
+        import: Option<crate::bulk_import::ImportProgress>,
+    },
     /// Answer to [`ToBackground::RemoveContacts`].
     Removed {
         /// Contacts that were live and are now tombstones.
@@ -344,7 +361,7 @@ pub struct PhoneLogin {
 }
 
 /// What discovery made of one page, for the toolbar popup.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageReading {
     /// Contacts found on the page.
@@ -355,6 +372,59 @@ pub struct PageReading {
     /// People's numbers written without a country that could not be read (popup hint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unplaced: Option<crate::protocol::evidence::Unplaced>,
+    /// The list's next page, when the page is one page of a longer list (the popup then
+    /// offers to import all of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page: Option<String>,
+    /// The highest page number the list showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_page: Option<u32>,
+}
+
+/// What the background asks the bulk import's page reader (`extension/page_reader.js`; on
+/// Chrome inside the offscreen document, addressed with `target: "pageReader"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadPage {
+    /// The list page to fetch (same origin as the list the user started on).
+    pub url: String,
+    /// The site's recipe, applied as on a page the user opens.
+    #[serde(default)]
+    pub recipe: Option<Recipe>,
+}
+
+/// The page reader's answer to [`ReadPage`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PageReaderAnswer {
+    /// Fetched and walked.
+    Read {
+        /// What the walker saw.
+        evidence: PageEvidence,
+    },
+    /// The server answered with an error status.
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Not an HTML page.
+    #[serde(rename_all = "camelCase")]
+    NotHtml {
+        /// Its content type.
+        content_type: String,
+    },
+    /// Redirected to another origin.
+    OtherOrigin {
+        /// Where it ended.
+        origin: String,
+    },
+    /// No answer at all.
+    Network {
+        /// The browser's words.
+        message: String,
+    },
+    /// Larger than a list page can sensibly be.
+    TooLarge,
 }
 
 /// What the background tells a content script (the one message it listens to).

@@ -26,6 +26,8 @@ pub mod limits {
     pub const JSON_LD_TEXT: usize = 100_000;
     /// DOM nodes visited before the walker stops and says so.
     pub const NODES: usize = 300_000;
+    /// Pager links sent for one page.
+    pub const PAGER_LINKS: usize = 60;
 }
 
 /// Everything the walker saw on one page.
@@ -52,6 +54,49 @@ pub struct PageEvidence {
     /// Set when the walker stopped early: a page too large or too deep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<Truncation>,
+    /// The links of the page's pagers, when it has any (a list's way to its next page; the
+    /// bulk import follows it, see `crate::bulk_import::pagination`). Added within version 1:
+    /// a walker without it sends none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pager: Option<Pager>,
+}
+
+/// The links a page's pagers hold (`nav`, `.pagination`, `rel=next`, a recipe's `next`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pager {
+    /// At most [`limits::PAGER_LINKS`], same-origin only, in document order (the recipe's
+    /// and `rel=next` links first).
+    pub links: Vec<PagerLink>,
+    /// The page number the pager marks as the current one (`aria-current="page"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<u32>,
+}
+
+/// One link of a pager.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PagerLink {
+    /// Its absolute address (same origin as the page).
+    pub href: String,
+    /// Its text ("Next ›", "3", "»").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Its `aria-label` or `title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `next` for `rel=next` links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
+    /// Found by the site recipe's `next` selector.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recipe: bool,
+    /// Marked disabled (a "Next" on the last page).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
+    /// Marked as the current page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub current: bool,
 }
 
 /// A part of the page that can hold one contact.
@@ -175,7 +220,11 @@ impl PageEvidence {
         if self.scopes.first().map(|s| s.kind) != Some(ScopeKind::Page) {
             return Err("page evidence has no page scope".into());
         }
-        if self.fields.len() > limits::FIELDS || self.scopes.len() > limits::SCOPES {
+        let pager_links = self.pager.as_ref().map_or(0, |p| p.links.len());
+        if self.fields.len() > limits::FIELDS
+            || self.scopes.len() > limits::SCOPES
+            || pager_links > limits::PAGER_LINKS
+        {
             return Err("page evidence is larger than the walker's limits".into());
         }
         let scopes = self.scopes.len();

@@ -58,6 +58,10 @@ pub enum Effect {
     ContactsChanged,
     /// Log deliveries were queued: send what is due (the outbox keeps them until delivered).
     DeliverLogs,
+    /// Keep the bulk import job (its JSON) across worker stops and browser restarts.
+    KeepImport(String),
+    /// Run the bulk import's pages (the edge keeps one runner going while a job runs).
+    RunImport,
     /// Focus the phone window, or open `widget.html` with this admission ticket in a new one.
     OpenPhoneWindow {
         /// A fresh ticket for the new window's widget host.

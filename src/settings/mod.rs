@@ -49,6 +49,8 @@ pub struct Settings {
     /// guesses from the page's and the browser's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_region: Option<String>,
+    /// Pages a bulk import asks a CRM for per second (0.1 to 10; the default is gentle).
+    pub import_requests_per_second: f64,
 }
 
 /// The opt-in mode for teams that want the phone everywhere: crm-bridge runs on every http(s)
@@ -196,6 +198,7 @@ impl Default for Settings {
             site_options: BTreeMap::new(),
             own_numbers: Vec::new(),
             default_region: None,
+            import_requests_per_second: crate::bulk_import::job::DEFAULT_REQUESTS_PER_SECOND,
         }
     }
 }
@@ -269,6 +272,12 @@ impl Settings {
                     region.chars().take(20).collect::<String>()
                 )));
             }
+        }
+        let rate = settings.import_requests_per_second;
+        if !(0.1..=10.0).contains(&rate) {
+            return Err(SettingsError::Unreadable(format!(
+                "{rate} pages a second for bulk imports is outside 0.1 to 10"
+            )));
         }
         Ok(Settings {
             schema_version: SETTINGS_SCHEMA_VERSION,
@@ -509,6 +518,23 @@ mod tests {
         assert_eq!(ok.default_region.as_deref(), Some("DE"));
         let err = Settings::from_json(r#"{"defaultRegion":"Germany"}"#).unwrap_err();
         assert!(err.to_string().contains("two-letter"), "{err}");
+    }
+
+    #[test]
+    fn the_bulk_import_pace_is_gentle_by_default_and_bounded() {
+        assert_eq!(
+            Settings::from_json("{}")
+                .unwrap()
+                .import_requests_per_second,
+            2.0
+        );
+        let slow = Settings::from_json(r#"{"importRequestsPerSecond":0.5}"#).unwrap();
+        assert_eq!(slow.import_requests_per_second, 0.5);
+        for bad in ["0", "-1", "50"] {
+            let text = format!(r#"{{"importRequestsPerSecond":{bad}}}"#);
+            let err = Settings::from_json(&text).unwrap_err();
+            assert!(err.to_string().contains("outside 0.1 to 10"), "{err}");
+        }
     }
 
     #[test]

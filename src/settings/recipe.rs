@@ -48,6 +48,10 @@ pub struct Recipe {
     /// On a record page: field name → selector, for the page's own contact.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub page: BTreeMap<String, String>,
+    /// On list pages: the link to the list's next page, for the bulk import (when the page's
+    /// pager does not say "next" in a way crm-bridge recognises).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 impl Recipe {
@@ -73,12 +77,13 @@ impl Recipe {
         if self.rows.is_some() == self.fields.is_empty() {
             return Err("recipe: \"rows\" and \"fields\" go together".into());
         }
-        if self.fields.is_empty() && self.page.is_empty() {
-            return Err("recipe: give \"rows\" with \"fields\", or \"page\"".into());
+        if self.fields.is_empty() && self.page.is_empty() && self.next.is_none() {
+            return Err("recipe: give \"rows\" with \"fields\", \"page\" or \"next\"".into());
         }
         let selectors = self
             .rows
             .iter()
+            .chain(self.next.iter())
             .chain(self.fields.values())
             .chain(self.page.values());
         for selector in selectors {
@@ -109,12 +114,18 @@ mod tests {
     fn a_list_recipe_and_a_page_recipe_are_read() {
         let recipe = Recipe::parse(
             r##"{"version":1,"rows":".tile","fields":{"name":".who","mobile":".cell"},
-                "page":{"name":"h1","phone":"#main"}}"##,
+                "page":{"name":"h1","phone":"#main"},"next":"a.more"}"##,
         )
         .unwrap()
         .unwrap();
         assert_eq!(recipe.rows.as_deref(), Some(".tile"));
         assert_eq!(recipe.fields["mobile"], ".cell");
+        assert_eq!(recipe.next.as_deref(), Some("a.more"));
+        let only_next = Recipe::parse(r#"{"version":1,"next":"[rel=next]"}"#).unwrap();
+        assert!(
+            only_next.is_some(),
+            "a recipe may only teach the way to the next page"
+        );
         assert_eq!(Recipe::parse("  ").unwrap(), None);
     }
 
@@ -129,6 +140,7 @@ mod tests {
                 "unknown field \"nickname\"",
             ),
             (r#"{"version":1,"page":{"name":" "}}"#, "selector"),
+            (r#"{"version":1,"next":""}"#, "selector"),
             (
                 r#"{"version":1,"page":{"name":"h1"},"script":"x"}"#,
                 "unknown field `script`",

@@ -22,7 +22,7 @@ const escape = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.ch
 const fullName = (p) => `${p.first} ${p.last}`;
 
 function layout(title, active, main) {
-  const nav = [['/contacts', 'Contacts'], ['/companies', 'Companies'], ['/app/', 'Pipeline']]
+  const nav = [['/contacts', 'Contacts'], ['/companies', 'Companies'], ['/people', 'Customers'], ['/app/', 'Pipeline']]
     .map(([href, label]) => `<a href="${href}"${active === label ? ' aria-current="page"' : ''}>${label}</a>`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -124,10 +124,47 @@ function boardPage() {
   return layout('Board', '', `<h1>Board</h1><div class="board" style="position:relative;height:120px">${tiles}</div>`);
 }
 
+// The customer directory: 2,000 generated people, 100 a page, paginated the way CRMs do it
+// (a pager with numbered links and "Next ›", no rel=next) — the bulk import's test bed.
+const FIRST = ['Ada', 'Ben', 'Cleo', 'Dev', 'Elif', 'Femi', 'Gala', 'Hugo', 'Iris', 'Jonas', 'Kira', 'Lars',
+  'Mina', 'Nils', 'Olga', 'Pia', 'Quinn', 'Rafa', 'Sana', 'Tom', 'Uma', 'Vito', 'Wen', 'Xenia', 'Yusuf',
+  'Zoe', 'Aiko', 'Bruno', 'Chiara', 'Dmitri', 'Esme', 'Farid', 'Greta', 'Hana', 'Ivo', 'Jada', 'Kenji',
+  'Lucia', 'Marek', 'Noor'];
+const LAST = ['Abbott', 'Baker', 'Castro', 'Dietrich', 'Eriksen', 'Fischer', 'Garcia', 'Holm', 'Ibsen',
+  'Jensen', 'Kowalski', 'Laine', 'Moreau', 'Novak', 'Okafor', 'Petrov', 'Quist', 'Rossi', 'Sato', 'Tanaka',
+  'Urban', 'Vance', 'Weber', 'Xu', 'Yilmaz', 'Zeller', 'Andersen', 'Brandt', 'Costa', 'Duval', 'Engel',
+  'Ferreira', 'Gomez', 'Hart', 'Ivanova', 'Jovanovic', 'Keller', 'Lindqvist', 'Marino', 'Nakamura', 'Olsen',
+  'Park', 'Quintero', 'Reyes', 'Svensson', 'Torres', 'Ueda', 'Varga', 'Wolff', 'Young'];
+export const DIRECTORY = Array.from({ length: FIRST.length * LAST.length }, (_, i) => ({
+  id: `p${String(i + 1).padStart(4, '0')}`,
+  name: `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length)]}`,
+  phone: `+1 206 555 ${String(2000 + i).padStart(4, '0')}`,
+  email: `${FIRST[i % FIRST.length].toLowerCase()}.${LAST[Math.floor(i / FIRST.length)].toLowerCase()}@customers.example`,
+}));
+const DIRECTORY_PAGE = 100;
+function directoryPage(number) {
+  const pages = Math.ceil(DIRECTORY.length / DIRECTORY_PAGE);
+  const at = Math.min(Math.max(1, number), pages);
+  const shown = DIRECTORY.slice((at - 1) * DIRECTORY_PAGE, at * DIRECTORY_PAGE);
+  const rows = shown.map((p) => `<tr><td><a href="/people/${p.id}">${escape(p.name)}</a></td>
+<td>${escape(p.phone)}</td><td>${escape(p.email)}</td></tr>`).join('');
+  const link = (page, text, label) => `<a href="/people?page=${page}"${label ? ` aria-label="${label}"` : ''}>${text}</a>`;
+  const numbers = Array.from({ length: pages }, (_, i) => (i + 1 === at
+    ? `<span aria-current="page">${at}</span>` : link(i + 1, String(i + 1)))).join(' ');
+  const pager = `<nav class="pager" aria-label="Pagination">${at > 1 ? link(at - 1, '‹ Previous') : ''} ${numbers}
+${at < pages ? link(at + 1, 'Next ›') : '<span class="disabled">Next ›</span>'}</nav>`;
+  return layout('Customers', 'Customers', `<h1>Customers</h1>
+<p class="meta">Showing ${(at - 1) * DIRECTORY_PAGE + 1}–${(at - 1) * DIRECTORY_PAGE + shown.length} of ${DIRECTORY.length}</p>
+<table class="grid"><thead><tr><th>Name</th><th>Phone</th><th>Email</th></tr></thead><tbody>${rows}</tbody></table>${pager}`);
+}
+
 function spaShell() {
   return layout('Pipeline', 'Pipeline', `<h1>Pipeline</h1><div id="spa" aria-live="polite">Loading…</div>
 <script src="/static/spa.js"></script>`);
 }
+
+// When the directory's pages were asked for (the bulk-import test checks the rate limit).
+const directoryRequests = [];
 
 const STRICT_CSP = "default-src 'self'; frame-src 'none'; script-src 'self'; object-src 'none'";
 
@@ -143,6 +180,10 @@ async function route(req, res) {
   if (path === '/contacts') return send(200, contactsPage());
   if (path === '/strict-csp') return send(200, contactsPage(), { 'content-security-policy': STRICT_CSP });
   if (path === '/companies') return send(200, companiesPage());
+  if (path === '/people') {
+    directoryRequests.push({ at: Date.now(), page: Number(url.searchParams.get('page') || 1) });
+    return send(200, directoryPage(Number(url.searchParams.get('page') || 1) || 1));
+  }
   // A page with no people on it (account settings): tests that count contacts start here.
   if (path === '/settings') return send(200, layout('Settings', '', `<h1>Account settings</h1>
 <section class="card"><h2>Plan</h2><dl><dt>Plan</dt><dd>Team (12 seats)</dd><dt>Renews</dt><dd>2027-01-31</dd>
@@ -153,6 +194,15 @@ async function route(req, res) {
   if (match) {
     const person = data.contacts.find((p) => p.id === match[1]);
     return person ? send(200, contactPage(person)) : send(404, layout('Not found', '', '<h1>No such contact</h1>'));
+  }
+  match = path.match(/^\/people\/(p\d{4})$/);
+  if (match) {
+    const person = DIRECTORY.find((p) => p.id === match[1]);
+    if (person) {
+      return send(200, layout(person.name, 'Customers', `<p class="crumbs"><a href="/people">Customers</a> / ${escape(person.name)}</p>
+<h1>${escape(person.name)}</h1><section class="card"><h2>Details</h2><dl><dt>Phone</dt><dd>${escape(person.phone)}</dd>
+<dt>Email</dt><dd>${escape(person.email)}</dd></dl></section>`));
+    }
   }
   match = path.match(/^\/companies\/(\w+)$/);
   if (match && companyById.has(match[1])) return send(200, companyPage(companyById.get(match[1])));
@@ -201,6 +251,8 @@ export async function startDemoCrm({ port = 0, extraHosts = [] } = {}) {
   return {
     origin: `http://127.0.0.1:${actual}`,
     port: actual,
+    /** The directory pages asked for so far: [{at, page}]. */
+    directoryRequests: () => [...directoryRequests],
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
   };
 }

@@ -6,8 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { startDemoCrm } from '../demo-crm/server.mjs';
-import { ROOT, buildDevExtension, launchChromium, askOver, waitForSiteRegistration, waitForFrame, demoConfig } from './lib/extension.mjs';
+import { ROOT, startDemoWithExtension, askOver, waitForFrame } from './lib/extension.mjs';
 
 let crm;
 let browser;
@@ -29,18 +28,12 @@ async function storedWhen(ready, timeoutMs = 8_000) {
 }
 const numbers = (contact) => contact.phoneNumbers.map((p) => p.phoneNumber).sort();
 
+let close;
 before(async () => {
-  crm = await startDemoCrm();
-  browser = await launchChromium(await buildDevExtension('chrome', demoConfig(crm.origin), join(ROOT, 'target', 'e2e-discovery')));
-  await waitForSiteRegistration(browser.worker);
-  extensionPage = await browser.context.newPage();
-  await extensionPage.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
+  ({ crm, browser, extensionPage, close } = await startDemoWithExtension('discovery'));
 });
 
-after(async () => {
-  await browser?.context.close();
-  await crm?.close();
-});
+after(async () => close?.());
 
 test('the contacts list yields one contact per row, with E.164 numbers and record URLs, and the open widget gets them', async () => {
   const page = await browser.context.newPage();

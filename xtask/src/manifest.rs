@@ -62,7 +62,8 @@ pub fn for_browser(source: &Value, browser: Browser, version: &str) -> Value {
                 );
             }
             if let Some(Value::Array(permissions)) = object.get_mut("permissions") {
-                permissions.retain(|p| p != "sidePanel");
+                // No offscreen documents either: its event page parses HTML itself.
+                permissions.retain(|p| p != "sidePanel" && p != "offscreen");
             }
         }
     }
@@ -100,6 +101,10 @@ mod tests {
             .as_array()
             .unwrap()
             .contains(&json!("sidePanel")));
+        assert!(!manifest["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("offscreen")));
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub fn dist() -> Result<(), String> {
         // can frame or open it, so it admits itself (src/entry/widget_host.rs).
         fs::copy(out.join("widget.html"), out.join("panel.html"))
             .map_err(|err| format!("panel.html: {err}"))?;
+        if browser == Browser::Firefox {
+            // Chrome's offscreen page reader; Firefox's event page reads pages itself.
+            for file in ["offscreen.html", "offscreen.js"] {
+                fs::remove_file(out.join(file)).map_err(|err| format!("{file}: {err}"))?;
+            }
+        }
         copy_matching(&root.join("icons"), &out.join("icons"), |name| {
             name.ends_with(".png")
         })?;

@@ -67,13 +67,21 @@ fn id_param(key: &str) -> bool {
     key == "id" || key == "record" || key == "uid" || key.ends_with("id") || key.ends_with("_id")
 }
 
-/// A path segment that is a record id: digits, a UUID or a long opaque token with digits.
+/// A path segment that is a record id: digits, a UUID, a long opaque token with digits, or a
+/// short letter prefix before at least three digits (`C-0042`, `p0001`, `LEAD_123`).
 fn id_like(segment: &str) -> bool {
     let digits = segment.chars().filter(char::is_ascii_digit).count();
     if segment.is_empty() || digits == 0 {
         return false;
     }
-    digits == segment.len()
+    let prefix = segment.trim_end_matches(|c: char| c.is_ascii_digit());
+    let letters = prefix.trim_end_matches(['-', '_']);
+    let prefixed = digits >= 3
+        && segment.len() - prefix.len() == digits
+        && (1..=4).contains(&letters.len())
+        && letters.chars().all(|c| c.is_ascii_alphabetic());
+    prefixed
+        || digits == segment.len()
         || (segment.len() >= 8
             && segment
                 .chars()
@@ -106,6 +114,28 @@ mod tests {
             record_id("https://crm.test/c?contactId=9&sort=name").unwrap(),
             "/c?contactid=9"
         );
+    }
+
+    #[test]
+    fn prefixed_ids_are_records_and_short_words_with_digits_are_not() {
+        for (url, id) in [
+            ("https://crm.test/people/p0001", "/people/p0001"),
+            (
+                "https://crm.test/customers/C-0042/edit",
+                "/customers/C-0042",
+            ),
+            ("https://crm.test/leads/LEAD_123", "/leads/LEAD_123"),
+        ] {
+            assert_eq!(record_id(url).as_deref(), Some(id), "{url}");
+        }
+        for url in [
+            "https://crm.test/api/v2/contacts",
+            "https://crm.test/reports/q3",
+            "https://crm.test/people/page12",
+            "https://crm.test/mp3/a1b2",
+        ] {
+            assert_eq!(record_id(url), None, "{url}");
+        }
     }
 
     #[test]

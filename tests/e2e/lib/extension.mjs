@@ -144,3 +144,22 @@ export async function accessibilityViolations(target) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * The usual start of a Chromium e2e file: the demo CRM, a development copy of the extension
+ * with it switched on (in target/e2e-<name>), and a passive extension page to ask the worker
+ * from. Resolves to {crm, browser, extensionPage, close}.
+ */
+export async function startDemoWithExtension(name) {
+  const { startDemoCrm } = await import('../../demo-crm/server.mjs');
+  const crm = await startDemoCrm();
+  const browser = await launchChromium(await buildDevExtension('chrome', demoConfig(crm.origin), join(ROOT, 'target', `e2e-${name}`)));
+  await waitForSiteRegistration(browser.worker);
+  const extensionPage = await browser.context.newPage();
+  await extensionPage.goto(`chrome-extension://${browser.extensionId}/manifest.json`);
+  const close = async () => {
+    await browser.context.close();
+    await crm.close();
+  };
+  return { crm, browser, extensionPage, close };
+}
