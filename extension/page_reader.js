@@ -10,14 +10,17 @@ import './discover.js';
 const MAX_CHARS = 10 * 1024 * 1024;
 const HTML = new Set(['', 'text/html', 'application/xhtml+xml']);
 
-/** `request`: {url, recipe}. Resolves to {kind: 'read', evidence} or why the page was not read. */
-export async function readPage({ url, recipe }) {
+/**
+ * `request`: {url, recipe, json}. Resolves to {kind: 'read', evidence}, for a page of the
+ * recipe's JSON API (`json`) to {kind: 'json', text}, or to why the page was not read.
+ */
+export async function readPage({ url, recipe, json }) {
   let response;
   try {
     response = await fetch(url, {
       credentials: 'include', // the user's CRM session, as when they open the page
       cache: 'no-store',
-      headers: { accept: 'text/html,application/xhtml+xml' },
+      headers: { accept: json ? 'application/json' : 'text/html,application/xhtml+xml' },
     });
   } catch (err) {
     return { kind: 'network', message: String((err && err.message) || err) };
@@ -27,7 +30,9 @@ export async function readPage({ url, recipe }) {
   if (origin !== new URL(url).origin) return { kind: 'otherOrigin', origin };
   if (!response.ok) return { kind: 'status', status: response.status };
   const type = (response.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
-  if (!HTML.has(type)) return { kind: 'notHtml', contentType: type.slice(0, 80) };
+  const isJson = type === 'application/json' || type.endsWith('+json');
+  if (json && !isJson) return { kind: 'notJson', contentType: type.slice(0, 80) };
+  if (!json && !HTML.has(type)) return { kind: 'notHtml', contentType: type.slice(0, 80) };
   if (Number(response.headers.get('content-length') || 0) > MAX_CHARS) return { kind: 'tooLarge' };
   let html;
   try {
@@ -36,6 +41,7 @@ export async function readPage({ url, recipe }) {
     return { kind: 'network', message: String((err && err.message) || err) };
   }
   if (html.length > MAX_CHARS) return { kind: 'tooLarge' };
+  if (json) return { kind: 'json', text: html }; // read by the background (src/bulk_import/api.rs)
   const doc = new DOMParser().parseFromString(html, 'text/html');
   // Links resolve against the page's address, not ours (a page's own <base> stays in force).
   const base = doc.querySelector('base[href]');

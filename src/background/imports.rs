@@ -18,7 +18,7 @@ pub enum ImportStep {
     /// Wait this long (ms) before asking again.
     Wait(f64),
     /// Read this page now (already counted as requested).
-    Fetch(ReadPage),
+    Fetch(Box<ReadPage>),
 }
 
 impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
@@ -63,10 +63,10 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         // `run`: a job to (re)start; `changed`: the job changed and must be kept.
         let (mut run, mut changed) = (false, false);
         match request {
-            ToBackground::StartImport { url } => {
+            ToBackground::StartImport { url, api } => {
                 let running = self.import.borrow().clone().filter(ImportJob::is_running);
                 if let Some(job) = running {
-                    if job.summary.list_url != url {
+                    if job.summary.list_url != url && !(api && job.summary.api) {
                         return refuse(format!(
                             "an import of {} is running; cancel it first",
                             job.summary.list_url
@@ -77,13 +77,30 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     let Some(site) = settings.site_for_url(&url) else {
                         return refuse("switch crm-bridge on for this site first".into());
                     };
+                    let first = if api {
+                        let recipe_api = settings
+                            .site_options
+                            .get(&site)
+                            .and_then(|options| options.recipe.as_ref())
+                            .and_then(|recipe| recipe.api.as_ref());
+                        match recipe_api.map(|recipe_api| recipe_api.first_page(&url)) {
+                            Some(Ok(first)) => first,
+                            Some(Err(err)) => return refuse(err),
+                            None => return refuse(format!("the recipe of {site} names no API")),
+                        }
+                    } else {
+                        url.clone()
+                    };
                     match ImportJob::start(
                         &site.to_string(),
-                        &url,
+                        &first,
                         settings.import_requests_per_second,
                         now,
                     ) {
-                        Ok(job) => *self.import.borrow_mut() = Some(job),
+                        Ok(mut job) => {
+                            job.summary.api = api;
+                            *self.import.borrow_mut() = Some(job);
+                        }
                         Err(err) => return refuse(err.0),
                     }
                     (run, changed) = (true, true);
@@ -147,7 +164,11 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         let recipe = site
             .and_then(|site| settings.site_options.get(&site))
             .and_then(|options| options.recipe.clone());
-        ImportStep::Fetch(ReadPage { url, recipe })
+        ImportStep::Fetch(Box::new(ReadPage {
+            url,
+            recipe,
+            json: job.summary.api,
+        }))
     }
 
     /// Stores the contacts discovery found on an imported page of the job's site.
@@ -174,10 +195,24 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
     }
 }
 
-/// The page reader's answer as the evidence to read, or why the page was not read.
-pub fn evidence_of(answer: PageReaderAnswer) -> Result<PageEvidence, FetchError> {
+/// The page reader's answer to `request` as the evidence to read, or why the page was not
+/// read; an API page is read here with the recipe's API mode.
+pub fn evidence_of(
+    request: &ReadPage,
+    answer: PageReaderAnswer,
+) -> Result<PageEvidence, FetchError> {
     match answer {
         PageReaderAnswer::Read { evidence } => Ok(evidence),
+        PageReaderAnswer::Json { text } => request
+            .recipe
+            .as_ref()
+            .and_then(|recipe| recipe.api.as_ref())
+            .ok_or_else(|| {
+                FetchError::Unreadable("the site recipe has no \"api\" any more".into())
+            })?
+            .evidence(&request.url, &text)
+            .map_err(FetchError::Unreadable),
+        PageReaderAnswer::NotJson { content_type } => Err(FetchError::NotJson(content_type)),
         PageReaderAnswer::Status { status } => Err(FetchError::Status(status)),
         PageReaderAnswer::NotHtml { content_type } => Err(FetchError::NotHtml(content_type)),
         PageReaderAnswer::OtherOrigin { origin } => Err(FetchError::OtherOrigin(origin)),
@@ -261,7 +296,13 @@ mod tests {
     #[test]
     fn starting_an_import_keeps_the_job_and_runs_it_and_the_steps_carry_the_recipe() {
         let core = core();
-        let started = ask(&core, ToBackground::StartImport { url: LIST.into() });
+        let started = ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         assert_eq!(progress(&started).summary.state, ImportState::Running);
         assert!(
             matches!(started.effects[0], Effect::KeepImport(ref json) if json.contains("\"listUrl\""))
@@ -287,7 +328,13 @@ mod tests {
             (1, 100)
         );
         // Asked again for the same list while it runs: only reported, not restarted.
-        let again = ask(&core, ToBackground::StartImport { url: LIST.into() });
+        let again = ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         assert!(again.effects.is_empty());
         assert_eq!(progress(&again).summary.pages_read, 1);
     }
@@ -295,11 +342,18 @@ mod tests {
     #[test]
     fn one_import_at_a_time_and_only_on_sites_that_are_on() {
         let core = core();
-        ask(&core, ToBackground::StartImport { url: LIST.into() });
+        ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         let other = ask(
             &core,
             ToBackground::StartImport {
                 url: format!("{LIST}/vip"),
+                api: false,
             },
         );
         assert!(
@@ -310,6 +364,7 @@ mod tests {
             &off,
             ToBackground::StartImport {
                 url: "https://elsewhere.example/list".into(),
+                api: false,
             },
         );
         assert!(
@@ -324,7 +379,13 @@ mod tests {
     #[test]
     fn cancelling_stops_the_steps_and_a_site_switched_off_stops_the_import_with_the_reason() {
         let core = core();
-        ask(&core, ToBackground::StartImport { url: LIST.into() });
+        ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         let cancelled = ask(&core, ToBackground::CancelImport);
         assert_eq!(progress(&cancelled).summary.state, ImportState::Cancelled);
         assert!(matches!(cancelled.effects[..], [Effect::KeepImport(_)]));
@@ -332,7 +393,13 @@ mod tests {
         assert!(!core.import_running());
 
         let core = self::core();
-        ask(&core, ToBackground::StartImport { url: LIST.into() });
+        ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         core.set_settings(Settings::default());
         assert_eq!(core.import_step(1_000_000.0), ImportStep::Idle);
         let state = progress(&ask(&core, ToBackground::ImportStatus))
@@ -349,7 +416,13 @@ mod tests {
     #[test]
     fn a_kept_job_is_restored_once_and_never_over_a_newer_one() {
         let core = core();
-        ask(&core, ToBackground::StartImport { url: LIST.into() });
+        ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         let kept = core.import_json();
         let woken = BackgroundCore::default();
         woken.restore_import(Some(&kept));
@@ -357,25 +430,89 @@ mod tests {
         woken.restore_import(Some("null"));
         assert!(woken.import_running(), "restored once");
         let fresh = self::core(); // restored (nothing kept) before a job was started
-        ask(&fresh, ToBackground::StartImport { url: LIST.into() });
+        ask(
+            &fresh,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: false,
+            },
+        );
         fresh.restore_import(Some("null"));
         assert!(fresh.import_running());
     }
 
     #[test]
-    fn the_page_readers_answers_become_fetch_errors() {
+    fn an_api_import_starts_at_the_recipes_first_page_and_reads_json() {
+        let core = core();
+        let refused = ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: true,
+            },
+        );
+        assert!(
+            matches!(refused.reply, Reply::Error { ref message } if message.contains("names no API"))
+        );
+        let mut settings = core.settings();
+        let site = SitePattern::parse("https://crm.example.com").unwrap();
+        let recipe = r#"{"version":1,"api":{"url":"/api/people","items":"data","link":"/people/{id}",
+            "next":"next","fields":{"name":"name","phone":"phone"}}}"#;
+        settings.site_options.get_mut(&site).unwrap().recipe = Recipe::parse(recipe).unwrap();
+        core.set_settings(settings);
+        let status = ask(&core, ToBackground::SiteStatus { url: LIST.into() });
+        assert!(matches!(status.reply, Reply::Site(ref s) if s.api_import));
+        let started = ask(
+            &core,
+            ToBackground::StartImport {
+                url: LIST.into(),
+                api: true,
+            },
+        );
+        let summary = progress(&started).summary;
+        assert!(summary.api);
+        assert_eq!(summary.list_url, "https://crm.example.com/api/people");
+        let ImportStep::Fetch(request) = core.import_step(1_000_000.0) else {
+            panic!("due at once")
+        };
+        assert!(request.json);
+        let answer = PageReaderAnswer::Json {
+            text: r#"{"data":[{"id":1,"name":"Ada Lovelace","phone":"+49 30 1234567"}],"next":"/api/people?page=2"}"#.into(),
+        };
+        let evidence = evidence_of(&request, answer).unwrap();
         assert_eq!(
-            evidence_of(PageReaderAnswer::Status { status: 503 }),
+            evidence.scopes[1].link.as_deref(),
+            Some("https://crm.example.com/people/1")
+        );
+        assert!(evidence.pager.is_some());
+        let wrong = PageReaderAnswer::NotJson {
+            content_type: "text/html".into(),
+        };
+        assert_eq!(
+            evidence_of(&request, wrong),
+            Err(FetchError::NotJson("text/html".into()))
+        );
+    }
+
+    #[test]
+    fn the_page_readers_answers_become_fetch_errors() {
+        let request = ReadPage {
+            url: LIST.into(),
+            recipe: None,
+            json: false,
+        };
+        assert_eq!(
+            evidence_of(&request, PageReaderAnswer::Status { status: 503 }),
             Err(FetchError::Status(503))
         );
         assert_eq!(
-            evidence_of(PageReaderAnswer::TooLarge),
+            evidence_of(&request, PageReaderAnswer::TooLarge),
             Err(FetchError::TooLarge)
         );
         let answer: PageReaderAnswer =
             serde_json::from_str(r#"{"kind":"notHtml","contentType":"application/json"}"#).unwrap();
         assert_eq!(
-            evidence_of(answer),
+            evidence_of(&request, answer),
             Err(FetchError::NotHtml("application/json".into()))
         );
     }

@@ -293,8 +293,16 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         self.settings_generation.get()
     }
 
+    /// Notes that a settings write has begun: a read of storage under way now may return
+    /// what that write replaces, so it must not be applied (see [`Self::set_loaded_settings`]).
+    pub fn settings_write_started(&self) {
+        self.settings_generation
+            .set(self.settings_generation.get() + 1);
+    }
+
     /// Uses settings read from storage, unless they changed since `generation` was taken: a
-    /// save that finished while the read was under way is newer than what the read returned.
+    /// save that began or finished while the read was under way is newer than what the read
+    /// returned.
     pub fn set_loaded_settings(&self, generation: u64, settings: Settings) -> bool {
         let current = generation == self.settings_generation.get();
         if current {
@@ -378,6 +386,12 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 if let Some(site) = &status.enabled_as {
                     status.contacts = self.router.contacts().count(site).await.ok();
                 }
+                let settings = self.settings();
+                status.api_import = settings
+                    .site_for_url(&url)
+                    .and_then(|site| settings.site_options.get(&site))
+                    .and_then(|options| options.recipe.as_ref())
+                    .is_some_and(|recipe| recipe.api.is_some());
                 status.page = self.page_readings.borrow().get(&url).cloned();
                 status.phone = self.phone_login.borrow().clone();
                 reply(Reply::Site(status))
@@ -812,18 +826,16 @@ fn site_status_of(settings: &Settings, url: &str) -> SiteStatus {
         Ok(site) => (Some(site.to_string()), None),
         Err(err) => (None, Some(err.to_string())),
     };
-    let listed = crate::url::WebUrl::parse(url)
-        .ok()
-        .is_some_and(|page| settings.listed_site_for(&page).is_some());
-    let enabled_as = settings.site_for_url(url).map(|site| site.to_string());
+    let enabled = settings.enabled_by(url);
     SiteStatus {
         site,
-        all_sites: enabled_as.is_some() && !listed,
-        enabled_as,
+        all_sites: enabled.as_ref().is_some_and(|by| !by.listed),
+        enabled_as: enabled.map(|by| by.site.to_string()),
         problem,
         contacts: None,
         page: None,
         phone: None,
+        api_import: false,
     }
 }
 
@@ -1318,6 +1330,7 @@ mod tests {
                 contacts: None,
                 page: None,
                 phone: None,
+                api_import: false,
             })
         );
         let on = ask(
@@ -1671,5 +1684,10 @@ mod tests {
         assert_eq!(core.settings(), saved, "the older read did not win");
         let now = core.settings_generation();
         assert!(core.set_loaded_settings(now, Settings::default()));
+        // A save that has only begun (its write is under way) already makes a read stale.
+        let reading = core.settings_generation();
+        core.settings_write_started();
+        assert!(!core.set_loaded_settings(reading, saved.clone()));
+        assert_eq!(core.settings(), Settings::default());
     }
 }

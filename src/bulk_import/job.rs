@@ -73,6 +73,8 @@ pub enum FetchError {
     Status(u16),
     /// The answer was not an HTML page (its content type).
     NotHtml(String),
+    /// A page of the recipe's API was not JSON (its content type).
+    NotJson(String),
     /// The request ended on another origin (a sign-in service, typically).
     OtherOrigin(String),
     /// No answer (offline, refused, timed out), or the browser refused to read it.
@@ -103,6 +105,9 @@ impl FetchError {
             FetchError::Status(_) => format!("{page} answered {}", self.status_text()),
             FetchError::NotHtml(kind) => format!(
                 "{page} is not an HTML page ({kind}); a list the CRM draws from its API cannot be read page by page"
+            ),
+            FetchError::NotJson(kind) => format!(
+                "{page} is not JSON ({kind}): check the address in the site recipe's \"api\""
             ),
             FetchError::OtherOrigin(origin) => format!(
                 "{page} sent crm-bridge to {origin} (a sign-in page?): sign in to the CRM in this browser, then resume"
@@ -148,6 +153,9 @@ pub struct ImportSummary {
     /// Pages the walker could not read whole.
     #[serde(default)]
     pub truncated_pages: u32,
+    /// Read from the site recipe's JSON API, not from the list's pages.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub api: bool,
     /// When the import began (ms since the epoch).
     pub started_ms: f64,
     /// When it ended (done, cancelled, failed).
@@ -225,6 +233,7 @@ impl ImportJob {
                 added: 0,
                 changed: 0,
                 truncated_pages: 0,
+                api: false,
                 started_ms: now_ms,
                 ended_ms: None,
             },

@@ -7,6 +7,7 @@
 //! in `storage.local` after each page, so it carries on after a worker stop or a browser
 //! restart; contacts are stored by id, so a page read twice adds nothing twice.
 
+pub mod api;
 pub mod job;
 pub mod pagination;
 

@@ -436,6 +436,7 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
         }
         Effect::SaveSettings(settings) => {
             let text = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
+            core.settings_write_started();
             platform::storage_local_set(SETTINGS_KEY, &text)
                 .await
                 .map_err(js)?;

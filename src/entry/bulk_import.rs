@@ -61,6 +61,11 @@ impl Importer {
             core.set_loaded_settings(generation, settings);
             restore_job(&core).await;
             set_alarm().await;
+            if core.import_running() {
+                if let Err(err) = platform::open_page_reader().await {
+                    super::errors::report(&core, &format!("bulk import: {err:?}"));
+                }
+            }
             importer.pages(&core).await;
             importer.running.set(false);
             let _ = platform::call_async(&["alarms", "clear"], &[IMPORT_ALARM.into()]).await;
@@ -125,7 +130,7 @@ async fn fetch(request: &ReadPage) -> Result<PageEvidence, FetchError> {
         .map_err(|err| FetchError::Network(format!("{err:?}")))?;
     let answer: PageReaderAnswer = serde_json::from_str(&answer)
         .map_err(|err| FetchError::Unreadable(format!("page reader answer: {err}")))?;
-    let evidence = evidence_of(answer)?;
+    let evidence = evidence_of(request, answer)?;
     evidence.check().map_err(FetchError::Unreadable)?;
     Ok(evidence)
 }

@@ -27,6 +27,8 @@ pub struct ImportView {
     /// The enabled site of the popup's page and whether that page continues on more pages
     /// (with the list's length, when it says).
     page: (Option<String>, Option<Option<u32>>),
+    /// The site's recipe names its JSON API: imports read that instead of the pages.
+    api: bool,
 }
 
 impl ImportView {
@@ -56,10 +58,16 @@ impl ImportView {
             resume: get("import-resume")?.dyn_into()?,
             bridge: bridge.clone(),
             page: (status.enabled_as.clone(), more_pages),
+            api: status.api_import,
         });
-        let url = url.to_owned();
+        if view.api {
+            view.start
+                .set_text_content(Some(&platform::message("popupImportStartApi", &[])));
+        }
+        let (url, api) = (url.to_owned(), view.api);
         view.on_click(&view.start, move || ToBackground::StartImport {
             url: url.clone(),
+            api,
         });
         view.on_click(&view.cancel, || ToBackground::CancelImport);
         view.on_click(&view.resume, || ToBackground::ResumeImport);
@@ -100,6 +108,8 @@ impl ImportView {
             _ => return,
         };
         let (site, more_pages) = &self.page;
+        // A site whose recipe names its API can be imported from any of its pages.
+        let more_pages = if self.api { &Some(None) } else { more_pages };
         // An import of another site's list is that site's business.
         let import = import.filter(|import| site.as_deref() == Some(import.summary.site.as_str()));
         let running = import
@@ -134,6 +144,7 @@ impl ImportView {
             .set_hidden(!matches!(state, Some(ImportState::Failed { .. })));
         let Some(import) = import else {
             let text = match more_pages.flatten() {
+                _ if self.api => platform::message("popupImportOfferApi", &[]),
                 Some(pages) => platform::message("popupImportOfferPages", &[&pages.to_string()]),
                 None => platform::message("popupImportOffer", &[]),
             };

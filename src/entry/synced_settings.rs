@@ -29,28 +29,46 @@ pub fn keep(core: &std::rc::Rc<Core>, before: &Value, after: &Settings) {
 
 /// `storage.onChanged` in the sync area: takes over what another browser of the user stored,
 /// unless it is invalid or from a newer crm-bridge (then this browser keeps its settings).
+///
+/// A save of this browser (options page, popup) may begin while the local settings are read
+/// and merged here; the merge is then made again from what that save wrote, so the save is
+/// never overwritten with the older settings it replaced.
 pub async fn take_over(core: &Core) {
     let Ok(Some(text)) = platform::storage_sync_get(SETTINGS_KEY).await else {
         return;
     };
-    let (here, problem) = load_settings().await;
-    if problem.is_some() {
-        return; // unreadable or newer settings here are not overwritten from elsewhere
-    }
-    match here.with_synced(&text) {
-        Ok(merged) if merged != here => {
-            let text = serde_json::to_string(&merged).unwrap_or_default();
-            match platform::storage_local_set(SETTINGS_KEY, &text).await {
-                Ok(()) => core.set_settings(merged),
-                Err(err) => errors::report(core, &format!("settings not saved: {err:?}")),
-            }
+    for _ in 0..5 {
+        let generation = core.settings_generation();
+        let (here, problem) = load_settings().await;
+        if problem.is_some() {
+            return; // unreadable or newer settings here are not overwritten from elsewhere
         }
-        Ok(_) => {}
-        Err(err) => errors::report(
-            core,
-            &format!("settings from your other browsers ignored: {err}"),
-        ),
+        let merged = match here.with_synced(&text) {
+            Ok(merged) => merged,
+            Err(err) => {
+                let message = format!("settings from your other browsers ignored: {err}");
+                return errors::report(core, &message);
+            }
+        };
+        if merged == here {
+            return;
+        }
+        if core.settings_generation() != generation {
+            continue; // a save began meanwhile: merge into what it writes
+        }
+        core.settings_write_started();
+        let stored = serde_json::to_string(&merged).unwrap_or_default();
+        if let Err(err) = platform::storage_local_set(SETTINGS_KEY, &stored).await {
+            return errors::report(core, &format!("settings not saved: {err:?}"));
+        }
+        // Applied unless a save that began after this write is newer still.
+        core.set_loaded_settings(generation + 1, merged);
+        return;
     }
+    errors::report(
+        core,
+        "settings from your other browsers not taken over: this browser's settings kept changing",
+    );
 }
 
 /// The settings a new install starts from when the user's other browsers stored some.

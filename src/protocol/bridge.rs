@@ -166,6 +166,9 @@ pub enum ToBackground {
     StartImport {
         /// The list page's URL (the popup's tab).
         url: String,
+        /// Read the site recipe's JSON API instead of the list's pages.
+        #[serde(default)]
+        api: bool,
     },
     /// How the bulk import stands; answered with [`Reply::Import`].
     ImportStatus,
@@ -347,6 +350,9 @@ pub struct SiteStatus {
     /// Whether the phone is logged in, as an open phone last said (this browser session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<PhoneLogin>,
+    /// The enabled site's recipe names its JSON API: the popup offers to import from it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub api_import: bool,
 }
 
 /// The phone's login as the widget last announced it (`rc-login-status-notify`).
@@ -391,6 +397,9 @@ pub struct ReadPage {
     /// The site's recipe, applied as on a page the user opens.
     #[serde(default)]
     pub recipe: Option<Recipe>,
+    /// A page of the recipe's JSON API, not an HTML page: answered with its text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub json: bool,
 }
 
 /// The page reader's answer to [`ReadPage`].
@@ -407,9 +416,21 @@ pub enum PageReaderAnswer {
         /// The HTTP status.
         status: u16,
     },
+    /// A page of the recipe's API, as its text (read in the background, see
+    /// `crate::bulk_import::api`).
+    Json {
+        /// The answer's body.
+        text: String,
+    },
     /// Not an HTML page.
     #[serde(rename_all = "camelCase")]
     NotHtml {
+        /// Its content type.
+        content_type: String,
+    },
+    /// Asked for a JSON API page, got something else.
+    #[serde(rename_all = "camelCase")]
+    NotJson {
         /// Its content type.
         content_type: String,
     },

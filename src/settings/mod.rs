@@ -53,6 +53,16 @@ pub struct Settings {
     pub import_requests_per_second: f64,
 }
 
+/// Why crm-bridge is on for a page: the site it belongs to, listed or through the all-sites
+/// mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnabledBy {
+    /// The enabled site (its contacts and logs are kept under it).
+    pub site: SitePattern,
+    /// Switched on one by one (not only through the all-sites mode).
+    pub listed: bool,
+}
+
 /// The opt-in mode for teams that want the phone everywhere: crm-bridge runs on every http(s)
 /// site except the listed ones. Off by default; the browser is asked for access to all sites
 /// only when the user turns it on (and it is given back when they turn it off).
@@ -346,12 +356,25 @@ impl Settings {
     /// The enabled site a page URL belongs to: a listed site it matches, else (in the
     /// all-sites mode, unless excepted) its own host.
     pub fn site_for_url(&self, url: &str) -> Option<SitePattern> {
+        self.enabled_by(url).map(|enabled| enabled.site)
+    }
+
+    /// The enabled site a page URL belongs to, and whether it is listed one by one (else the
+    /// all-sites mode covers it).
+    pub fn enabled_by(&self, url: &str) -> Option<EnabledBy> {
         let page = WebUrl::parse(url).ok()?;
         if let Some(site) = self.listed_site_for(&page) {
-            return Some(site.clone());
+            return Some(EnabledBy {
+                site: site.clone(),
+                listed: true,
+            });
         }
         if self.all_sites.covers(&page) {
-            return SitePattern::for_page(url, false).ok();
+            let site = SitePattern::for_page(url, false).ok()?;
+            return Some(EnabledBy {
+                site,
+                listed: false,
+            });
         }
         None
     }

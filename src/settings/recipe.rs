@@ -52,6 +52,9 @@ pub struct Recipe {
     /// pager does not say "next" in a way crm-bridge recognises).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// The CRM's JSON API for the bulk import, instead of its pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<crate::bulk_import::api::ApiRecipe>,
 }
 
 impl Recipe {
@@ -77,8 +80,17 @@ impl Recipe {
         if self.rows.is_some() == self.fields.is_empty() {
             return Err("recipe: \"rows\" and \"fields\" go together".into());
         }
-        if self.fields.is_empty() && self.page.is_empty() && self.next.is_none() {
-            return Err("recipe: give \"rows\" with \"fields\", \"page\" or \"next\"".into());
+        if self.fields.is_empty()
+            && self.page.is_empty()
+            && self.next.is_none()
+            && self.api.is_none()
+        {
+            return Err(
+                "recipe: give \"rows\" with \"fields\", \"page\", \"next\" or \"api\"".into(),
+            );
+        }
+        if let Some(api) = &self.api {
+            api.check()?;
         }
         let selectors = self
             .rows

@@ -212,6 +212,17 @@ async function route(req, res) {
     const page = hostilePage(path.slice('/hostile/'.length));
     if (page) return send(200, page);
   }
+  // The directory as a JSON API, paginated with a next link (the recipe API mode's test bed).
+  if (path === '/api/people') {
+    const page = Math.max(1, Number(url.searchParams.get('page') || 1) || 1);
+    directoryRequests.push({ at: Date.now(), page, api: true });
+    const data = DIRECTORY.slice((page - 1) * DIRECTORY_PAGE, page * DIRECTORY_PAGE).map((p) => {
+      const [first, last] = p.name.split(' ');
+      return { id: p.id, first, last, phones: [{ type: 'work', number: p.phone }], email: p.email };
+    });
+    const next = page * DIRECTORY_PAGE < DIRECTORY.length ? `/api/people?page=${page + 1}` : null;
+    return send(200, JSON.stringify({ data, links: { next } }), { 'content-type': 'application/json; charset=utf-8' });
+  }
   if (path === '/api/contacts') {
     return send(200, JSON.stringify(data), { 'content-type': TYPES['.json'] });
   }

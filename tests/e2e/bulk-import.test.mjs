@@ -131,3 +131,40 @@ test('the popup says when the import is done, and a stopped import keeps what it
   await popup.close();
   await list.close();
 });
+
+test("a site recipe's API mode imports the same people from the CRM's JSON API, and they are the same contacts", async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.waitForSelector('body[data-state="ready"]');
+  await options.locator('#sites summary').first().click();
+  const recipe = {
+    version: 1,
+    api: {
+      url: '/api/people', items: 'data', link: '/people/{id}', next: 'links.next',
+      fields: { name: '{first} {last}', phone: 'phones.0.number', email: 'email' },
+    },
+  };
+  await options.locator('#recipe-0').fill(JSON.stringify(recipe, null, 2));
+  await options.locator('#save-site-0').click();
+  await options.waitForSelector('#site-status-0[data-kind="ok"]');
+  await options.close();
+
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/settings`); // any page of the site: the API is the site's
+  const popup = await popupFor('/settings');
+  await popup.waitForSelector('#import-box:not([hidden])');
+  // The last import (stopped in the test before) is still reported; a new one can start.
+  assert.match(await popup.locator('#import-status').textContent(), /^Stopped after/);
+  assert.equal(await popup.locator('#import-start').textContent(), "Import all contacts from the CRM's API");
+  const before = crm.directoryRequests().length;
+  await popup.locator('#import-start').click();
+  await popup.waitForSelector('#import-status[data-kind="done"]', { timeout: 30_000 });
+  // The API's records are the directory's people (same record links): found, none new.
+  assert.equal(await popup.locator('#import-status').textContent(), 'Imported 2000 contacts from 20 pages (0 new).');
+  const asked = crm.directoryRequests().slice(before);
+  assert.equal(asked.length, 20);
+  assert.ok(asked.every((r) => r.api), 'every request went to the API');
+  assert.equal((await storedIds()).length, 2_000);
+  await popup.close();
+  await page.close();
+});

@@ -70,6 +70,10 @@ async function openPhone() {
   await crmPage.goto(`${crm.origin}/settings`);
   const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
+  // The simulator first replays the widget's recorded requests (its "crm-bridge options"
+  // button among them, which brings the options tab to the front): the test's own clicks and
+  // calls come after that, not racing it.
+  await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
   return { crmPage, widget };
 }
 
