@@ -9,6 +9,7 @@ use crate::protocol::bridge::{PageReaderAnswer, ReadPage, Reply, ToBackground};
 use crate::protocol::evidence::PageEvidence;
 use crate::service::data::{ContactSink, ContactSource, LogStore, WriteSummary};
 use crate::service::Effect;
+use crate::sites::SitePattern;
 
 /// What the runner does next.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +92,15 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     } else {
                         url.clone()
                     };
+                    let keeps = settings
+                        .site_options
+                        .get(&site)
+                        .is_none_or(|options| options.keeps_new_from(&first));
+                    if !keeps {
+                        return refuse(format!(
+                            "{site} keeps contacts only from the pages chosen in the options, and this list is not one of them"
+                        ));
+                    }
                     match ImportJob::start(
                         &site.to_string(),
                         &first,
@@ -171,14 +181,21 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         }))
     }
 
-    /// Stores the contacts discovery found on an imported page of the job's site.
-    pub async fn store_imported(&self, contacts: Vec<Contact>) -> Result<WriteSummary, String> {
+    /// Stores the contacts discovery found on an imported page (at `page_url`) of the job's
+    /// site, as the site's "keep only" pages allow.
+    pub async fn store_imported(
+        &self,
+        page_url: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<WriteSummary, String> {
         let site = self
             .import
             .borrow()
             .as_ref()
             .map(|job| job.summary.site.clone())
             .ok_or("no import is running")?;
+        let pattern = SitePattern::parse(&site).map_err(|err| err.to_string())?;
+        let contacts = self.keepable(&pattern, page_url, contacts).await?;
         self.router
             .contacts()
             .upsert(&site, contacts)

@@ -738,15 +738,15 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             };
             readings.insert(page_url.to_owned(), reading);
         }
-        let settings = self.settings();
-        let site = settings
+        let site = self
+            .settings()
             .site_for_url(page_url)
-            .ok_or("crm-bridge is not on for this page's site")?
-            .to_string();
+            .ok_or("crm-bridge is not on for this page's site")?;
+        let contacts = self.keepable(&site, page_url, contacts).await?;
         let summary = self
             .router
             .contacts()
-            .upsert(&site, contacts)
+            .upsert(&site.to_string(), contacts)
             .await
             .map_err(|e| e.0)?;
         let effects = if summary.changed_anything() {
@@ -755,6 +755,40 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             Vec::new()
         };
         Ok((summary, effects))
+    }
+
+    /// The contacts seen on `page_url` that may be kept: all of them, or, where `site` keeps
+    /// new contacts only from chosen pages and this is not one, those it keeps already (they
+    /// are still updated).
+    pub(crate) async fn keepable(
+        &self,
+        site: &SitePattern,
+        page_url: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<Vec<Contact>, String> {
+        let settings = self.settings();
+        let keeps_all = settings
+            .site_options
+            .get(site)
+            .is_none_or(|options| options.keeps_new_from(page_url));
+        if keeps_all {
+            return Ok(contacts);
+        }
+        let site = site.to_string();
+        let mut kept = Vec::new();
+        for contact in contacts {
+            let key = crate::contacts::record::record_key(&site, &contact.id);
+            let stored = self
+                .router
+                .contacts()
+                .contact(&key)
+                .await
+                .map_err(|e| e.0)?;
+            if stored.is_some_and(|stored| !stored.deleted) {
+                kept.push(contact);
+            }
+        }
+        Ok(kept)
     }
 
     /// The enabled site with this pattern, as text (the key its contacts are stored under).
@@ -1262,6 +1296,67 @@ mod tests {
     }
 
     #[test]
+    fn a_site_that_keeps_only_chosen_pages_adds_contacts_only_from_them_and_updates_the_kept() {
+        let core = BackgroundCore::default();
+        let settings = json!({ "sites": ["https://crm.example.com"],
+            "siteOptions": { "https://crm.example.com": { "keepOnly": ["/lists/vip"] } } });
+        core.set_settings(Settings::from_json(&settings.to_string()).unwrap());
+        let person = |id: &str, name: &str| Contact {
+            id: id.into(),
+            name: name.into(),
+            phone_numbers: vec![crate::contacts::ContactPhone {
+                phone_number: "+12065550147".into(),
+                phone_type: "business".into(),
+                display: None,
+            }],
+            ..Contact::default()
+        };
+        let store = |page: &str, contacts| {
+            block_on(core.store_discovered(page, contacts, PageNotes::default()))
+                .unwrap()
+                .0
+        };
+        let elsewhere = store(
+            "https://crm.example.com/contacts",
+            vec![
+                person("/c/1", "Ada Lovelace"),
+                person("/c/2", "Alan Turing"),
+            ],
+        );
+        assert_eq!(
+            elsewhere,
+            WriteSummary::default(),
+            "nothing new from other pages"
+        );
+        let chosen = store(
+            "https://crm.example.com/lists/vip?page=2",
+            vec![person("/c/1", "Ada Lovelace")],
+        );
+        assert_eq!(chosen.added, 1);
+        // Ada's own record page is not a chosen page, but she is kept: she is updated there.
+        let record = store(
+            "https://crm.example.com/c/1",
+            vec![person("/c/1", "Ada King"), person("/c/2", "Alan Turing")],
+        );
+        assert_eq!((record.added, record.changed), (0, 1));
+        let count = block_on(core.router().contacts().count("https://crm.example.com")).unwrap();
+        assert_eq!(count, 1);
+        // A bulk import of a list that is not chosen is refused before it starts.
+        let refused = ask(
+            &core,
+            ToBackground::StartImport {
+                url: "https://crm.example.com/contacts".into(),
+                api: false,
+            },
+        );
+        assert!(
+            matches!(refused.reply, Reply::Error { ref message } if message.contains("not one of them")),
+            "{:?}",
+            refused.reply
+        );
+    }
+
+    #[test]
     fn what_discovery_finds_is_stored_for_the_pages_site_and_shown_in_the_popup() {
         let core = BackgroundCore::default();
         let settings = json!({ "sites": ["https://crm.example.com"] });
@@ -1566,8 +1661,7 @@ mod tests {
                         do_not_contact: dnc.into(),
                         restrict: true,
                         log_form: "Outcome: Won | Lost".into(),
-                        recipe: String::new(),
-                        webhook: Default::default(),
+                        ..SiteOptionsText::default()
                     },
                 },
             )

@@ -108,7 +108,7 @@ impl Importer {
             Err(err) => return PageOutcome::Failed(FetchError::Unreadable(err)),
         };
         let count = found.len();
-        match core.store_imported(found).await {
+        match core.store_imported(&request.url, found).await {
             Ok(summary) => {
                 if summary.changed_anything() {
                     if let Some(changed) = self.changed.borrow().as_ref() {

@@ -456,6 +456,14 @@ impl SiteEditor {
             &platform::message("optionsRecipeHelp", &[]),
             &text.recipe,
         )?;
+        let keep_only = Self::text_area(
+            page,
+            &details,
+            &format!("keep-only-{index}"),
+            &platform::message("optionsKeepOnly", &[]),
+            &platform::message("optionsKeepOnlyHelp", &[]),
+            &text.keep_only,
+        )?;
         let webhook = WebhookFields::build(doc, &details, index, &text.webhook)?;
 
         let row = doc.create_element("div")?;
@@ -479,16 +487,18 @@ impl SiteEditor {
                 log_form: form.value(),
                 recipe: recipe.value(),
                 webhook: webhook.value(),
+                keep_only: keep_only.value(),
             };
             // Inside the click, before any await: the browser needs the user's gesture.
             let asked = webhook.ask_permission();
-            let (page, site, status, dnc, form, recipe, webhook) = (
+            let (page, site, status, dnc, form, recipe, keep_only, webhook) = (
                 page.clone(),
                 site.clone(),
                 status.clone(),
                 dnc.clone(),
                 form.clone(),
                 recipe.clone(),
+                keep_only.clone(),
                 webhook.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
@@ -526,9 +536,10 @@ impl SiteEditor {
                         dnc.set_value(&stored.do_not_contact);
                         form.set_value(&stored.log_form);
                         recipe.set_value(&stored.recipe);
+                        keep_only.set_value(&stored.keep_only);
                         webhook.show(&stored.webhook);
                         webhook.mark_invalid(false);
-                        for area in [&dnc, &form, &recipe] {
+                        for area in [&dnc, &form, &recipe, &keep_only] {
                             let _ = area.set_attribute("aria-invalid", "false");
                         }
                         *page.settings.borrow_mut() = settings;
@@ -540,6 +551,8 @@ impl SiteEditor {
                             &form
                         } else if message.starts_with("recipe") {
                             &recipe
+                        } else if message.starts_with("keep only") {
+                            &keep_only
                         } else {
                             &dnc
                         };

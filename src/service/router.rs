@@ -597,8 +597,7 @@ mod tests {
             do_not_contact: "+1 (206) 555-0147, asked in March".into(),
             restrict: true,
             log_form: String::new(),
-            recipe: String::new(),
-            webhook: Default::default(),
+            ..SiteOptionsText::default()
         };
         let site = SitePattern::parse("crm.example.com").unwrap();
         router
@@ -661,8 +660,7 @@ mod tests {
             do_not_contact: dnc.into(),
             restrict,
             log_form: form.into(),
-            recipe: String::new(),
-            webhook: Default::default(),
+            ..SiteOptionsText::default()
         };
         (
             SitePattern::parse(&format!("crm{}.example.com", form.len() + dnc.len())).unwrap(),

@@ -16,6 +16,9 @@ use std::fmt;
 pub const MAX_DO_NOT_CONTACT: usize = 10_000;
 /// At most this many fields on a call-log form.
 pub const MAX_LOG_FIELDS: usize = 20;
+/// At most this many "keep only" pages per site.
+pub const MAX_KEEP_ONLY: usize = 50;
+
 /// The id of the note field every call-log form ends with (the widget's own log form has it).
 pub const NOTE_FIELD: &str = "note";
 
@@ -33,6 +36,11 @@ pub struct SiteOptions {
     /// Where this site's call and message logs are delivered, besides the journal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Webhook>,
+    /// For teams that must not copy the whole CRM into every browser: new contacts are kept
+    /// only from pages under these paths (`/lists/vip`, `/contacts?owner=me`); contacts
+    /// already kept are still updated wherever they are seen. Empty: every page.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keep_only: Vec<String>,
 }
 
 /// A site's do-not-contact list.
@@ -104,6 +112,9 @@ pub struct SiteOptionsText {
     /// The webhook for this site's logs; an empty URL = none.
     #[serde(default)]
     pub webhook: Webhook,
+    /// Pages new contacts are kept from, one path or address per line; empty = every page.
+    #[serde(default)]
+    pub keep_only: String,
 }
 
 /// A line the options page cannot use.
@@ -130,6 +141,7 @@ impl SiteOptionsText {
                 true => None,
                 false => Some(self.webhook.clone().validated().map_err(SiteOptionsError)?),
             },
+            keep_only: parse_keep_only(&self.keep_only)?,
         })
     }
 }
@@ -164,7 +176,28 @@ impl SiteOptions {
                 .and_then(|r| serde_json::to_string_pretty(r).ok())
                 .unwrap_or_default(),
             webhook: self.webhook.clone().unwrap_or_default(),
+            keep_only: self.keep_only.join("\n"),
         }
+    }
+
+    /// Whether contacts new to the store may be kept from the page at `page_url` (the
+    /// "keep only" pages; every page when there are none).
+    pub fn keeps_new_from(&self, page_url: &str) -> bool {
+        if self.keep_only.is_empty() {
+            return true;
+        }
+        let Ok(page) = crate::url::WebUrl::parse(page_url) else {
+            return false;
+        };
+        let rest = page.rest().split('#').next().unwrap_or_default();
+        let rest = if rest.is_empty() { "/" } else { rest };
+        self.keep_only.iter().any(|prefix| {
+            rest.strip_prefix(prefix.as_str()).is_some_and(|after| {
+                after.is_empty()
+                    || prefix.ends_with(['/', '?', '&'])
+                    || after.starts_with(['/', '?', '&'])
+            })
+        })
     }
 
     /// Whether nothing is configured (the site's options can be dropped).
@@ -173,6 +206,7 @@ impl SiteOptions {
             && self.log_form.is_empty()
             && self.recipe.is_none()
             && self.webhook.is_none()
+            && self.keep_only.is_empty()
     }
 
     /// The first listed entry that is the same line as `number`.
@@ -240,6 +274,39 @@ impl LogField {
             ),
         }
     }
+}
+
+/// The "keep only" lines: paths (`/lists/vip`, `/contacts?owner=me`) or page addresses of the
+/// site (their path and query are kept).
+fn parse_keep_only(text: &str) -> Result<Vec<String>, SiteOptionsError> {
+    let mut paths: Vec<String> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let wrong = |why: &str| SiteOptionsError(format!("keep only, line {}: {why}", number + 1));
+        let path = if line.starts_with('/') && !line.starts_with("//") {
+            line.to_owned()
+        } else {
+            let url = crate::url::WebUrl::parse(line)
+                .map_err(|_| wrong("give a path such as /lists/vip, or a page address"))?;
+            match url.rest().split('#').next().unwrap_or_default() {
+                "" => "/".to_owned(),
+                rest => rest.to_owned(),
+            }
+        };
+        if path.chars().count() > 300 {
+            return Err(wrong("longer than 300 characters"));
+        }
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+        if paths.len() > MAX_KEEP_ONLY {
+            return Err(wrong(&format!("more than {MAX_KEEP_ONLY} pages")));
+        }
+    }
+    Ok(paths)
 }
 
 fn parse_do_not_contact(text: &str) -> Result<Vec<DoNotContactEntry>, SiteOptionsError> {
@@ -393,7 +460,35 @@ mod tests {
             log_form: form.into(),
             recipe: String::new(),
             webhook: Default::default(),
+            keep_only: String::new(),
         }
+    }
+
+    #[test]
+    fn keep_only_pages_take_paths_and_addresses_and_match_whole_path_steps() {
+        let mut with = text("", "");
+        with.keep_only =
+            "/lists/vip\n\nhttps://crm.example.com/contacts?owner=me#top\n/lists/vip".into();
+        let options = with.parse().unwrap();
+        assert_eq!(options.keep_only, ["/lists/vip", "/contacts?owner=me"]);
+        assert_eq!(options.to_text().parse().unwrap(), options, "round trip");
+        assert!(!options.is_empty());
+        for (page, kept) in [
+            ("https://crm.example.com/lists/vip", true),
+            ("https://crm.example.com/lists/vip?page=2", true),
+            ("https://crm.example.com/lists/vip/people/7", true),
+            ("https://crm.example.com/lists/vipers", false),
+            ("https://crm.example.com/contacts?owner=me&page=3", true),
+            ("https://crm.example.com/contacts?owner=you", false),
+            ("https://crm.example.com/contacts", false),
+        ] {
+            assert_eq!(options.keeps_new_from(page), kept, "{page}");
+        }
+        assert!(SiteOptions::default().keeps_new_from("https://crm.example.com/anything"));
+        let mut wrong = text("", "");
+        wrong.keep_only = "/ok\nvip list".into();
+        let err = wrong.parse().unwrap_err().to_string();
+        assert!(err.contains("keep only, line 2"), "{err}");
     }
 
     #[test]

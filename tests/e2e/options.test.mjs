@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { startDemoCrm } from '../demo-crm/server.mjs';
 import {
   ROOT, buildDevExtension, launchChromium, waitForSiteRegistration, demoConfig, accessibilityViolations,
-  waitForFrame,
+  waitForFrame, askOver,
 } from './lib/extension.mjs';
 
 let crm;
 let browser;
 let page;
+const SITE = 'http://127.0.0.1';
 
 const stored = async () => (await browser.worker.evaluate(() => chrome.storage.local.get('settings'))).settings;
 
@@ -84,6 +85,7 @@ async function saveSite(fields) {
   if ('dnc' in fields) await page.locator('#dnc-0').fill(fields.dnc);
   if ('restrict' in fields) await page.locator('#restrict-0').setChecked(fields.restrict);
   if ('form' in fields) await page.locator('#log-form-0').fill(fields.form);
+  if ('keepOnly' in fields) await page.locator('#keep-only-0').fill(fields.keepOnly);
   await page.locator('#save-site-0').click();
   await page.waitForSelector('#site-status-0[data-kind]');
   return { ok: await page.locator('#site-status-0').getAttribute('data-kind') === 'ok',
@@ -400,6 +402,34 @@ test('"why did a number not match?" shows how a number is read and the stored nu
   assert.deepEqual(answer.near, []);
   assert.deepEqual(await accessibilityViolations(page), []);
   await crmPage.close();
+});
+
+test('a site that keeps only chosen pages adds no one from other pages', async () => {
+  const refused = await saveSite({ keepOnly: '/people?page=4\nVIP list' });
+  assert.equal(refused.ok, false);
+  assert.match(refused.text, /keep only, line 2/);
+  assert.equal(await page.locator('#keep-only-0').getAttribute('aria-invalid'), 'true');
+  const saved = await saveSite({ keepOnly: `${crm.origin}/people?page=4` });
+  assert.equal(saved.ok, true, saved.text);
+  assert.equal(await page.locator('#keep-only-0').inputValue(), '/people?page=4', 'kept as a path');
+  const count = async () => (await askOver(page, { kind: 'contactCounts' })).sites[SITE];
+  const before = await count();
+  // Page 3 of the directory is read (its 100 people are found) but nobody new is kept.
+  const read = async (path) => {
+    const list = await browser.context.newPage();
+    await list.goto(`${crm.origin}${path}`);
+    const deadline = Date.now() + 15_000;
+    while (!(await askOver(page, { kind: 'siteStatus', url: `${crm.origin}${path}` })).page) {
+      if (Date.now() > deadline) throw new Error(`${path} was never read`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await list.close();
+  };
+  await read('/people?page=3');
+  assert.equal(await count(), before, 'nothing new from a page that is not chosen');
+  await read('/people?page=4');
+  assert.equal(await count(), before + 100, 'the chosen page adds its people');
+  assert.equal((await saveSite({ keepOnly: '' })).ok, true);
 });
 
 test('a site can be forgotten from the list', async () => {
