@@ -8,6 +8,14 @@ use super::stored_settings::{load_settings, SETTINGS_KEY};
 use crate::platform;
 use crate::settings::Settings;
 use serde_json::Value;
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// This worker's writes to `storage.sync` still under way.
+    static WRITING: Cell<u32> = const { Cell::new(0) };
+    /// The synced part this worker last wrote (its own change event brings it back).
+    static LAST_WRITTEN: RefCell<Option<String>> = const { RefCell::new(None) };
+}
 
 /// Writes the synced part of `after` when it differs from `before`'s (in the background: a
 /// failed write, e.g. over the sync quota, loses nothing here and is reported).
@@ -17,8 +25,13 @@ pub fn keep(core: &std::rc::Rc<Core>, before: &Value, after: &Settings) {
         return;
     }
     let core = core.clone();
+    let text = synced.to_string();
+    LAST_WRITTEN.with(|last| *last.borrow_mut() = Some(text.clone()));
+    WRITING.with(|writing| writing.set(writing.get() + 1));
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(err) = platform::storage_sync_set(SETTINGS_KEY, &synced.to_string()).await {
+        let written = platform::storage_sync_set(SETTINGS_KEY, &text).await;
+        WRITING.with(|writing| writing.set(writing.get().saturating_sub(1)));
+        if let Err(err) = written {
             errors::report(
                 &core,
                 &format!("settings not copied to your other browsers: {err:?}"),
@@ -34,9 +47,17 @@ pub fn keep(core: &std::rc::Rc<Core>, before: &Value, after: &Settings) {
 /// and merged here; the merge is then made again from what that save wrote, so the save is
 /// never overwritten with the older settings it replaced.
 pub async fn take_over(core: &Core) {
+    // While this worker's own write is under way, what the sync area holds may be older than
+    // this browser's settings: its change event, which follows, is the one to look at.
+    if WRITING.with(Cell::get) > 0 {
+        return;
+    }
     let Ok(Some(text)) = platform::storage_sync_get(SETTINGS_KEY).await else {
         return;
     };
+    if LAST_WRITTEN.with(|last| last.borrow().as_deref() == Some(text.as_str())) {
+        return; // this worker's own write coming back: the local settings have it already
+    }
     for _ in 0..5 {
         let generation = core.settings_generation();
         let (here, problem) = load_settings().await;
