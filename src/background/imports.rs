@@ -79,11 +79,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                         return refuse("switch crm-bridge on for this site first".into());
                     };
                     let first = if api {
-                        let recipe_api = settings
-                            .site_options
-                            .get(&site)
-                            .and_then(|options| options.recipe.as_ref())
-                            .and_then(|recipe| recipe.api.as_ref());
+                        let recipe_api = settings.recipe_of(&site).and_then(|r| r.api.as_ref());
                         match recipe_api.map(|recipe_api| recipe_api.first_page(&url)) {
                             Some(Ok(first)) => first,
                             Some(Err(err)) => return refuse(err),
@@ -92,11 +88,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     } else {
                         url.clone()
                     };
-                    let keeps = settings
-                        .site_options
-                        .get(&site)
-                        .is_none_or(|options| options.keeps_new_from(&first));
-                    if !keeps {
+                    if !settings.keeps_new_from(&site, &first) {
                         return refuse(format!(
                             "{site} keeps contacts only from the pages chosen in the options, and this list is not one of them"
                         ));
@@ -171,9 +163,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             return ImportStep::Idle;
         }
         job.requested(now_ms);
-        let recipe = site
-            .and_then(|site| settings.site_options.get(&site))
-            .and_then(|options| options.recipe.clone());
+        let recipe = site.and_then(|site| settings.recipe_of(&site).cloned());
         ImportStep::Fetch(Box::new(ReadPage {
             url,
             recipe,
@@ -285,6 +275,17 @@ mod tests {
         block_on(core.handle(request, &Caller::new(CallerKind::ExtensionPage, None)))
     }
 
+    /// The popup's "Import all contacts" for the list at `url`.
+    fn start(core: &BackgroundCore, url: impl Into<String>, api: bool) -> Handled {
+        ask(
+            core,
+            ToBackground::StartImport {
+                url: url.into(),
+                api,
+            },
+        )
+    }
+
     fn progress(handled: &Handled) -> crate::bulk_import::ImportProgress {
         match &handled.reply {
             Reply::Import {
@@ -313,13 +314,7 @@ mod tests {
     #[test]
     fn starting_an_import_keeps_the_job_and_runs_it_and_the_steps_carry_the_recipe() {
         let core = core();
-        let started = ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
+        let started = start(&core, LIST, false);
         assert_eq!(progress(&started).summary.state, ImportState::Running);
         assert!(
             matches!(started.effects[0], Effect::KeepImport(ref json) if json.contains("\"listUrl\""))
@@ -345,13 +340,7 @@ mod tests {
             (1, 100)
         );
         // Asked again for the same list while it runs: only reported, not restarted.
-        let again = ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
+        let again = start(&core, LIST, false);
         assert!(again.effects.is_empty());
         assert_eq!(progress(&again).summary.pages_read, 1);
     }
@@ -359,31 +348,13 @@ mod tests {
     #[test]
     fn one_import_at_a_time_and_only_on_sites_that_are_on() {
         let core = core();
-        ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
-        let other = ask(
-            &core,
-            ToBackground::StartImport {
-                url: format!("{LIST}/vip"),
-                api: false,
-            },
-        );
+        start(&core, LIST, false);
+        let other = start(&core, format!("{LIST}/vip"), false);
         assert!(
             matches!(other.reply, Reply::Error { ref message } if message.contains("cancel it first"))
         );
         let off = self::core();
-        let refused = ask(
-            &off,
-            ToBackground::StartImport {
-                url: "https://elsewhere.example/list".into(),
-                api: false,
-            },
-        );
+        let refused = start(&off, "https://elsewhere.example/list", false);
         assert!(
             matches!(refused.reply, Reply::Error { ref message } if message.contains("switch crm-bridge on"))
         );
@@ -396,13 +367,7 @@ mod tests {
     #[test]
     fn cancelling_stops_the_steps_and_a_site_switched_off_stops_the_import_with_the_reason() {
         let core = core();
-        ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
+        start(&core, LIST, false);
         let cancelled = ask(&core, ToBackground::CancelImport);
         assert_eq!(progress(&cancelled).summary.state, ImportState::Cancelled);
         assert!(matches!(cancelled.effects[..], [Effect::KeepImport(_)]));
@@ -410,13 +375,7 @@ mod tests {
         assert!(!core.import_running());
 
         let core = self::core();
-        ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
+        start(&core, LIST, false);
         core.set_settings(Settings::default());
         assert_eq!(core.import_step(1_000_000.0), ImportStep::Idle);
         let state = progress(&ask(&core, ToBackground::ImportStatus))
@@ -433,13 +392,7 @@ mod tests {
     #[test]
     fn a_kept_job_is_restored_once_and_never_over_a_newer_one() {
         let core = core();
-        ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
+        start(&core, LIST, false);
         let kept = core.import_json();
         let woken = BackgroundCore::default();
         woken.restore_import(Some(&kept));
@@ -447,13 +400,7 @@ mod tests {
         woken.restore_import(Some("null"));
         assert!(woken.import_running(), "restored once");
         let fresh = self::core(); // restored (nothing kept) before a job was started
-        ask(
-            &fresh,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: false,
-            },
-        );
+        start(&fresh, LIST, false);
         fresh.restore_import(Some("null"));
         assert!(fresh.import_running());
     }
@@ -461,13 +408,7 @@ mod tests {
     #[test]
     fn an_api_import_starts_at_the_recipes_first_page_and_reads_json() {
         let core = core();
-        let refused = ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: true,
-            },
-        );
+        let refused = start(&core, LIST, true);
         assert!(
             matches!(refused.reply, Reply::Error { ref message } if message.contains("names no API"))
         );
@@ -479,13 +420,7 @@ mod tests {
         core.set_settings(settings);
         let status = ask(&core, ToBackground::SiteStatus { url: LIST.into() });
         assert!(matches!(status.reply, Reply::Site(ref s) if s.api_import));
-        let started = ask(
-            &core,
-            ToBackground::StartImport {
-                url: LIST.into(),
-                api: true,
-            },
-        );
+        let started = start(&core, LIST, true);
         let summary = progress(&started).summary;
         assert!(summary.api);
         assert_eq!(summary.list_url, "https://crm.example.com/api/people");

@@ -387,11 +387,11 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     status.contacts = self.router.contacts().count(site).await.ok();
                 }
                 let settings = self.settings();
-                status.api_import = settings
-                    .site_for_url(&url)
-                    .and_then(|site| settings.site_options.get(&site))
-                    .and_then(|options| options.recipe.as_ref())
-                    .is_some_and(|recipe| recipe.api.is_some());
+                status.api_import = settings.site_for_url(&url).is_some_and(|site| {
+                    settings
+                        .recipe_of(&site)
+                        .is_some_and(|recipe| recipe.api.is_some())
+                });
                 status.page = self.page_readings.borrow().get(&url).cloned();
                 status.phone = self.phone_login.borrow().clone();
                 reply(Reply::Site(status))
@@ -766,12 +766,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         page_url: &str,
         contacts: Vec<Contact>,
     ) -> Result<Vec<Contact>, String> {
-        let settings = self.settings();
-        let keeps_all = settings
-            .site_options
-            .get(site)
-            .is_none_or(|options| options.keeps_new_from(page_url));
-        if keeps_all {
+        if self.settings().keeps_new_from(site, page_url) {
             return Ok(contacts);
         }
         let site = site.to_string();

@@ -97,12 +97,13 @@ impl FetchError {
 
     fn describe(&self, page: &str) -> String {
         match self {
-            FetchError::Status(401 | 403) => format!(
-                "{page} answered \"not signed in\" ({}): sign in to the CRM in this browser, then resume",
-                self.status_text()
+            FetchError::Status(status @ (401 | 403)) => format!(
+                "{page} answered \"not signed in\" (HTTP {status}): sign in to the CRM in this browser, then resume"
             ),
-            FetchError::Status(404 | 410) => format!("{page} no longer exists ({})", self.status_text()),
-            FetchError::Status(_) => format!("{page} answered {}", self.status_text()),
+            FetchError::Status(status @ (404 | 410)) => {
+                format!("{page} no longer exists (HTTP {status})")
+            }
+            FetchError::Status(status) => format!("{page} answered HTTP {status}"),
             FetchError::NotHtml(kind) => format!(
                 "{page} is not an HTML page ({kind}); a list the CRM draws from its API cannot be read page by page"
             ),
@@ -115,13 +116,6 @@ impl FetchError {
             FetchError::Network(detail) => format!("{page} could not be fetched: {detail}"),
             FetchError::TooLarge => format!("{page} is larger than 10 MB; it was not read"),
             FetchError::Unreadable(detail) => format!("{page} could not be read: {detail}"),
-        }
-    }
-
-    fn status_text(&self) -> String {
-        match self {
-            FetchError::Status(status) => format!("HTTP {status}"),
-            _ => String::new(),
         }
     }
 }

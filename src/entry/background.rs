@@ -261,8 +261,7 @@ impl Background {
                 ToBackground::SiteRecipe if from_enabled_site => {
                     let recipe = settings
                         .site_for_url(&page)
-                        .and_then(|site| settings.site_options.get(&site))
-                        .and_then(|options| options.recipe.clone());
+                        .and_then(|site| settings.recipe_of(&site).cloned());
                     Reply::Recipe { recipe }
                 }
                 ToBackground::PageEvidence { evidence } if from_enabled_site => {

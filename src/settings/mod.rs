@@ -379,6 +379,19 @@ impl Settings {
         None
     }
 
+    /// The recipe of an enabled site, if it has one.
+    pub fn recipe_of(&self, site: &SitePattern) -> Option<&recipe::Recipe> {
+        self.site_options.get(site)?.recipe.as_ref()
+    }
+
+    /// Whether `site` may keep contacts new to it from the page at `page_url` (its "keep only"
+    /// pages; every page when it has none).
+    pub fn keeps_new_from(&self, site: &SitePattern, page_url: &str) -> bool {
+        self.site_options
+            .get(site)
+            .is_none_or(|options| options.keeps_new_from(page_url))
+    }
+
     /// The listed site a page belongs to (switched on one by one).
     pub fn listed_site_for(&self, page: &WebUrl) -> Option<&SitePattern> {
         self.sites.iter().find(|site| site.matches(page))
