@@ -567,8 +567,18 @@
   }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
   addEventListener('popstate', () => schedule(200));
   addEventListener('hashchange', () => schedule(200));
-  runtime.onMessage.addListener((message) => {
+  runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (message && message.kind === 'scanPage') { lastSent = ''; schedule(0); }
+    // The options page tries a recipe on this page: its evidence goes back to the background
+    // only (not on to be stored); messages reach here from the extension alone, never the page.
+    if (message && message.kind === 'previewRecipe') {
+      collect(document, { recipe: message.recipe || null }).then(
+        ({ evidence }) => sendResponse({ evidence }),
+        (err) => sendResponse({ error: String(err && err.message || err).slice(0, 200) }),
+      );
+      return true; // answered asynchronously
+    }
+    return false;
   });
   const start = () => runtime.sendMessage({ id: 3, body: { kind: 'siteRecipe' } })
     .then((answer) => { recipe = answer && answer.reply && answer.reply.kind === 'recipe' ? answer.reply.recipe : null; }, () => {})

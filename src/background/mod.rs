@@ -22,6 +22,7 @@ use crate::service::description::{
 };
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
+use crate::settings::recipe::Recipe;
 use crate::settings::site_options::SiteOptionsText;
 use crate::settings::{AllSites, Settings, ALL_SITES_PATTERNS, SETTINGS_SCHEMA_VERSION};
 use crate::sites::SitePattern;
@@ -493,15 +494,23 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 Err(message) => reply(Reply::Error { message }),
             },
             ToBackground::ContactCounts => {
-                let mut sites = BTreeMap::new();
+                let (mut sites, mut last_read) = (BTreeMap::new(), BTreeMap::new());
                 for site in self.settings().sites {
                     let site = site.to_string();
-                    match self.router.contacts().count(&site).await {
-                        Ok(count) => sites.insert(site, count),
-                        Err(err) => return reply(Reply::Error { message: err.0 }),
-                    };
+                    let contacts = self.router.contacts();
+                    match (contacts.count(&site).await, contacts.last_read(&site).await) {
+                        (Ok(count), Ok(read)) => {
+                            if let Some(at) = read {
+                                last_read.insert(site.clone(), at);
+                            }
+                            sites.insert(site, count);
+                        }
+                        (Err(err), _) | (_, Err(err)) => {
+                            return reply(Reply::Error { message: err.0 })
+                        }
+                    }
                 }
-                reply(Reply::ContactCounts { sites })
+                reply(Reply::ContactCounts { sites, last_read })
             }
             ToBackground::LogSummary => match self.router.logs().summary().await {
                 Ok(summary) => reply(Reply::Logs { summary }),
@@ -639,6 +648,22 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             }),
             // Read by discovery in the background entry, from content scripts only (their tab's
             // site is checked there); a port never carries it.
+            ToBackground::PreviewRecipe { site, recipe } => {
+                let recipe = self
+                    .enabled_pattern(&site)
+                    .and_then(|site| Ok((site, Recipe::parse(&recipe)?)));
+                match recipe {
+                    Ok((site, recipe)) => Handled {
+                        // Replaced by the edge with what the open tab gave.
+                        reply: Reply::Done,
+                        effects: vec![Effect::PreviewRecipe {
+                            pattern: site.match_pattern(),
+                            recipe: recipe.map(Box::new),
+                        }],
+                    },
+                    Err(message) => reply(Reply::Error { message }),
+                }
+            }
             ToBackground::PageEvidence { .. } | ToBackground::SiteRecipe => reply(Reply::Error {
                 message: "page evidence comes only from the discovery content script".into(),
             }),
@@ -1366,6 +1391,7 @@ mod tests {
                 display: None,
             }],
             partial,
+            seen_at: Some(if partial { 2_000.0 } else { 1_000.0 }),
             ..Contact::default()
         };
         let (summary, effects) = block_on(core.store_discovered(
@@ -1384,6 +1410,14 @@ mod tests {
         ))
         .unwrap();
         assert_eq!((again.unchanged, effects.len()), (1, 0));
+        // The options page shows when the site's pages last gave contacts, changed or not.
+        let Reply::ContactCounts { sites, last_read } =
+            ask(&core, ToBackground::ContactCounts).reply
+        else {
+            panic!()
+        };
+        assert_eq!(sites["https://crm.example.com"], 1);
+        assert_eq!(last_read["https://crm.example.com"], 2_000.0);
         let status = ask(&core, ToBackground::SiteStatus { url: page.into() });
         let Reply::Site(status) = status.reply else {
             panic!()
@@ -1734,10 +1768,14 @@ mod tests {
         assert_eq!(none.reply, Reply::Removed { count: 0 });
         assert!(none.effects.is_empty(), "nothing changed, no re-sync");
         let counts = ask(&core, ToBackground::ContactCounts);
-        let Reply::ContactCounts { sites } = counts.reply else {
+        let Reply::ContactCounts { sites, last_read } = counts.reply else {
             panic!()
         };
         assert_eq!(sites["https://crm.example.com"], 1);
+        assert!(
+            last_read.is_empty(),
+            "a file import is no reading of the site"
+        );
         let exported = ask(
             &core,
             ToBackground::ExportContacts {
@@ -1761,6 +1799,50 @@ mod tests {
             synced.contacts[0].deleted,
             "the widget hears of it as deleted: true"
         );
+    }
+
+    #[test]
+    fn a_recipe_is_tried_on_an_open_tab_of_an_enabled_site_only_when_it_parses() {
+        let core = BackgroundCore::default();
+        core.set_settings(Settings::from_json(r#"{"sites":["crm.example.com"]}"#).unwrap());
+        let preview = |site: &str, recipe: &str| {
+            ask(
+                &core,
+                ToBackground::PreviewRecipe {
+                    site: site.into(),
+                    recipe: recipe.into(),
+                },
+            )
+        };
+        let tried = preview(
+            "crm.example.com",
+            r#"{"version":1,"rows":".tile","fields":{"name":".who"}}"#,
+        );
+        let [Effect::PreviewRecipe { pattern, recipe }] = tried.effects.as_slice() else {
+            panic!("{:?}", tried.effects)
+        };
+        assert_eq!(pattern, "https://crm.example.com/*");
+        assert_eq!(recipe.as_ref().unwrap().rows.as_deref(), Some(".tile"));
+        assert_eq!(
+            preview("crm.example.com", "").effects,
+            vec![Effect::PreviewRecipe {
+                pattern: "https://crm.example.com/*".into(),
+                recipe: None
+            }],
+            "no recipe: the generic detectors alone"
+        );
+        for (site, recipe, says) in [
+            ("crm.example.com", r#"{"version":1,"rows":"("}"#, "recipe"),
+            ("other.example.com", "", "not switched on"),
+        ] {
+            let refused = preview(site, recipe);
+            assert!(refused.effects.is_empty());
+            assert!(
+                matches!(&refused.reply, Reply::Error { message } if message.contains(says)),
+                "{:?}",
+                refused.reply
+            );
+        }
     }
 
     #[test]

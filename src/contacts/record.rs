@@ -38,6 +38,15 @@ pub struct ContactRecord {
     pub contact: Contact,
 }
 
+/// The newest sighting among `contacts` (when a page or a bulk import read them), kept per
+/// site as its "last read" for the options page; `None` for contacts from a file.
+pub fn newest_sighting(contacts: &[crate::contacts::Contact]) -> Option<f64> {
+    contacts
+        .iter()
+        .filter_map(|c| c.seen_at)
+        .max_by(f64::total_cmp)
+}
+
 /// The key of a site's contact.
 pub fn record_key(site: &str, id: &str) -> String {
     format!("{site}#{id}")

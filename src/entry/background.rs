@@ -366,8 +366,17 @@ async fn answer_after_effects(
     text: &str,
     caller: &Caller,
 ) -> Option<FromBackground> {
-    let (answer, effects) = core.handle_text(text, caller).await?;
+    let (mut answer, effects) = core.handle_text(text, caller).await?;
     for effect in effects {
+        // The one effect whose outcome is the answer.
+        if let Effect::PreviewRecipe { pattern, recipe } = effect {
+            let previewed =
+                super::recipe_preview::preview(&core.settings(), &pattern, recipe).await;
+            if let FromBackground::Reply { reply, .. } = &mut answer {
+                *reply = previewed;
+            }
+            continue;
+        }
         let must_succeed = matches!(
             effect,
             Effect::RequirePermission(_) | Effect::SaveSettings(_)
@@ -486,6 +495,8 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             Ok(())
         }
         Effect::OpenPhoneWindow { ticket } => open_phone_window(&ticket).await,
+        // Answered in `answer_after_effects`.
+        Effect::PreviewRecipe { .. } => Ok(()),
         Effect::ContactsChanged => {
             hosts.schedule_resync();
             Ok(())

@@ -456,6 +456,7 @@ impl SiteEditor {
             &platform::message("optionsRecipeHelp", &[]),
             &text.recipe,
         )?;
+        super::options_recipe_preview::build(doc, &details, &page.bridge, index, site, &recipe)?;
         let keep_only = Self::text_area(
             page,
             &details,

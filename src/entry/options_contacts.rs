@@ -213,15 +213,24 @@ impl ImportTarget {
 pub fn show_counts(bridge: &Rc<BridgeClient>, targets: Vec<(Element, String)>) {
     let bridge = bridge.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(Reply::ContactCounts { sites }) =
+        if let Ok(Reply::ContactCounts { sites, last_read }) =
             bridge.request(ToBackground::ContactCounts).await
         {
             for (count, site) in targets {
-                let n = sites.get(&site).copied().unwrap_or_default();
-                count.set_text_content(Some(&platform::message(
-                    "optionsContactCount",
-                    &[&n.to_string()],
-                )));
+                let n = sites.get(&site).copied().unwrap_or_default().to_string();
+                let text = match last_read.get(&site) {
+                    Some(&at) => {
+                        let when = super::options_logs::local_time(at);
+                        platform::message("optionsContactCountRead", &[&n, &when])
+                    }
+                    None => platform::message("optionsContactCount", &[&n]),
+                };
+                count.set_text_content(Some(&text));
+                match last_read.get(&site) {
+                    Some(at) => count.set_attribute("data-last-read", &at.to_string()),
+                    None => count.remove_attribute("data-last-read"),
+                }
+                .ok();
             }
         }
     });

@@ -8,7 +8,9 @@ use super::bridge_client::BridgeClient;
 use super::i18n::localize;
 use super::popup_import::ImportView;
 use crate::platform;
-use crate::protocol::bridge::{PageReading, PhoneLogin, Reply, SiteStatus, ToBackground};
+use crate::protocol::bridge::{
+    PageReading, PhoneLogin, Reply, SiteStatus, ToBackground, ToContentScript,
+};
 use crate::sites::SitePattern;
 use gloo::events::EventListener;
 use serde_json::json;
@@ -146,7 +148,9 @@ fn offer_scan(view: &Rc<PopupView>, bridge: &BridgeClient, tab_id: Option<f64>, 
         view.page_status
             .set_text_content(Some(&platform::message("popupScanning", &[])));
         wasm_bindgen_futures::spawn_local(async move {
-            let message = platform::from_json(r#"{"kind":"scanPage"}"#);
+            let message = serde_json::to_string(&ToContentScript::ScanPage)
+                .map_err(|err| JsValue::from_str(&err.to_string()))
+                .and_then(|text| platform::from_json(&text));
             if let Ok(message) = message {
                 let _ = platform::call_async(
                     &["tabs", "sendMessage"],

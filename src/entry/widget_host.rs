@@ -241,6 +241,7 @@ fn deliver(
         | Reply::Import { .. }
         | Reply::Discovered { .. }
         | Reply::Recipe { .. }
+        | Reply::RecipePreview { .. }
         | Reply::Removed { .. }
         | Reply::Contacts { .. }
         | Reply::ContactCounts { .. }

@@ -184,6 +184,14 @@ pub enum ToBackground {
     },
     /// The recipe of the sender's site, if it has one (discovery content script only).
     SiteRecipe,
+    /// Try a recipe (as the options page holds it, saved or not) on an open tab of the site:
+    /// what discovery would find there, nothing stored; answered with [`Reply::RecipePreview`].
+    PreviewRecipe {
+        /// The site as listed.
+        site: String,
+        /// The recipe's JSON text; empty tries the generic detectors alone.
+        recipe: String,
+    },
     /// A message the widget iframe posted to the widget host, already origin-checked there.
     FromWidget {
         /// The message exactly as the widget posted it.
@@ -279,6 +287,15 @@ pub enum Reply {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         truncated: Option<Truncation>,
     },
+    /// Answer to [`ToBackground::PreviewRecipe`].
+    RecipePreview {
+        /// The page that was read (the site's open tab).
+        url: String,
+        /// Contacts discovery found there with the recipe.
+        found: usize,
+        /// The first of them, as they would be stored.
+        contacts: Vec<Contact>,
+    },
     /// Answer to [`ToBackground::SiteRecipe`].
     Recipe {
         /// The site's recipe; none when discovery reads the site generically.
@@ -320,6 +337,10 @@ pub enum Reply {
     ContactCounts {
         /// Per enabled site.
         sites: BTreeMap<String, usize>,
+        /// Site → when its contacts were last read from it (ms since the epoch); sites never
+        /// read (or only filled from a file) are absent.
+        #[serde(default, rename = "lastRead")]
+        last_read: BTreeMap<String, f64>,
     },
     /// The request could not be understood or served.
     Error {
@@ -454,6 +475,14 @@ pub enum PageReaderAnswer {
 pub enum ToContentScript {
     /// The user switched the site off: take the widget out of the page now.
     RemoveWidget,
+    /// The toolbar popup's "scan this page now": read the page again even if it looks unchanged.
+    ScanPage,
+    /// The options page tries a recipe: collect this page's evidence with it and answer
+    /// `{evidence}` (or `{error}`); nothing is sent on to be stored.
+    PreviewRecipe {
+        /// The recipe to try; none for the generic detectors alone.
+        recipe: Option<Box<Recipe>>,
+    },
 }
 
 /// When this worker instance started and became useful, in ms since the worker's time origin.

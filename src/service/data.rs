@@ -122,6 +122,10 @@ pub trait ContactSink {
     async fn forget_site(&self, site: &str) -> Result<usize, ServiceError>;
     /// How many live contacts a site has.
     async fn count(&self, site: &str) -> Result<usize, ServiceError>;
+    /// When the site's contacts were last read from it (the newest sighting in the latest
+    /// page or bulk-import write), for the options page; `None` before the first, and after
+    /// "forget this site".
+    async fn last_read(&self, site: &str) -> Result<Option<f64>, ServiceError>;
     /// A site's live contacts (for export), ids local to the site.
     async fn export(&self, site: &str) -> Result<Vec<Contact>, ServiceError>;
 }

@@ -2,7 +2,9 @@
 //! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
 
 use crate::contacts::number_key::NumberKey;
-use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
+use crate::contacts::record::{
+    newest_sighting, record_key, ContactRecord, SyncWindow, SyncedRecord,
+};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::logging::destinations::{forgotten_with, Destinations};
@@ -25,6 +27,7 @@ use std::collections::BTreeMap;
 #[derive(Debug)]
 pub struct MemoryContacts {
     entries: RefCell<BTreeMap<String, ContactRecord>>,
+    last_read: RefCell<BTreeMap<String, f64>>,
     sequence: Cell<u64>,
     page_size: usize,
 }
@@ -34,6 +37,7 @@ impl MemoryContacts {
     pub fn new(page_size: usize) -> Self {
         Self {
             entries: RefCell::new(BTreeMap::new()),
+            last_read: RefCell::new(BTreeMap::new()),
             sequence: Cell::new(0),
             page_size: page_size.max(1),
         }
@@ -71,6 +75,7 @@ impl ContactSink for MemoryContacts {
         site: &str,
         contacts: Vec<Contact>,
     ) -> Result<WriteSummary, ServiceError> {
+        self.note_read(site, &contacts);
         let mut summary = WriteSummary::default();
         for contact in contacts {
             let key = record_key(site, &contact.id);
@@ -84,6 +89,7 @@ impl ContactSink for MemoryContacts {
     }
 
     async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError> {
+        self.note_read(site, &contacts);
         let count = contacts.len();
         for contact in contacts {
             let record = ContactRecord::live(site, contact, self.next());
@@ -126,11 +132,16 @@ impl ContactSink for MemoryContacts {
             let tombstone = self.entries.borrow()[key].tombstone(self.next());
             self.entries.borrow_mut().insert(key.clone(), tombstone);
         }
+        self.last_read.borrow_mut().remove(site);
         Ok(keys.len())
     }
 
     async fn count(&self, site: &str) -> Result<usize, ServiceError> {
         Ok(self.site_contacts(site).len())
+    }
+
+    async fn last_read(&self, site: &str) -> Result<Option<f64>, ServiceError> {
+        Ok(self.last_read.borrow().get(site).copied())
     }
 
     async fn export(&self, site: &str) -> Result<Vec<Contact>, ServiceError> {
@@ -139,6 +150,12 @@ impl ContactSink for MemoryContacts {
 }
 
 impl MemoryContacts {
+    fn note_read(&self, site: &str, contacts: &[Contact]) {
+        if let Some(at) = newest_sighting(contacts) {
+            self.last_read.borrow_mut().insert(site.to_owned(), at);
+        }
+    }
+
     fn site_contacts(&self, site: &str) -> Vec<Contact> {
         self.entries
             .borrow()

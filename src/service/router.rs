@@ -62,6 +62,15 @@ pub enum Effect {
     KeepImport(String),
     /// Run the bulk import's pages (the edge keeps one runner going while a job runs).
     RunImport,
+    /// Read an open tab of the site (match pattern) with this recipe and answer with what
+    /// discovery finds there ([`crate::protocol::bridge::Reply::RecipePreview`]); the edge
+    /// replaces the request's answer with it.
+    PreviewRecipe {
+        /// The site's match pattern.
+        pattern: String,
+        /// The recipe to try.
+        recipe: Option<Box<crate::settings::recipe::Recipe>>,
+    },
     /// Focus the phone window, or open `widget.html` with this admission ticket in a new one.
     OpenPhoneWindow {
         /// A fresh ticket for the new window's widget host.
@@ -212,10 +221,11 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .iter()
             .map(|c| c.to_widget(&self.service_name))
             .collect();
-        Ok((
-            json!({ "data": data, "nextPage": page.next_page, "syncTimestamp": page.sync_timestamp.max(1) }),
-            Vec::new(),
-        ))
+        let mut response = Map::with_capacity(3);
+        response.insert("data".into(), Value::Array(data));
+        response.insert("nextPage".into(), json!(page.next_page));
+        response.insert("syncTimestamp".into(), json!(page.sync_timestamp.max(1)));
+        Ok((Value::Object(response), Vec::new()))
     }
 
     async fn search(&self, query: ContactSearch) -> Handled {
@@ -229,7 +239,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .iter()
             .map(|c| c.to_widget(&self.service_name))
             .collect();
-        Ok((json!({ "data": data }), Vec::new()))
+        Ok((with_data(Value::Array(data)), Vec::new()))
     }
 
     async fn match_numbers(&self, query: ContactMatch) -> Handled {
@@ -257,7 +267,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 (number, Value::Array(list))
             })
             .collect();
-        Ok((json!({ "data": data }), Vec::new()))
+        Ok((with_data(Value::Object(data)), Vec::new()))
     }
 
     /// Logs a call, unless the user pressed Log/Edit on a site with its own call-log form:
@@ -440,8 +450,21 @@ fn body<T: DeserializeOwned>(request: &ServiceRequest) -> Result<T, ServiceError
     })
 }
 
+/// `{"data": data}`, with `data` moved in rather than copied (as `json!` would).
+fn with_data(data: Value) -> Value {
+    let mut response = Map::with_capacity(1);
+    response.insert("data".into(), data);
+    Value::Object(response)
+}
+
+/// The response message around `response`, which is moved in (`json!` would copy it, and a
+/// page of 5,000 contacts or 1,000 log matches is worth not copying).
 fn envelope(request_id: &str, response: Value) -> Value {
-    json!({ "type": SERVICE_RESPONSE, "responseId": request_id, "response": response })
+    let mut message = Map::with_capacity(3);
+    message.insert("type".into(), Value::from(SERVICE_RESPONSE));
+    message.insert("responseId".into(), Value::from(request_id));
+    message.insert("response".into(), response);
+    Value::Object(message)
 }
 
 fn error_answer(request_id: &str, message: &str) -> Answer {

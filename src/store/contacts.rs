@@ -12,9 +12,11 @@
 
 use super::lazy::LazyDatabase;
 use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
-use super::{open, StoreError, CONTACTS_STORE};
+use super::{open, StoreError, CONTACTS_STORE, SYNC_STATE_STORE};
 use crate::contacts::number_key::NumberKey;
-use crate::contacts::record::{record_key, ContactRecord, SyncWindow, SyncedRecord};
+use crate::contacts::record::{
+    newest_sighting, record_key, ContactRecord, SyncWindow, SyncedRecord,
+};
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
@@ -33,6 +35,36 @@ pub const SEARCH_SCAN: u32 = 1_000;
 #[derive(serde::Deserialize)]
 struct ContactView {
     contact: Contact,
+}
+
+/// A site's sync state (store `syncState`, key `site`).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SiteSyncState {
+    site: String,
+    /// The newest sighting of the latest page or bulk-import write.
+    last_read_ms: f64,
+}
+
+/// Puts the site's "last read" in `transaction` when `contacts` were read from a page.
+async fn note_read(
+    transaction: &rexie::Transaction,
+    site: &str,
+    contacts: &[Contact],
+) -> Result<(), StoreError> {
+    let Some(at) = newest_sighting(contacts) else {
+        return Ok(());
+    };
+    let state = SiteSyncState {
+        site: site.to_owned(),
+        last_read_ms: at,
+    };
+    let value = js_items(std::slice::from_ref(&state))?.remove(0).0;
+    transaction
+        .store(SYNC_STATE_STORE)?
+        .put(&value, None)
+        .await?;
+    Ok(())
 }
 
 /// The index range of every token starting with `prefix`.
@@ -127,7 +159,11 @@ impl StoreContacts {
         contacts: Vec<Contact>,
     ) -> Result<WriteSummary, StoreError> {
         let db = self.database().await?;
-        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let transaction = db.transaction(
+            &[CONTACTS_STORE, SYNC_STATE_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        note_read(&transaction, site, &contacts).await?;
         let store = transaction.store(CONTACTS_STORE)?;
         let mut summary = WriteSummary::default();
         let mut writes = Vec::new();
@@ -151,7 +187,11 @@ impl StoreContacts {
     /// with what is stored, all or nothing.
     async fn put_blind(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, StoreError> {
         let db = self.database().await?;
-        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let transaction = db.transaction(
+            &[CONTACTS_STORE, SYNC_STATE_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        note_read(&transaction, site, &contacts).await?;
         let store = transaction.store(CONTACTS_STORE)?;
         let records: Vec<ContactRecord> = contacts
             .into_iter()
@@ -192,7 +232,14 @@ impl StoreContacts {
     /// Every live contact of a site becomes a tombstone ("forget this site").
     async fn tombstone_site(&self, site: &str) -> Result<usize, StoreError> {
         let db = self.database().await?;
-        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
+        let transaction = db.transaction(
+            &[CONTACTS_STORE, SYNC_STATE_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        transaction
+            .store(SYNC_STATE_STORE)?
+            .delete(JsValue::from_str(site))
+            .await?;
         let store = transaction.store(CONTACTS_STORE)?;
         let values = store
             .index("site")?
@@ -238,6 +285,18 @@ impl StoreContacts {
             .count(Some(range))
             .await?;
         Ok(count as usize)
+    }
+
+    /// The site's sync state's "last read".
+    async fn site_last_read(&self, site: &str) -> Result<Option<f64>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[SYNC_STATE_STORE], TransactionMode::ReadOnly)?;
+        let value = transaction
+            .store(SYNC_STATE_STORE)?
+            .get(JsValue::from_str(site))
+            .await?;
+        let state: Option<SiteSyncState> = value.map(from_js).transpose()?;
+        Ok(state.map(|s| s.last_read_ms))
     }
 
     /// Records, tombstones included, of every site.
@@ -453,6 +512,10 @@ impl ContactSink for StoreContacts {
 
     async fn count(&self, site: &str) -> Result<usize, ServiceError> {
         self.count_site(site).await.map_err(service_error)
+    }
+
+    async fn last_read(&self, site: &str) -> Result<Option<f64>, ServiceError> {
+        self.site_last_read(site).await.map_err(service_error)
     }
 
     async fn export(&self, site: &str) -> Result<Vec<Contact>, ServiceError> {

@@ -20,6 +20,9 @@ const record = (name, value, unit, target = null) => {
   const met = target ? compare[target.op](value, target.value) : null;
   rows.push({ name, value: Number(value.toFixed(unit === 'ratio' ? 3 : 2)), unit, target: target ? `${target.op} ${target.value}` : null, met });
 };
+/** `BENCH_ONLY=logging,store` runs only those sections (core, discovery, logging, store). */
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const runs = (section) => only.length === 0 || only.includes(section);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 
@@ -78,60 +81,62 @@ const wakeAndAsk = () => page.evaluate(() => new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error(`no answer from the worker (saw: ${seen.join(', ')})`)), 10_000);
 }));
 
-const coldReady = [];
-const coldAnswer = [];
-const wasmReady = [];
-for (let run = 0; run < 15; run += 1) {
-  await stopWorker();
-  const result = await wakeAndAsk();
-  if (result.worker.requestsHandled !== 1) throw new Error(`the worker was not restarted: ${JSON.stringify(result)}`);
-  coldReady.push(result.connectToReady);
-  coldAnswer.push(result.connectToAnswer);
-  wasmReady.push(result.worker.wasmReadyMs);
+if (runs('core')) {
+  const coldReady = [];
+  const coldAnswer = [];
+  const wasmReady = [];
+  for (let run = 0; run < 15; run += 1) {
+    await stopWorker();
+    const result = await wakeAndAsk();
+    if (result.worker.requestsHandled !== 1) throw new Error(`the worker was not restarted: ${JSON.stringify(result)}`);
+    coldReady.push(result.connectToReady);
+    coldAnswer.push(result.connectToAnswer);
+    wasmReady.push(result.worker.wasmReadyMs);
+  }
+  record('worker start → Wasm ready (median, in worker)', median(wasmReady), 'ms');
+  record('cold worker: connect → ready (median)', median(coldReady), 'ms');
+  record('cold worker: connect → first answer (median)', median(coldAnswer), 'ms', { op: '<', value: 150 });
+
+  // Warm round trip page → worker → page over the port (1,000 pings).
+  const trips = await page.evaluate(() => new Promise((resolve) => {
+    const port = chrome.runtime.connect({ name: 'bench' });
+    const times = [];
+    let id = 0;
+    let sentAt = 0;
+    const next = () => { id += 1; sentAt = performance.now(); port.postMessage({ id, body: { kind: 'ping', sentAtMs: sentAt } }); };
+    port.onMessage.addListener((message) => {
+      if (message.kind === 'ready') return next();
+      times.push(performance.now() - sentAt);
+      if (times.length < 1000) next(); else { port.disconnect(); resolve(times); }
+    });
+  }));
+  record('bridge ping round trip p50 (1,000)', median(trips), 'ms');
+  record('bridge ping round trip p99 (1,000)', percentile(trips, 99), 'ms', { op: '<', value: 10 });
+
+  // The widget's view (issue 4): contact-match round trips widget → host → worker → widget, and
+  // how soon after the widget frame starts loading our service is registered in it.
+  const crmPage = await context.newPage();
+  await crmPage.goto(`${crm.origin}/contacts`);
+  const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
+  await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
+  record('service registered, after the widget frame starts loading', Number(await widget.locator('body').getAttribute('data-registered-at-ms')), 'ms', { op: '<', value: 300 });
+  await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+  const matches = await widget.evaluate(() => window.simLatency(1000));
+  record('contact match round trip p50 (1,000, via widget)', median(matches), 'ms');
+  record('contact match round trip p99 (1,000, via widget)', percentile(matches, 99), 'ms', { op: '<', value: 10 });
+
+  await crmPage.close(); // its widget would re-sync during the store figures
 }
-record('worker start → Wasm ready (median, in worker)', median(wasmReady), 'ms');
-record('cold worker: connect → ready (median)', median(coldReady), 'ms');
-record('cold worker: connect → first answer (median)', median(coldAnswer), 'ms', { op: '<', value: 150 });
-
-// Warm round trip page → worker → page over the port (1,000 pings).
-const trips = await page.evaluate(() => new Promise((resolve) => {
-  const port = chrome.runtime.connect({ name: 'bench' });
-  const times = [];
-  let id = 0;
-  let sentAt = 0;
-  const next = () => { id += 1; sentAt = performance.now(); port.postMessage({ id, body: { kind: 'ping', sentAtMs: sentAt } }); };
-  port.onMessage.addListener((message) => {
-    if (message.kind === 'ready') return next();
-    times.push(performance.now() - sentAt);
-    if (times.length < 1000) next(); else { port.disconnect(); resolve(times); }
-  });
-}));
-record('bridge ping round trip p50 (1,000)', median(trips), 'ms');
-record('bridge ping round trip p99 (1,000)', percentile(trips, 99), 'ms', { op: '<', value: 10 });
-
-// The widget's view (issue 4): contact-match round trips widget → host → worker → widget, and
-// how soon after the widget frame starts loading our service is registered in it.
-const crmPage = await context.newPage();
-await crmPage.goto(`${crm.origin}/contacts`);
-const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
-await widget.waitForSelector('body[data-registration="registered"]', { timeout: 10_000 });
-record('service registered, after the widget frame starts loading', Number(await widget.locator('body').getAttribute('data-registered-at-ms')), 'ms', { op: '<', value: 300 });
-await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
-const matches = await widget.evaluate(() => window.simLatency(1000));
-record('contact match round trip p50 (1,000, via widget)', median(matches), 'ms');
-record('contact match round trip p99 (1,000, via widget)', percentile(matches, 99), 'ms', { op: '<', value: 10 });
-
-await crmPage.close(); // its widget would re-sync during the store figures
 
 // Discovery (issue 6): corpus score, walker cost, the discovery module's cost.
-await benchDiscovery({ record, median });
+if (runs('discovery')) await benchDiscovery({ record, median });
 
 // Logging (issue 8): durable logging against a plain-JS baseline, the call-log matcher.
-await benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker });
+if (runs('logging')) await benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker });
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);
-await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, count: storeCount });
+if (runs('store')) await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, count: storeCount });
 
 await context.close();
 await crm.close();

@@ -126,6 +126,39 @@ async fn contacts_are_written_found_matched_and_synced() {
     drop_database(store, &name).await;
 }
 
+#[wasm_bindgen_test]
+async fn a_site_remembers_when_its_pages_were_last_read_until_it_is_forgotten() {
+    let name = fresh_name();
+    let store = StoreContacts::new(&name, 50);
+    assert_eq!(store.last_read(SITE).await.unwrap(), None, "never read");
+    // From a file: no sighting, no "last read".
+    store.import(SITE, people(0..3)).await.unwrap();
+    assert_eq!(store.last_read(SITE).await.unwrap(), None);
+    let seen = |at: f64| {
+        people(3..6)
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Contact {
+                seen_at: Some(at - i as f64),
+                ..c
+            })
+            .collect::<Vec<_>>()
+    };
+    store.upsert(SITE, seen(1_000.0)).await.unwrap();
+    assert_eq!(store.last_read(SITE).await.unwrap(), Some(1_000.0));
+    // Read again with nothing changed: still a reading of the site.
+    let again = store.upsert(SITE, seen(2_000.0)).await.unwrap();
+    assert_eq!(again.added, 0);
+    assert_eq!(store.last_read(SITE).await.unwrap(), Some(2_000.0));
+    assert_eq!(
+        store.last_read("https://other.example.com").await.unwrap(),
+        None
+    );
+    store.forget_site(SITE).await.unwrap();
+    assert_eq!(store.last_read(SITE).await.unwrap(), None, "forgotten");
+    drop_database(store, &name).await;
+}
+
 /// Replays pages and deltas like the widget (§4.1) while writes interleave, and compares the
 /// result with what is stored: nothing skipped, nothing left twice.
 #[wasm_bindgen_test]

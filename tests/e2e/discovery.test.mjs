@@ -215,12 +215,41 @@ test('a site recipe teaches a page the generic detectors cannot read; a broken r
   await board.goto(`${crm.origin}/board`);
   await board.waitForTimeout(1_500);
   assert.equal((await storedWhen(() => true))['/board/1'], undefined, 'unlabelled bare digits are not taken generically');
-  await board.close();
 
   const options = await browser.context.newPage();
   await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
   await options.waitForSelector('body[data-state="ready"]');
   await options.locator('#sites summary').first().click();
+  // Tried on the open tab before saving: what the recipe finds there, and nothing stored.
+  const recipeText = await readFile(join(ROOT, 'recipes', 'demo-crm.json'), 'utf8');
+  const tryRecipe = async (text) => {
+    await options.evaluate(() => document.getElementById('recipe-preview-0')?.removeAttribute('data-kind'));
+    await options.locator('#recipe-0').fill(text);
+    await options.locator('#preview-recipe-0').click();
+    await options.waitForSelector('#recipe-preview-0[data-kind]');
+    return {
+      kind: await options.locator('#recipe-preview-0').getAttribute('data-kind'),
+      text: await options.locator('#recipe-preview-0').textContent(),
+      rows: await options.locator('#recipe-preview-list-0 li').allTextContents(),
+    };
+  };
+  const none = await tryRecipe('');
+  assert.equal(none.kind, 'error', 'the generic detectors alone find nobody here');
+  assert.match(none.text, /^No contacts on http:\/\/127\.0\.0\.1:\d+\/board with this recipe/);
+  const tried = await tryRecipe(recipeText);
+  assert.equal(tried.kind, 'ok', tried.text);
+  assert.match(tried.text, /^3 contacts on http:\/\/127\.0\.0\.1:\d+\/board with this recipe \(nothing was stored\)/);
+  assert.equal(tried.rows.length, 3);
+  assert.match(tried.rows[0], /^Sven Larsen · .*\(mobile\)/);
+  const broken = await tryRecipe('{"version":1,"rows":".tile","fields":{"nickname":".who"}}');
+  assert.equal(broken.kind, 'error');
+  assert.match(broken.text, /unknown field "nickname"/);
+  assert.deepEqual(broken.rows, []);
+  await board.close();
+  const closed = await tryRecipe(recipeText);
+  assert.match(closed.text, /no page of this site is open/);
+  assert.equal((await storedWhen(() => true))['/board/1'], undefined, 'a preview stores nothing');
+
   const save = async (text) => {
     await options.evaluate(() => document.getElementById('site-status-0')?.removeAttribute('data-kind'));
     await options.locator('#recipe-0').fill(text);
@@ -231,7 +260,7 @@ test('a site recipe teaches a page the generic detectors cannot read; a broken r
   assert.equal(await save('{"version":1,"rows":".tile","fields":{"nickname":".who"}}'), 'error');
   assert.match(await options.locator('#site-status-0').textContent(), /unknown field "nickname"/);
   assert.equal(await options.locator('#recipe-0').getAttribute('aria-invalid'), 'true');
-  assert.equal(await save(await readFile(join(ROOT, 'recipes', 'demo-crm.json'), 'utf8')), 'ok');
+  assert.equal(await save(recipeText), 'ok');
   await options.close();
 
   const taught = await browser.context.newPage();

@@ -429,6 +429,14 @@ test('a site that keeps only chosen pages adds no one from other pages', async (
   assert.equal(await count(), before, 'nothing new from a page that is not chosen');
   await read('/people?page=4');
   assert.equal(await count(), before + 100, 'the chosen page adds its people');
+  // The site's block shows its count and when its pages last gave contacts.
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  const shown = page.locator('#contacts-count-0');
+  await page.waitForFunction(() => document.getElementById('contacts-count-0')?.dataset.lastRead);
+  assert.match(await shown.textContent(), new RegExp(`^${before + 100} contacts · last read from the site \\S`));
+  const at = Number(await shown.getAttribute('data-last-read'));
+  assert.ok(at <= Date.now() && Date.now() - at < 60_000, `read moments ago (${new Date(at).toISOString()})`);
   assert.equal((await saveSite({ keepOnly: '' })).ok, true);
 });
 
