@@ -62,6 +62,8 @@ pub struct Environment {
     pub random_token: Box<dyn Fn() -> String>,
     /// Milliseconds since the epoch (`Date.now()`), for what outlives the worker (imports).
     pub wall_clock_ms: Box<dyn Fn() -> f64>,
+    /// The size of the Wasm linear memory in bytes (diagnostics and the benchmark).
+    pub memory_bytes: Box<dyn Fn() -> f64>,
 }
 
 impl Default for Environment {
@@ -71,6 +73,7 @@ impl Default for Environment {
         Self {
             now_ms: Box::new(|| 0.0),
             wall_clock_ms: Box::new(|| 1_000_000.0),
+            memory_bytes: Box::new(|| 0.0),
             random_token: Box::new(move || {
                 counter.set(counter.get() + 1);
                 format!("test-token-{}", counter.get())
@@ -189,7 +192,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             timings: Cell::new(WorkerTimings {
                 script_start_ms,
                 wasm_ready_ms,
-                requests_handled: 0,
+                ..WorkerTimings::default()
             }),
             settings: RefCell::new(Settings::default()),
             settings_generation: Cell::new(0),
@@ -339,7 +342,10 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 version: crate::VERSION.to_owned(),
                 sent_at_ms,
             }),
-            ToBackground::Diagnostics => reply(Reply::Diagnostics(self.timings.get())),
+            ToBackground::Diagnostics => reply(Reply::Diagnostics(WorkerTimings {
+                wasm_memory_bytes: (self.environment.memory_bytes)(),
+                ..self.timings.get()
+            })),
             ToBackground::About => reply(Reply::About(self.about())),
             ToBackground::ClearErrors => {
                 *self.errors.borrow_mut() = RecentErrors::default();
@@ -821,6 +827,17 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         let site = self.enabled_pattern(site)?;
         let mut settings = self.settings();
         let options = text.parse().map_err(|err| err.to_string())?;
+        // Logs go to this site's own CRM only, never to another host named in a recipe.
+        let log = options.recipe.as_ref().and_then(|r| r.log.as_deref());
+        if let Some(log) = log {
+            let on_site = crate::url::WebUrl::parse(log.trim()).is_ok_and(|url| site.matches(&url));
+            if !on_site {
+                return Err(format!(
+                    "recipe log: {log} is not on {site}; logs go only to the site's own CRM \
+                     (use a webhook for anything else)"
+                ));
+            }
+        }
         if options.is_empty() {
             settings.site_options.remove(&site);
         } else {
@@ -1675,6 +1692,46 @@ mod tests {
             [Effect::SaveSettings(s), Effect::RegisterSites, Effect::RemoveWidget(p), Effect::ReleasePermission(_)]
                 if s.sites.is_empty() && p == "https://*.example.com/*"
         ));
+    }
+
+    #[test]
+    fn a_recipe_may_send_logs_only_to_its_own_site() {
+        let core = BackgroundCore::default();
+        core.set_settings(Settings::from_json(r#"{"sites":["*.example.com"]}"#).unwrap());
+        let save = |log: &str| {
+            let recipe = json!({ "version": 1, "log": log }).to_string();
+            ask(
+                &core,
+                ToBackground::SaveSiteOptions {
+                    site: "*.example.com".into(),
+                    options: SiteOptionsText {
+                        recipe,
+                        ..SiteOptionsText::default()
+                    },
+                },
+            )
+        };
+        for (log, says) in [
+            (
+                "https://crm.elsewhere.net/api",
+                "is not on https://*.example.com",
+            ),
+            ("http://eu.example.com/api", "only over https"),
+            ("/api/activities", "full address"),
+        ] {
+            let refused = save(log);
+            assert!(
+                matches!(&refused.reply, Reply::Error { message } if message.contains(says)),
+                "{log}: {:?}",
+                refused.reply
+            );
+        }
+        let saved = save("https://eu.example.com/api/activities");
+        assert!(
+            matches!(saved.reply, Reply::Settings { .. }),
+            "{:?}",
+            saved.reply
+        );
     }
 
     #[test]

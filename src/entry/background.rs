@@ -83,7 +83,7 @@ impl Hosts {
         };
         for (port, caller) in self.ports.borrow().iter() {
             if caller.is_admitted() {
-                post(port, &push);
+                post(port, &push, false);
             }
         }
     }
@@ -97,6 +97,11 @@ pub fn start_background(script_start_ms: f64) -> Background {
         now_ms: Box::new(platform::now_ms),
         random_token: Box::new(platform::random_token),
         wall_clock_ms: Box::new(js_sys::Date::now),
+        memory_bytes: Box::new(|| {
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+            f64::from(buffer.byte_length())
+        }),
     };
     let contacts = StoreContacts::new(DATABASE_NAME, CONTACTS_PAGE_SIZE)
         .with_full_sync_limit(CONTACTS_TAB_LIMIT);
@@ -163,7 +168,11 @@ impl Background {
             .push((port.clone(), caller.clone()));
         let gone = caller.clone();
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-            let Some(text) = platform::to_json(&message) else {
+            // Our pages send JSON text (one string crosses the port, not an object tree that
+            // both ends must convert), and get text back; tests may send objects.
+            let as_text = message.as_string();
+            let in_text = as_text.is_some();
+            let Some(text) = as_text.or_else(|| platform::to_json(&message)) else {
                 return;
             };
             let core = core.clone();
@@ -172,7 +181,7 @@ impl Background {
             let caller = caller.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(answer) = answer_after_effects(&core, &hosts, &text, &caller).await {
-                    post(&port, &answer);
+                    post(&port, &answer, in_text);
                 }
             });
         });
@@ -209,7 +218,7 @@ impl Background {
                 core.restore_phone_login(&text);
             }
             super::bulk_import::restore_job(&core).await; // the popup asks about it
-            post(&port, &core.ready());
+            post(&port, &core.ready(), false);
         });
     }
 }
@@ -291,10 +300,14 @@ impl Background {
     }
 }
 
-fn post(port: &Port, message: &impl serde::Serialize) {
+/// Posts `message` on a port, as JSON text (`as_text`, for pages that send text) or as an object.
+fn post(port: &Port, message: &impl serde::Serialize, as_text: bool) {
     let sent = serde_json::to_string(message)
         .map_err(|err| JsValue::from_str(&err.to_string()))
-        .and_then(|text| platform::from_json(&text))
+        .and_then(|text| match as_text {
+            true => Ok(JsValue::from_str(&text)),
+            false => platform::from_json(&text),
+        })
         .and_then(|value| port.post_message(&value));
     match sent {
         Ok(()) => {}

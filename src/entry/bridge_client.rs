@@ -159,10 +159,19 @@ impl BridgeClient {
     }
 
     fn receive(&self, value: &JsValue) {
-        if self.forward_widget_messages(value) {
-            return;
+        // Answers to our requests come as JSON text; pushes and `ready` as objects.
+        let text = value.as_string();
+        if self.handlers.on_widget_messages.borrow().is_some() {
+            let object = match &text {
+                Some(text) => js_sys::JSON::parse(text).ok(),
+                None => Some(value.clone()),
+            };
+            if object.is_some_and(|object| self.forward_widget_messages(&object)) {
+                return;
+            }
         }
-        let Some(message) = platform::to_json(value)
+        let Some(message) = text
+            .or_else(|| platform::to_json(value))
             .and_then(|text| serde_json::from_str::<FromBackground>(&text).ok())
         else {
             platform::log_error("unreadable message from the background");
@@ -259,8 +268,10 @@ impl BridgeClient {
     }
 }
 
+/// Sends a request as JSON text: the worker reads it without converting an object tree, and
+/// answers in text too.
 fn post_text(port: &Port, text: &str) {
-    if let Err(err) = platform::from_json(text).and_then(|value| port.post_message(&value)) {
+    if let Err(err) = port.post_message(&JsValue::from_str(text)) {
         platform::log_error(&format!("could not send to the background: {err:?}"));
     }
 }

@@ -5,11 +5,12 @@
 
 use super::background::Core;
 use super::stored_settings::load_settings;
-use crate::logging::destinations::webhook_for;
+use crate::logging::destinations::{target_for, Target};
 use crate::logging::notice::DeliveryNotice;
 use crate::logging::outbox::{
     next_due, AttemptResult, Delivery, PARALLEL_DELIVERIES, REQUEST_TIMEOUT_MS,
 };
+use crate::logging::webhook::delivery_headers;
 use crate::platform;
 use crate::protocol::commands::WidgetCommand;
 use serde_json::json;
@@ -142,15 +143,35 @@ impl Courier {
 
 /// One POST of one delivery to its destination as configured now.
 async fn attempt(delivery: &Delivery, settings: &crate::settings::Settings) -> AttemptResult {
-    let Some(webhook) = webhook_for(&settings.site_options, &delivery.destination) else {
-        return AttemptResult::Unsendable(
-            "its webhook was removed in the options page; retry after adding it again, or \
-             discard"
-                .into(),
-        );
-    };
-    let headers = webhook.headers(&delivery.body, &delivery.idempotency_key, &delivery.event);
-    match platform::post(&webhook.url, &headers, &delivery.body, REQUEST_TIMEOUT_MS).await {
+    let (url, headers, with_session) =
+        match target_for(&settings.site_options, &delivery.destination) {
+            Some(Target::Webhook(webhook)) => {
+                let headers =
+                    webhook.headers(&delivery.body, &delivery.idempotency_key, &delivery.event);
+                (webhook.url, headers, false)
+            }
+            // The CRM knows the user by their session; the body and idempotency key are the same.
+            Some(Target::Crm { url }) => {
+                let headers = delivery_headers(&delivery.idempotency_key, &delivery.event);
+                (url, headers, true)
+            }
+            None => {
+                return AttemptResult::Unsendable(
+                    "its destination (webhook or the recipe's log address) was removed in the \
+                 options page; retry after adding it again, or discard"
+                        .into(),
+                )
+            }
+        };
+    match platform::post(
+        &url,
+        &headers,
+        &delivery.body,
+        REQUEST_TIMEOUT_MS,
+        with_session,
+    )
+    .await
+    {
         Ok(status) => AttemptResult::Status(status),
         Err(reason) => AttemptResult::NoAnswer(reason),
     }

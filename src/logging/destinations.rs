@@ -1,25 +1,60 @@
 //! Which destinations an entry goes to, besides the journal (which gets every entry).
 //!
-//! A site's webhook gets the entries logged against that site's contacts. An entry with no
-//! contact (an unknown caller) has no site; it goes to the webhook of the only site that has
-//! one, and stays in the journal only when several do (sending it to every site's CRM would
-//! copy one customer's call into another CRM).
+//! A site's destinations are its webhook and its CRM's own endpoint (the recipe's `log`, API
+//! mode); they get the entries logged against that site's contacts. An entry with no contact
+//! (an unknown caller) has no site; it goes to the destinations of the only site that has any,
+//! and stays in the journal only when several do (sending it to every site's CRM would copy one
+//! customer's call into another CRM).
 
 use super::webhook::Webhook;
 use crate::settings::site_options::SiteOptions;
 use crate::sites::SitePattern;
+use crate::url::WebUrl;
 use std::collections::BTreeMap;
 
 /// Destination ids of webhooks start with this, followed by the site pattern.
 pub const WEBHOOK_PREFIX: &str = "webhook:";
+/// Destination ids of a site's CRM endpoint start with this, followed by the site pattern.
+pub const CRM_PREFIX: &str = "crm:";
 
 /// The destination id of a site's webhook.
 pub fn webhook_destination(site: &SitePattern) -> String {
     format!("{WEBHOOK_PREFIX}{site}")
 }
 
-/// The sites that have a webhook, as the settings say now: what a journal write needs to pick
-/// an entry's destinations once it knows the entry's contact (inside its transaction).
+/// The destination id of a site's CRM endpoint.
+pub fn crm_destination(site: &SitePattern) -> String {
+    format!("{CRM_PREFIX}{site}")
+}
+
+/// Where a destination's deliveries go, as configured now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A webhook: its URL, extra header and signing secret.
+    Webhook(Webhook),
+    /// The CRM's own endpoint, POSTed with the user's session (cookies) for the site.
+    Crm {
+        /// The endpoint, on the site.
+        url: String,
+    },
+}
+
+/// The site's CRM endpoint for logs, if its recipe names one on the site itself.
+fn crm_log(site: &SitePattern, options: &SiteOptions) -> Option<String> {
+    let log = options.recipe.as_ref()?.log.as_deref()?;
+    let url = WebUrl::parse(log.trim()).ok()?;
+    site.matches(&url).then(|| url.to_string())
+}
+
+/// A site's destinations: its webhook, then its CRM endpoint.
+fn site_destinations(site: &SitePattern, options: &SiteOptions) -> Vec<String> {
+    let webhook = options.webhook.as_ref().map(|_| webhook_destination(site));
+    let crm = crm_log(site, options).map(|_| crm_destination(site));
+    webhook.into_iter().chain(crm).collect()
+}
+
+/// The sites that have a destination, as the settings say now: what a journal write needs to
+/// pick an entry's destinations once it knows the entry's contact (inside its transaction).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Destinations {
     options: BTreeMap<SitePattern, SiteOptions>,
@@ -30,7 +65,7 @@ impl Destinations {
     pub fn of(options: &BTreeMap<SitePattern, SiteOptions>) -> Self {
         let options = options
             .iter()
-            .filter(|(_, o)| o.webhook.is_some())
+            .filter(|(site, o)| !site_destinations(site, o).is_empty())
             .map(|(site, o)| (site.clone(), o.clone()))
             .collect();
         Self { options }
@@ -48,37 +83,50 @@ pub fn destinations_for(
     site: Option<&str>,
 ) -> Vec<String> {
     if let Some(site) = site.and_then(|s| SitePattern::parse(s).ok()) {
-        return match options.get(&site).and_then(|o| o.webhook.as_ref()) {
-            Some(_) => vec![webhook_destination(&site)],
-            None => Vec::new(),
-        };
+        return options
+            .get(&site)
+            .map(|o| site_destinations(&site, o))
+            .unwrap_or_default();
     }
-    let mut with_webhook = options.iter().filter(|(_, o)| o.webhook.is_some());
-    match (with_webhook.next(), with_webhook.next()) {
-        (Some((only, _)), None) => vec![webhook_destination(only)],
+    let mut with_any = options
+        .iter()
+        .map(|(site, o)| site_destinations(site, o))
+        .filter(|d| !d.is_empty());
+    match (with_any.next(), with_any.next()) {
+        (Some(only), None) => only,
         _ => Vec::new(),
     }
 }
 
-/// Whether a delivery to `destination` of the entry `entry_key` goes away with `site` (its
-/// webhook, or an entry of the site's, listed in `forgotten`).
+/// The site a destination id belongs to.
+fn destination_site(destination: &str) -> Option<&str> {
+    destination
+        .strip_prefix(WEBHOOK_PREFIX)
+        .or_else(|| destination.strip_prefix(CRM_PREFIX))
+}
+
+/// Whether a delivery to `destination` of the entry `entry_key` goes away with `site` (one of
+/// its destinations, or an entry of the site's, listed in `forgotten`).
 pub fn forgotten_with(
     site: &str,
     destination: &str,
     entry_key: &str,
     forgotten: &[String],
 ) -> bool {
-    destination.strip_prefix(WEBHOOK_PREFIX) == Some(site)
-        || forgotten.iter().any(|k| k == entry_key)
+    destination_site(destination) == Some(site) || forgotten.iter().any(|k| k == entry_key)
 }
 
-/// The webhook behind a destination id, as configured now (`None` once it was removed).
-pub fn webhook_for(
+/// Where a destination id sends, as configured now (`None` once it was removed).
+pub fn target_for(
     options: &BTreeMap<SitePattern, SiteOptions>,
     destination: &str,
-) -> Option<Webhook> {
-    let site = SitePattern::parse(destination.strip_prefix(WEBHOOK_PREFIX)?).ok()?;
-    options.get(&site)?.webhook.clone()
+) -> Option<Target> {
+    let site = SitePattern::parse(destination_site(destination)?).ok()?;
+    let site_options = options.get(&site)?;
+    if destination.starts_with(WEBHOOK_PREFIX) {
+        return site_options.webhook.clone().map(Target::Webhook);
+    }
+    crm_log(&site, site_options).map(|url| Target::Crm { url })
 }
 
 #[cfg(test)]
@@ -115,12 +163,12 @@ mod tests {
         );
         assert!(destinations_for(&all, Some("quiet.example")).is_empty());
         assert!(destinations_for(&all, Some("unknown.example")).is_empty());
-        let url = webhook_for(&all, "webhook:https://other.example")
-            .unwrap()
-            .url;
-        assert_eq!(url, "https://hooks.example/other.example");
-        assert_eq!(webhook_for(&all, "webhook:https://quiet.example"), None);
-        assert_eq!(webhook_for(&all, "mail:crm.example"), None);
+        let Some(Target::Webhook(hook)) = target_for(&all, "webhook:https://other.example") else {
+            panic!()
+        };
+        assert_eq!(hook.url, "https://hooks.example/other.example");
+        assert_eq!(target_for(&all, "webhook:https://quiet.example"), None);
+        assert_eq!(target_for(&all, "mail:crm.example"), None);
     }
 
     #[test]
@@ -132,5 +180,59 @@ mod tests {
         );
         let two = options(&[("crm.example", true), ("other.example", true)]);
         assert!(destinations_for(&two, None).is_empty());
+    }
+
+    fn with_crm_log(log: &str) -> SiteOptions {
+        let recipe = format!(r#"{{"version":1,"log":"{log}"}}"#);
+        let recipe = crate::settings::recipe::Recipe::parse(&recipe).unwrap();
+        SiteOptions {
+            recipe,
+            ..SiteOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_site_whose_recipe_names_its_crm_endpoint_gets_its_logs_there_too() {
+        let mut all = options(&[("crm.example", true)]);
+        let crm = SitePattern::parse("crm.example").unwrap();
+        let mut both = with_crm_log("https://crm.example/api/calls");
+        both.webhook = all[&crm].webhook.clone();
+        all.insert(crm.clone(), both);
+        let api_only = SitePattern::parse("api.example").unwrap();
+        all.insert(
+            api_only.clone(),
+            with_crm_log("https://api.example/v1/activities"),
+        );
+        assert_eq!(
+            destinations_for(&all, Some("crm.example")),
+            ["webhook:https://crm.example", "crm:https://crm.example"]
+        );
+        assert_eq!(
+            target_for(&all, "crm:https://api.example"),
+            Some(Target::Crm {
+                url: "https://api.example/v1/activities".into()
+            })
+        );
+        assert!(
+            destinations_for(&all, None).is_empty(),
+            "two sites have destinations: an unknown caller stays in the journal"
+        );
+        all.remove(&crm);
+        assert_eq!(
+            destinations_for(&all, None),
+            ["crm:https://api.example"],
+            "the only site with a destination"
+        );
+        // A log address off the site is never a destination (the options page refuses it too).
+        let elsewhere = with_crm_log("https://evil.example/steal");
+        all.insert(api_only.clone(), elsewhere);
+        assert!(destinations_for(&all, Some("api.example")).is_empty());
+        assert_eq!(target_for(&all, "crm:https://api.example"), None);
+        assert!(forgotten_with(
+            "https://api.example",
+            "crm:https://api.example",
+            "call:1",
+            &[]
+        ));
     }
 }

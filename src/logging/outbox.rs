@@ -40,7 +40,7 @@ pub enum DeliveryState {
 pub struct Delivery {
     /// `<destination>|<entry key>`: one waiting delivery per destination and entry.
     pub key: String,
-    /// The destination's id (`webhook:<site>`).
+    /// The destination's id (`webhook:<site>`, `crm:<site>`).
     pub destination: String,
     /// The journal entry's key.
     pub entry_key: String,

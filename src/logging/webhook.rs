@@ -89,11 +89,7 @@ impl Webhook {
 
     /// The request headers for a delivery with `body` and `idempotency_key`.
     pub fn headers(&self, body: &str, idempotency_key: &str, event: &str) -> Vec<(String, String)> {
-        let mut headers = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Idempotency-Key".into(), idempotency_key.to_owned()),
-            ("X-Crm-Bridge-Event".into(), event.to_owned()),
-        ];
+        let mut headers = delivery_headers(idempotency_key, event);
         if !self.signing_secret.is_empty() {
             headers.push((
                 SIGNATURE_HEADER.into(),
@@ -105,6 +101,16 @@ impl Webhook {
         }
         headers
     }
+}
+
+/// The headers of every delivery, to a webhook or a CRM endpoint: the JSON body's type, its
+/// idempotency key (the same for every retry of one entry revision) and its event.
+pub fn delivery_headers(idempotency_key: &str, event: &str) -> Vec<(String, String)> {
+    vec![
+        ("Content-Type".into(), "application/json".into()),
+        ("Idempotency-Key".into(), idempotency_key.to_owned()),
+        ("X-Crm-Bridge-Event".into(), event.to_owned()),
+    ]
 }
 
 /// The JSON body for one entry revision (documented in `docs/logging.md`).

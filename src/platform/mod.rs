@@ -313,12 +313,15 @@ pub async fn fetch_text(url: &str) -> Result<Option<String>, JsValue> {
 
 /// POSTs `body` with `headers` and gives the HTTP status, or why there was none (network
 /// error, dropped connection, no answer within `timeout_ms`). Redirects are not followed: a
-/// webhook that moved must be changed in the options page, not silently re-targeted.
+/// webhook that moved must be changed in the options page, not silently re-targeted (and a
+/// CRM that redirects to its login page is read as "signed out"). `with_session` sends the
+/// browser's cookies for the URL (a site's own CRM endpoint); webhooks never get them.
 pub async fn post(
     url: &str,
     headers: &[(String, String)],
     body: &str,
     timeout_ms: u32,
+    with_session: bool,
 ) -> Result<u16, String> {
     let words = |err: JsValue| {
         Reflect::get(&err, &"message".into())
@@ -331,7 +334,10 @@ pub async fn post(
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
     init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_credentials(match with_session {
+        true => web_sys::RequestCredentials::Include,
+        false => web_sys::RequestCredentials::Omit,
+    });
     init.set_signal(Some(&controller.signal()));
     let header_map = web_sys::Headers::new().map_err(words)?;
     for (name, value) in headers {

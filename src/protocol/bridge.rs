@@ -495,6 +495,9 @@ pub struct WorkerTimings {
     pub wasm_ready_ms: f64,
     /// Requests answered by this instance, to tell a fresh worker from a reused one.
     pub requests_handled: u64,
+    /// The Wasm linear memory's size when asked (bytes): the Rust heap's high-water mark.
+    #[serde(default)]
+    pub wasm_memory_bytes: f64,
 }
 
 /// Why an incoming envelope was refused, with the id when one could be read.

@@ -55,6 +55,10 @@ pub struct Recipe {
     /// The CRM's JSON API for the bulk import, instead of its pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<crate::bulk_import::api::ApiRecipe>,
+    /// API mode for logging: the CRM's own endpoint (a full address on the site) that gets
+    /// every call and message log, POSTed with the user's session (`docs/logging.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 impl Recipe {
@@ -84,10 +88,27 @@ impl Recipe {
             && self.page.is_empty()
             && self.next.is_none()
             && self.api.is_none()
+            && self.log.is_none()
         {
             return Err(
-                "recipe: give \"rows\" with \"fields\", \"page\", \"next\" or \"api\"".into(),
+                "recipe: give \"rows\" with \"fields\", \"page\", \"next\", \"api\" or \"log\""
+                    .into(),
             );
+        }
+        if let Some(log) = &self.log {
+            let url = crate::url::WebUrl::parse(log.trim()).map_err(|_| {
+                format!(
+                    "recipe log: give the CRM endpoint's full address, e.g. \
+                     https://crm.example.com/api/calls (not \"{}\")",
+                    log.chars().take(80).collect::<String>()
+                )
+            })?;
+            if !url.is_secure() && !url.is_loopback() {
+                return Err(format!(
+                    "recipe log: {url} — call logs leave the browser only over https (http is \
+                     allowed for this computer only)"
+                ));
+            }
         }
         if let Some(api) = &self.api {
             api.check()?;

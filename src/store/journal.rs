@@ -91,62 +91,106 @@ impl StoreJournal {
         self.db.close();
     }
 
-    /// Reads the entry `key`, folds a request into it with `merge`, and writes the result and
-    /// its deliveries in the same transaction.
+    /// Folds a request into the entry `key` with `merge` and writes the result and its
+    /// deliveries in one transaction. Most requests are the first log of their call or
+    /// conversation-day, so an entry this worker knows nothing about is first written as new
+    /// without reading (an `add`, which the database refuses, changing nothing, if the entry
+    /// exists after all); only then is it read and merged.
     async fn write(
         &self,
         key: &str,
         destinations: &Destinations,
-        merge: impl FnOnce(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
+        merge: impl Fn(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
     ) -> Result<LogWritten, ServiceError> {
         let db = self.database().await.map_err(service_error)?;
-        let result: Result<LogWritten, StoreError> = async {
-            let transaction =
-                db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadWrite)?;
-            let logs = transaction.store(LOGS_STORE)?;
-            let old = match self.known(key) {
-                Some(known) => known,
-                None => logs
-                    .get(JsValue::from_str(key))
-                    .await?
-                    .map(from_js)
-                    .transpose()?,
-            };
-            let now = js_sys::Date::now();
-            let merged = match merge(old.as_ref(), now) {
-                Ok(merged) => merged,
-                Err(refused) => {
-                    transaction.abort().await?;
-                    return Err(StoreError(refused.0));
-                }
-            };
-            let write = JournalWrite::of(merged, destinations, now);
-            let outbox = transaction.store(OUTBOX_STORE)?;
-            // Every put is issued before the first is awaited: one round trip, not three.
-            let entry = match write.changed {
-                true => Some(js_value(&write.entry)?),
-                false => None,
-            };
-            let deliveries = js_items(&write.deliveries)?;
-            let puts = entry
-                .iter()
-                .map(|value| logs.put(value, None))
-                .chain(deliveries.iter().map(|(value, _)| outbox.put(value, None)))
-                .collect();
-            let (puts, done) = join_pair(join_all(puts), transaction.done()).await;
-            for put in puts {
-                put?;
+        let prior = match self.known(key) {
+            Some(entry) => Prior::Known(entry.map(Box::new)),
+            None => Prior::AssumedNew,
+        };
+        let written = match self.write_once(&db, key, destinations, &merge, prior).await {
+            Err(Failure::NotNew) => {
+                self.write_once(&db, key, destinations, &merge, Prior::Read)
+                    .await
             }
-            finish(done?)?;
-            self.remember(write.entry.key.clone(), Some(log_match(&write.entry)));
-            self.keep_recent(&write.entry);
-            Ok(LogWritten {
-                key: write.entry.key,
-                queued: write.deliveries.len(),
-            })
+            other => other,
+        };
+        written.map_err(|failure| match failure {
+            Failure::NotNew => ServiceError("the log entry changed while it was written".into()),
+            Failure::Store(err) => service_error(err),
+        })
+    }
+
+    async fn write_once(
+        &self,
+        db: &Rexie,
+        key: &str,
+        destinations: &Destinations,
+        merge: &impl Fn(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
+        prior: Prior,
+    ) -> Result<LogWritten, Failure> {
+        let transaction =
+            db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadWrite)?;
+        let logs = transaction.store(LOGS_STORE)?;
+        let assumed_new = matches!(prior, Prior::AssumedNew);
+        let old = match prior {
+            Prior::Known(entry) => entry.map(|e| *e),
+            Prior::AssumedNew => None,
+            Prior::Read => logs
+                .get(JsValue::from_str(key))
+                .await?
+                .map(from_js)
+                .transpose()?,
+        };
+        let now = js_sys::Date::now();
+        let merged = match merge(old.as_ref(), now) {
+            Ok(merged) => merged,
+            Err(refused) => {
+                transaction.abort().await?;
+                // Refused as a first log, it may still fold into an entry that exists.
+                return Err(match assumed_new {
+                    true => Failure::NotNew,
+                    false => Failure::Store(StoreError(refused.0)),
+                });
+            }
+        };
+        let write = JournalWrite::of(merged, destinations, now);
+        let outbox = transaction.store(OUTBOX_STORE)?;
+        // Every write is issued before the first is awaited: one round trip, not three.
+        let entry = match write.changed {
+            true => Some(js_value(&write.entry)?),
+            false => None,
+        };
+        let deliveries = js_items(&write.deliveries)?;
+        let entry_write = entry.iter().map(|value| -> Write<'_> {
+            match assumed_new {
+                true => Box::pin(logs.add(value, None)),
+                false => Box::pin(logs.put(value, None)),
+            }
+        });
+        let puts = entry_write
+            .chain(
+                deliveries
+                    .iter()
+                    .map(|(value, _)| -> Write<'_> { Box::pin(outbox.put(value, None)) }),
+            )
+            .collect();
+        let (puts, done) = join_pair(join_all(puts), transaction.done()).await;
+        for put in puts {
+            match put {
+                Ok(_) => {}
+                Err(err) if assumed_new && format!("{err:?}").contains("ConstraintError") => {
+                    return Err(Failure::NotNew)
+                }
+                Err(err) => return Err(err.into()),
+            }
         }
-        .await;
-        result.map_err(service_error)
+        finish(done?)?;
+        self.remember(write.entry.key.clone(), Some(log_match(&write.entry)));
+        self.keep_recent(&write.entry);
+        Ok(LogWritten {
+            key: write.entry.key,
+            queued: write.deliveries.len(),
+        })
     }
 
     async fn entries(&self, keys: &[String]) -> Result<Vec<Option<JournalEntry>>, StoreError> {
@@ -275,6 +319,34 @@ impl StoreJournal {
     }
 }
 
+/// One request of a write transaction (an `add` or a `put`), boxed to be awaited together.
+type Write<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, rexie::Error>> + 'a>>;
+
+/// What a log write knew of the entry it merges into.
+enum Prior {
+    /// This worker wrote or read it lately (`None`: known not to exist).
+    Known(Option<Box<JournalEntry>>),
+    /// Nothing known: written as new, refused if it exists.
+    AssumedNew,
+    /// Read in the write's transaction.
+    Read,
+}
+
+/// Why one write attempt did not commit.
+enum Failure {
+    /// The entry assumed new exists (nothing was written): read it and merge.
+    NotNew,
+    /// Anything else.
+    Store(StoreError),
+}
+
+impl<E: Into<StoreError>> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure::Store(err.into())
+    }
+}
+
 /// Both futures, polled together (so both start at once), and both outputs.
 async fn join_pair<A: std::future::Future, B: std::future::Future>(
     a: A,
@@ -320,7 +392,7 @@ impl LogStore for StoreJournal {
     ) -> Result<LogWritten, ServiceError> {
         let key = JournalEntry::call_key(&log.call.session_id);
         self.write(&key, destinations, |old, now| {
-            merge_call(old, log, link, now)
+            merge_call(old, log, link.clone(), now)
         })
         .await
     }
@@ -333,7 +405,7 @@ impl LogStore for StoreJournal {
     ) -> Result<LogWritten, ServiceError> {
         let key = JournalEntry::messages_key(&log.conversation.conversation_log_id);
         self.write(&key, destinations, |old, now| {
-            merge_messages(old, log, link, now)
+            merge_messages(old, log, link.clone(), now)
         })
         .await
     }

@@ -61,6 +61,29 @@ const stopWorker = async () => {
   }
 };
 
+/**
+ * The worker's JS heap in use (DevTools protocol, `Runtime.getHeapUsage` on the worker's target)
+ * and its Wasm memory (from its diagnostics), in bytes.
+ */
+const workerMemory = async () => {
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`));
+  if (!target) throw new Error('no running worker to measure');
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+  const usage = new Promise((resolve) => {
+    const listen = ({ sessionId: from, message }) => {
+      const answer = JSON.parse(message);
+      if (from === sessionId && answer.id === 1) { cdp.off('Target.receivedMessageFromTarget', listen); resolve(answer.result); }
+    };
+    cdp.on('Target.receivedMessageFromTarget', listen);
+  });
+  await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+  const { usedSize } = await usage;
+  await cdp.send('Target.detachFromTarget', { sessionId });
+  const { worker } = await wakeAndAsk();
+  return { jsHeapUsed: usedSize, wasmBytes: worker.wasmMemoryBytes };
+};
+
 /** Opens a port, waits for `ready`, asks for diagnostics; times measured inside the page. */
 const wakeAndAsk = () => page.evaluate(() => new Promise((resolve, reject) => {
   const started = performance.now();
@@ -136,7 +159,7 @@ if (runs('logging')) await benchLogging({ context, page, crm, record, median, wa
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);
-if (runs('store')) await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, count: storeCount });
+if (runs('store')) await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, workerMemory, count: storeCount });
 
 await context.close();
 await crm.close();

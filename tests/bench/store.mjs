@@ -27,7 +27,7 @@ const GENERATOR = `
 /** What a full sync gives the Contacts tab (CONTACTS_TAB_LIMIT in src/background/mod.rs). */
 const TAB_LIMIT = 5_000;
 
-export async function benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, count = 100_000 }) {
+export async function benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, workerMemory, count = 100_000 }) {
   const site = 'http://127.0.0.1';
   const step = (what) => process.stderr.write(`store bench: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
   step('baselines');
@@ -187,6 +187,11 @@ export async function benchStore({ context, extensionId, page, crm, record, stop
   record('match 30 numbers p95 (100 rounds, via widget)', percentile(matched.times, 95), 'ms', { op: '<', value: 5 });
   record('  baseline: plain-JS 30 sequential index lookups p95', percentile(baseline.lookupRounds, 95), 'ms');
   record('  baseline: cross-frame postMessage round trip p50', median(baseline.trips), 'ms');
+
+  // Memory, while the worker still holds what the import, syncs, searches and matches left.
+  const memory = await workerMemory();
+  record(`worker JS heap used, after importing ${count} and the figures above`, memory.jsHeapUsed / 2 ** 20, 'MiB', { op: '<', value: 60 });
+  record('  worker Wasm memory (the Rust heap\'s high-water mark)', memory.wasmBytes / 2 ** 20, 'MiB');
 
   step('cold');
   const cold = [];

@@ -106,6 +106,33 @@ async fn a_logged_call_is_there_for_a_new_connection_and_updates_merge() {
 }
 
 #[wasm_bindgen_test]
+async fn a_restarted_worker_folds_an_update_into_the_entry_it_did_not_know() {
+    let name = fresh_name();
+    let before = StoreJournal::new(&name);
+    let first = call("9100", json!({ "note": "first words" }));
+    before.log_call(&first, erin(), &hooks()).await.unwrap();
+    before.close();
+    // The restarted worker knows nothing of the entry: it writes as if new, the database
+    // refuses that (nothing written), and the update is read and merged instead.
+    let after = StoreJournal::new(&name);
+    let update = call(
+        "9100",
+        json!({ "call": { "sessionId": "9100", "duration": 5, "result": "Call connected" } }),
+    );
+    after.log_call(&update, nobody(), &hooks()).await.unwrap();
+    let entry = after.entry("call:9100").await.unwrap().unwrap();
+    assert_eq!(entry.revision, 2, "merged, not replaced");
+    assert_eq!(entry.note.as_deref(), Some("first words"));
+    assert_eq!(entry.contact_id.as_deref(), Some("crm-2"));
+    assert_eq!(after.count().await.unwrap(), 1);
+    let waiting = after.deliveries().await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].revision, 2);
+    after.close();
+    Rexie::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_refused_log_writes_nothing() {
     let name = fresh_name();
     let journal = StoreJournal::new(&name);

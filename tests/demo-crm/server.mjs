@@ -165,6 +165,15 @@ function spaShell() {
 
 // When the directory's pages were asked for (the bulk-import test checks the rate limit).
 const directoryRequests = [];
+// Sign-in sessions (cookie `crm_session`, issued by /login) and the call and message logs the
+// CRM's own endpoint took (the recipe's `log`, API mode): [{session, idempotencyKey, event, key}].
+const sessions = new Set();
+const activities = [];
+const sessionOf = (req) => /(?:^|;\s*)crm_session=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
+const readBody = (req) => new Promise((resolve, reject) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+});
 
 const STRICT_CSP = "default-src 'self'; frame-src 'none'; script-src 'self'; object-src 'none'";
 
@@ -178,6 +187,27 @@ async function route(req, res) {
   if (path === '/') return send(302, '', { location: '/contacts' });
   if (path === '/favicon.ico') return send(302, '', { location: '/static/favicon.svg' });
   if (path === '/contacts') return send(200, contactsPage());
+  // Signing in gives the browser a session cookie, as a real CRM would (HttpOnly, SameSite=Lax).
+  if (path === '/login') {
+    const session = `s-${sessions.size + 1}-${Math.random().toString(36).slice(2, 10)}`;
+    sessions.add(session);
+    return send(200, layout('Signed in', '', '<h1>Signed in</h1>'), { 'set-cookie': `crm_session=${session}; Path=/; HttpOnly; SameSite=Lax` });
+  }
+  if (path === '/logout') {
+    sessions.delete(sessionOf(req));
+    return send(200, layout('Signed out', '', '<h1>Signed out</h1>'), { 'set-cookie': 'crm_session=; Path=/; Max-Age=0' });
+  }
+  // The CRM's activity endpoint: logs POSTed with the user's session, one per idempotency key.
+  if (path === '/api/activities' && req.method === 'POST') {
+    const session = sessionOf(req);
+    const json = (status, body) => send(status, JSON.stringify(body), { 'content-type': 'application/json' });
+    if (!sessions.has(session)) return json(401, { error: 'not signed in' });
+    const body = JSON.parse(await readBody(req));
+    const idempotencyKey = req.headers['idempotency-key'];
+    if (activities.some((a) => a.idempotencyKey === idempotencyKey)) return json(200, { duplicate: true });
+    activities.push({ session, idempotencyKey, event: req.headers['x-crm-bridge-event'], key: body.entry?.key, subject: body.subject });
+    return json(201, { ok: true });
+  }
   if (path === '/strict-csp') return send(200, contactsPage(), { 'content-security-policy': STRICT_CSP });
   if (path === '/companies') return send(200, companiesPage());
   if (path === '/people') {
@@ -264,6 +294,10 @@ export async function startDemoCrm({ port = 0, extraHosts = [] } = {}) {
     port: actual,
     /** The directory pages asked for so far: [{at, page}]. */
     directoryRequests: () => [...directoryRequests],
+    /** What the CRM's activity endpoint took: [{session, idempotencyKey, event, key, subject}]. */
+    activities: () => [...activities],
+    /** The sessions signed in now. */
+    sessions: () => [...sessions],
     close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
   };
 }

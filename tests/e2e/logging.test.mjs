@@ -278,6 +278,49 @@ test('an exported journal imports once, is matched and searchable, and is not de
   await options.close();
 });
 
+test("a recipe's log address gets every log at the CRM itself with the user's session; signed out, the log waits for a retry", async () => {
+  const SITE = 'http://127.0.0.1';
+  const saveSite = (recipe) => askOver(extensionPage, { kind: 'saveSiteOptions', site: SITE,
+    options: { recipe, webhook: { url: hook.url, signingSecret: SECRET } } });
+  const visit = async (path) => { const page = await browser.context.newPage(); await page.goto(`${crm.origin}${path}`); await page.close(); };
+  const offSite = await saveSite(JSON.stringify({ version: 1, log: 'https://crm.elsewhere.example/api/activities' }));
+  assert.equal(offSite.kind, 'error');
+  assert.match(offSite.message, /recipe log: .* is not on http:\/\/127\.0\.0\.1/);
+  assert.equal((await saveSite(JSON.stringify({ version: 1, log: `${crm.origin}/api/activities` }))).kind, 'settings');
+  await visit('/login');
+  const [session] = crm.sessions();
+  const took = async (key) => {
+    for (let i = 0; i < 100; i += 1) {
+      const found = crm.activities().find((a) => a.key === key);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the CRM never got ${key}: ${JSON.stringify(crm.activities())}`);
+  };
+  assert.deepEqual(await widget.evaluate((b) => window.simRequests('callLoggerPath', b), [call(950)]), ['ok']);
+  const first = await took('call:s-950');
+  assert.equal(first.session, session, "sent with the user's own session cookie");
+  assert.equal(first.idempotencyKey, 'crm-bridge:call:s-950@1', 'the same key a webhook gets for this revision');
+  assert.equal(first.event, 'call.logged');
+  for (let i = 0; i < 50 && ![...hook.state.accepted.values()].some((b) => b.entry.key === 'call:s-950'); i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.ok([...hook.state.accepted.values()].some((b) => b.entry.key === 'call:s-950'), 'the webhook still gets it too');
+
+  // Signed out of the CRM: the log is kept, the delivery says why, and a retry after signing
+  // in again sends it with the new session.
+  await visit('/logout');
+  assert.deepEqual(await widget.evaluate((b) => window.simRequests('callLoggerPath', b), [call(951)]), ['ok']);
+  const waiting = async () => (await askOver(extensionPage, { kind: 'outbox' })).deliveries.filter((d) => d.destination === `crm:${SITE}`);
+  for (let i = 0; i < 100 && !(await waiting()).some((d) => /401/.test(d.lastError ?? '')); i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.match((await waiting())[0]?.lastError ?? '', /401/);
+  await visit('/login');
+  await askOver(extensionPage, { kind: 'retryDeliveries', keys: [] });
+  const second = await took('call:s-951');
+  assert.equal(second.session, crm.sessions().at(-1));
+  assert.notEqual(second.session, session);
+  assert.equal(crm.activities().filter((a) => a.key === 'call:s-950').length, 1, 'each revision once');
+  assert.equal((await saveSite('')).kind, 'settings');
+});
+
 test('deliveries still waiting when the browser closes are sent after it starts again, with no CRM page open', { timeout: 180_000 }, async () => {
   const down = await startWebhook(7);
   down.calm();
