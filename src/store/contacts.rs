@@ -29,7 +29,9 @@ use wasm_bindgen::JsValue;
 /// At most this many records are read and ranked to answer one search.
 pub const SEARCH_CANDIDATES: u32 = 200;
 /// A word of a several-word search with more index entries than this narrows nothing down.
-pub const SEARCH_SCAN: u32 = 1_000;
+pub const SEARCH_SCAN: u32 = 400;
+/// Up to this many matches of a several-word search are read one by one; more in one request.
+const SEARCH_FEW: usize = 40;
 
 /// A stored record read only for its contact (its index keys are not needed, nor parsed).
 #[derive(serde::Deserialize)]
@@ -348,19 +350,25 @@ impl StoreContacts {
             index.get_all(Some(range), Some(SEARCH_CANDIDATES)).await?
         } else {
             // Several words: the keys under each word, up to a bound (Chromium counts by
-            // walking, so a count would cost as much). Words whose keys all fit are
-            // intersected and only those records read; when every word is that common, the
-            // longest word's first records are read and the others checked on their tokens.
+            // walking, so a count would cost as much). Words whose keys all fit narrow the
+            // search: their keys are intersected. A few matches are read one by one; more are
+            // read in one request, the narrowest word's records (one range read costs a third
+            // of separate reads per record), and the other words are checked on their tokens.
+            // When every word is too common, the longest word's first records are read.
             let mut lookups = Vec::new();
             for token in query.tokens() {
                 let range = prefix_range(token)?;
                 lookups.push(index.get_all_keys(Some(range), Some(SEARCH_SCAN + 1)));
             }
             let mut common: Option<BTreeSet<String>> = None;
-            for keys in join_all(lookups).await {
+            let mut narrowest: Option<(usize, &str)> = None;
+            for (keys, token) in join_all(lookups).await.into_iter().zip(query.tokens()) {
                 let keys = keys?;
                 if keys.len() > SEARCH_SCAN as usize {
                     continue; // too common to narrow anything down
+                }
+                if narrowest.is_none_or(|(fewest, _)| keys.len() < fewest) {
+                    narrowest = Some((keys.len(), token.as_str()));
                 }
                 let keys: BTreeSet<String> = keys.iter().filter_map(|k| k.as_string()).collect();
                 common = Some(match common {
@@ -368,8 +376,8 @@ impl StoreContacts {
                     Some(common) => common.intersection(&keys).cloned().collect(),
                 });
             }
-            match common {
-                Some(keys) => {
+            match (common, narrowest) {
+                (Some(keys), _) if keys.len() <= SEARCH_FEW => {
                     let keys: Vec<String> = keys.into_iter().collect();
                     get_many(&store, &keys)
                         .await?
@@ -377,7 +385,21 @@ impl StoreContacts {
                         .flatten()
                         .collect()
                 }
-                None => {
+                (Some(keys), Some((_, token))) => {
+                    let range = prefix_range(token)?;
+                    let records = index.get_all(Some(range), Some(SEARCH_SCAN)).await?;
+                    // Only the intersection's records are read into Rust.
+                    let key_of = |record: &JsValue| {
+                        js_sys::Reflect::get(record, &"key".into())
+                            .ok()
+                            .and_then(|k| k.as_string())
+                    };
+                    records
+                        .into_iter()
+                        .filter(|record| key_of(record).is_some_and(|k| keys.contains(&k)))
+                        .collect()
+                }
+                _ => {
                     let range = prefix_range(query.index_prefix())?;
                     index.get_all(Some(range), Some(SEARCH_CANDIDATES)).await?
                 }
@@ -417,17 +439,37 @@ impl StoreContacts {
             let range = KeyRange::only(&JsValue::from_str(national)).map_err(rexie::Error::from)?;
             lookups.push(index.get_all(Some(range), None));
         }
+        // Each national number's hits, as a range of the one list that is read back.
         let mut hits = Vec::new();
+        let mut ranges = Vec::with_capacity(nationals.len());
         for result in join_all(lookups).await {
+            let start = hits.len();
             hits.extend(result?);
+            ranges.push(start..hits.len());
         }
         let contacts: Vec<ContactView> = from_js_list(hits)?;
+        // Each hit's lines, read once (not once per asked number).
+        let lines: Vec<Vec<NumberKey>> = contacts
+            .iter()
+            .map(|c| {
+                c.contact
+                    .phone_numbers
+                    .iter()
+                    .filter_map(|p| NumberKey::parse(&p.phone_number))
+                    .collect()
+            })
+            .collect();
         let mut found = BTreeMap::new();
         for (number, key) in &asked {
-            let mut matches: Vec<Contact> = contacts
-                .iter()
-                .filter(|c| c.contact.has_line(key))
-                .map(|c| c.contact.clone())
+            let Ok(at) = nationals.binary_search(&key.national.as_str()) else {
+                continue;
+            };
+            let mut matches: Vec<Contact> = ranges[at]
+                .clone()
+                .filter(|&i| {
+                    !contacts[i].contact.deleted && lines[i].iter().any(|l| l.same_line(key))
+                })
+                .map(|i| contacts[i].contact.clone())
                 .collect();
             matches.dedup_by(|a, b| a.id == b.id);
             if !matches.is_empty() {

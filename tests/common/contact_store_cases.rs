@@ -127,6 +127,33 @@ async fn contacts_are_written_found_matched_and_synced() {
 }
 
 #[wasm_bindgen_test]
+async fn a_several_word_search_finds_every_match_whether_few_or_many() {
+    let name = fresh_name();
+    let store = StoreContacts::new(&name, 50);
+    let named = |range: std::ops::Range<usize>, first: &str, last: &str| {
+        range
+            .map(|i| person(i, &format!("{first}{i} {last}"), &format!("+1206555{i:04}")))
+            .collect::<Vec<_>>()
+    };
+    let mut list = named(0..60, "Anna", "Thompson");
+    list.extend(named(60..90, "Bert", "Thompson"));
+    list.extend(named(90..120, "Anna", "Smith"));
+    list.extend(named(120..125, "Zoe", "Quill"));
+    store.upsert(SITE, list).await.unwrap();
+    // 60 matches: read in one range and checked on their tokens.
+    let many = store.search("an tho", 100).await.unwrap();
+    assert_eq!(many.len(), 60);
+    assert!(many
+        .iter()
+        .all(|c| c.name.starts_with("Anna") && c.name.ends_with("Thompson")));
+    // 5 matches: read one by one.
+    let few = store.search("zo qui", 100).await.unwrap();
+    assert_eq!(few.len(), 5);
+    assert!(store.search("bert smith", 100).await.unwrap().is_empty());
+    drop_database(store, &name).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_site_remembers_when_its_pages_were_last_read_until_it_is_forgotten() {
     let name = fresh_name();
     let store = StoreContacts::new(&name, 50);
