@@ -2,7 +2,7 @@
 // with the demo preset) in headless Chromium against the demo CRM and the widget simulator, into
 // docs/screenshots/. Each picture is taken after the state it shows is reached (widget answered,
 // contacts read, a call logged), so a broken build gives a broken picture, not an old one.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDemoCrm } from '../tests/demo-crm/server.mjs';
 import {
@@ -103,6 +103,22 @@ try {
   await options.waitForFunction(() => document.querySelectorAll('#journal tbody tr').length >= 3, null, { timeout: 10_000 });
   await options.waitForTimeout(500);
   await shoot(options, 'options', { fullPage: true });
+
+  // 4b. A site's editor: its count and last reading, and a recipe tried on the open board page.
+  const board = await context.newPage();
+  await board.goto(`${crm.origin}/board`);
+  await options.bringToFront();
+  await options.locator('#sites summary').first().click();
+  await options.locator('#recipe-0').fill(await readFile(join(ROOT, 'recipes', 'demo-crm.json'), 'utf8'));
+  await options.locator('#preview-recipe-0').click();
+  await options.waitForSelector('#recipe-preview-0[data-kind="ok"]', { timeout: 10_000 });
+  await options.waitForFunction(() => document.getElementById('contacts-count-0')?.dataset.lastRead, null, { timeout: 10_000 });
+  const editor = options.locator('#sites li').first(); // the site's row: head, contacts block, editor
+  await editor.evaluate((el) => el.scrollIntoView());
+  const editorBox = await editor.boundingBox();
+  const preview = await options.locator('#recipe-preview-list-0').boundingBox();
+  await shoot(options, 'options-site', { fullPage: true, clip: { x: editorBox.x, y: editorBox.y + (await options.evaluate(() => scrollY)), width: editorBox.width, height: preview.y + preview.height - editorBox.y + 12 } });
+  await board.close();
   await options.close();
 
   // 5. and 6. The side panel and the phone window: the same widget host, other placements.

@@ -13,6 +13,7 @@ mod options_contacts;
 mod options_diagnostics;
 mod options_logs;
 mod options_recipe_preview;
+mod options_ui;
 mod options_webhook;
 mod popup;
 mod popup_import;

@@ -7,7 +7,8 @@
 
 use super::bridge_client::BridgeClient;
 use super::i18n::localize;
-use super::options_contacts::{say, show_counts, status_line};
+use super::options_contacts::show_counts;
+use super::options_ui::{mark_invalid, say, status_line};
 use super::options_webhook::WebhookFields;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
@@ -192,24 +193,16 @@ impl OptionsPage {
                     .map(|b| b.set_attribute("data-state", "ready"));
             }
             Ok(Reply::Error { message }) => {
-                let invalid = message.contains("widget URL");
-                if let Some(url) = self.input("app-url") {
-                    let _ =
-                        url.set_attribute("aria-invalid", if invalid { "true" } else { "false" });
-                }
-                let region = message.contains("default region");
-                if let Some(input) = self.input("default-region") {
-                    let _ =
-                        input.set_attribute("aria-invalid", if region { "true" } else { "false" });
-                }
-                let rate = message.contains("bulk imports");
-                if let Some(input) = self.input("import-rate") {
-                    let _ =
-                        input.set_attribute("aria-invalid", if rate { "true" } else { "false" });
-                }
-                let own = message.contains("your own numbers");
-                if let Some(area) = self.text_area("own-numbers") {
-                    let _ = area.set_attribute("aria-invalid", if own { "true" } else { "false" });
+                // The field the refusal is about (the background's words name it).
+                for (id, named_by) in [
+                    ("app-url", "widget URL"),
+                    ("default-region", "default region"),
+                    ("import-rate", "bulk imports"),
+                    ("own-numbers", "your own numbers"),
+                ] {
+                    if let Ok(field) = self.element(id) {
+                        mark_invalid(&field, message.contains(named_by));
+                    }
                 }
                 self.say(
                     status,
@@ -232,7 +225,7 @@ impl OptionsPage {
         for (id, key) in WIDGET_FIELDS {
             if let Some(input) = self.input(id) {
                 input.set_value(settings["widget"][key].as_str().unwrap_or_default());
-                let _ = input.set_attribute("aria-invalid", "false");
+                mark_invalid(&input, false);
             }
         }
         for name in SERVICES {
@@ -255,12 +248,12 @@ impl OptionsPage {
         }
         if let Some(region) = self.input("default-region") {
             region.set_value(settings["defaultRegion"].as_str().unwrap_or_default());
-            let _ = region.set_attribute("aria-invalid", "false");
+            mark_invalid(&region, false);
         }
         if let Some(rate) = self.input("import-rate") {
             let pages = settings["importRequestsPerSecond"].as_f64().unwrap_or(2.0);
             rate.set_value(&pages.to_string());
-            let _ = rate.set_attribute("aria-invalid", "false");
+            mark_invalid(&rate, false);
         }
         if let Some(own) = self.text_area("own-numbers") {
             let lines: Vec<&str> = settings["ownNumbers"]
@@ -270,7 +263,7 @@ impl OptionsPage {
                 .filter_map(Value::as_str)
                 .collect();
             own.set_value(&lines.join("\n"));
-            let _ = own.set_attribute("aria-invalid", "false");
+            mark_invalid(&own, false);
         }
         let _ = self.fill_sites(settings);
         super::options_all_sites::fill(&self.document, settings);
@@ -392,7 +385,7 @@ impl OptionsPage {
     fn export(&self) -> Result<(), JsValue> {
         let text = serde_json::to_string_pretty(&*self.settings.borrow())
             .map_err(|e| JsValue::from_str(&e.to_string()))?;
-        super::options_contacts::download(
+        super::options_ui::download(
             &self.document,
             &text,
             "application/json",
@@ -541,7 +534,7 @@ impl SiteEditor {
                         webhook.show(&stored.webhook);
                         webhook.mark_invalid(false);
                         for area in [&dnc, &form, &recipe, &keep_only] {
-                            let _ = area.set_attribute("aria-invalid", "false");
+                            mark_invalid(area, false);
                         }
                         *page.settings.borrow_mut() = settings;
                         say(true, &platform::message("optionsSaved", &[]));
@@ -557,7 +550,7 @@ impl SiteEditor {
                         } else {
                             &dnc
                         };
-                        let _ = wrong.set_attribute("aria-invalid", "true");
+                        mark_invalid(wrong, true);
                         say(false, &platform::message("optionsRefused", &[&message]));
                     }
                     other => say(false, &format!("{other:?}")),

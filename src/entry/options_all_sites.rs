@@ -3,7 +3,7 @@
 //! (the prompt needs the user's gesture); nothing is saved unless the browser says yes.
 
 use super::bridge_client::BridgeClient;
-use super::options_contacts::say;
+use super::options_ui::{mark_invalid, say};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::settings::ALL_SITES_PATTERNS;
@@ -49,7 +49,7 @@ pub fn fill(document: &Document, settings: &Value) {
         .map(|site| site.strip_prefix("https://").unwrap_or(site))
         .collect();
     controls.except.set_value(&lines.join("\n"));
-    let _ = controls.except.set_attribute("aria-invalid", "false");
+    mark_invalid(&controls.except, false);
 }
 
 /// Wires the save button; `applied` shows the background's answer (new settings or an error).
@@ -100,9 +100,7 @@ pub fn wire(
                 .request(ToBackground::SetAllSites { on, except })
                 .await;
             let refused = matches!(reply, Ok(Reply::Error { .. }));
-            let _ = controls
-                .except
-                .set_attribute("aria-invalid", if refused { "true" } else { "false" });
+            mark_invalid(&controls.except, refused);
             applied(reply);
         });
     })

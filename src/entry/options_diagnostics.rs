@@ -3,8 +3,8 @@
 //! without the browser's developer tools.
 
 use super::bridge_client::BridgeClient;
-use super::options_contacts::{download, say};
 use super::options_logs::local_time;
+use super::options_ui::{download, say};
 use crate::contacts::explain::no_near_numbers;
 use crate::diagnostics::{support_report, About};
 use crate::platform;

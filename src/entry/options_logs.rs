@@ -3,7 +3,7 @@
 //! as CSV or JSON. Everything from logs is shown as text (notes come from users and callers).
 
 use super::bridge_client::BridgeClient;
-use super::options_contacts::{download, say};
+use super::options_ui::{download, say};
 use crate::logging::entry::JournalEntry;
 use crate::logging::journal_import::{read_journal_file, JournalImport, IMPORT_CHUNK};
 use crate::logging::journal_view::{journal_csv, journal_json, JournalQuery, MAX_QUERY_RESULTS};

@@ -3,7 +3,7 @@
 //! and the first of them, so a recipe is checked on a real page before it is saved.
 
 use super::bridge_client::BridgeClient;
-use super::options_contacts::say;
+use super::options_ui::{say, status_line};
 use crate::contacts::Contact;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
@@ -28,8 +28,7 @@ pub fn build(
     button.set_class_name("secondary");
     button.set_id(&format!("preview-recipe-{index}"));
     button.set_text_content(Some(&platform::message("optionsRecipePreview", &[])));
-    let status =
-        super::options_contacts::status_line(document, &format!("recipe-preview-{index}"))?;
+    let status = status_line(document, &format!("recipe-preview-{index}"))?;
     let list = document.create_element("ul")?;
     list.set_id(&format!("recipe-preview-list-{index}"));
     list.set_attribute("aria-labelledby", &format!("recipe-preview-{index}"))?;

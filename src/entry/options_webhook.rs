@@ -89,9 +89,8 @@ impl WebhookFields {
 
     /// Marks the fields wrong (or right) for assistive technology and the eye.
     pub fn mark_invalid(&self, invalid: bool) {
-        let value = if invalid { "true" } else { "false" };
         for input in [&self.url, &self.header_name, &self.header_value] {
-            let _ = input.set_attribute("aria-invalid", value);
+            super::options_ui::mark_invalid(input, invalid);
         }
     }
 

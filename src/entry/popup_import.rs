@@ -24,11 +24,33 @@ pub struct ImportView {
     cancel: HtmlButtonElement,
     resume: HtmlButtonElement,
     bridge: BridgeClient,
-    /// The enabled site of the popup's page and whether that page continues on more pages
-    /// (with the list's length, when it says).
-    page: (Option<String>, Option<Option<u32>>),
-    /// The site's recipe names its JSON API: imports read that instead of the pages.
-    api: bool,
+    /// The enabled site of the popup's page.
+    site: Option<String>,
+    /// What this page can import.
+    offer: Offer,
+}
+
+/// What the popup's page can import.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Offer {
+    /// Nothing: a page that does not continue on further pages.
+    Nothing,
+    /// The list this page is part of, page by page (with its length, when it says).
+    Pages(Option<u32>),
+    /// The site's JSON API (its recipe names one), from any of its pages.
+    Api,
+}
+
+impl Offer {
+    fn of(status: &SiteStatus) -> Self {
+        if status.api_import {
+            return Offer::Api;
+        }
+        match status.page.as_ref().filter(|p| p.next_page.is_some()) {
+            Some(reading) => Offer::Pages(reading.last_page),
+            None => Offer::Nothing,
+        }
+    }
 }
 
 impl ImportView {
@@ -44,11 +66,6 @@ impl ImportView {
                 .get_element_by_id(id)
                 .ok_or_else(|| JsValue::from_str(&format!("popup.html has no #{id}")))
         };
-        let more_pages = status
-            .page
-            .as_ref()
-            .filter(|reading| reading.next_page.is_some())
-            .map(|reading| reading.last_page);
         let view = Rc::new(Self {
             boxed: get("import-box")?.dyn_into()?,
             status: get("import-status")?,
@@ -57,14 +74,15 @@ impl ImportView {
             cancel: get("import-cancel")?.dyn_into()?,
             resume: get("import-resume")?.dyn_into()?,
             bridge: bridge.clone(),
-            page: (status.enabled_as.clone(), more_pages),
-            api: status.api_import,
+            site: status.enabled_as.clone(),
+            offer: Offer::of(status),
         });
-        if view.api {
+        let api = view.offer == Offer::Api;
+        if api {
             view.start
                 .set_text_content(Some(&platform::message("popupImportStartApi", &[])));
         }
-        let (url, api) = (url.to_owned(), view.api);
+        let url = url.to_owned();
         view.on_click(&view.start, move || ToBackground::StartImport {
             url: url.clone(),
             api,
@@ -107,15 +125,13 @@ impl ImportView {
             }
             _ => return,
         };
-        let (site, more_pages) = &self.page;
-        // A site whose recipe names its API can be imported from any of its pages.
-        let more_pages = if self.api { &Some(None) } else { more_pages };
         // An import of another site's list is that site's business.
-        let import = import.filter(|import| site.as_deref() == Some(import.summary.site.as_str()));
+        let site = self.site.as_deref();
+        let import = import.filter(|import| site == Some(import.summary.site.as_str()));
         let running = import
             .as_ref()
             .is_some_and(|i| i.summary.state == ImportState::Running);
-        self.render(import.as_ref(), *more_pages);
+        self.render(import.as_ref());
         if running {
             let view = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -126,13 +142,14 @@ impl ImportView {
         }
     }
 
-    fn render(&self, import: Option<&ImportProgress>, more_pages: Option<Option<u32>>) {
-        let on_site = self.page.0.is_some();
+    fn render(&self, import: Option<&ImportProgress>) {
+        let on_site = self.site.is_some();
+        let nothing = self.offer == Offer::Nothing;
         let state = import.map(|i| &i.summary.state);
         self.boxed
-            .set_hidden(!on_site || (import.is_none() && more_pages.is_none()));
+            .set_hidden(!on_site || (import.is_none() && nothing));
         self.start.set_hidden(
-            more_pages.is_none()
+            nothing
                 || matches!(
                     state,
                     Some(ImportState::Running | ImportState::Failed { .. })
@@ -143,10 +160,12 @@ impl ImportView {
         self.resume
             .set_hidden(!matches!(state, Some(ImportState::Failed { .. })));
         let Some(import) = import else {
-            let text = match more_pages.flatten() {
-                _ if self.api => platform::message("popupImportOfferApi", &[]),
-                Some(pages) => platform::message("popupImportOfferPages", &[&pages.to_string()]),
-                None => platform::message("popupImportOffer", &[]),
+            let text = match self.offer {
+                Offer::Api => platform::message("popupImportOfferApi", &[]),
+                Offer::Pages(Some(pages)) => {
+                    platform::message("popupImportOfferPages", &[&pages.to_string()])
+                }
+                Offer::Pages(None) | Offer::Nothing => platform::message("popupImportOffer", &[]),
             };
             self.bar.set_hidden(true);
             return self.set_status("offer", &text);
