@@ -26,7 +26,9 @@ before(async () => {
   // localhost is granted but not switched on: the popup test switches it on and off through
   // the real popup flow (a granted origin gets no permission prompt).
   const config = { ...demoConfig(crm.origin), devGrantedSites: [crm.origin.replace('127.0.0.1', 'localhost')],
-    siteOptions: { 'http://127.0.0.1': { webhook: { url: `http://127.0.0.1:${hook.address().port}/hook` } } } };
+    siteOptions: { 'http://127.0.0.1': { webhook: { url: `http://127.0.0.1:${hook.address().port}/hook` },
+      // Logs also go to the CRM itself, with the user's session (docs/logging.md).
+      recipe: { version: 1, log: `${crm.origin}/api/activities` } } } };
   const dir = await buildDevExtension('firefox', config);
   const options = new firefox.Options()
     .setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr')
@@ -155,7 +157,9 @@ test('firefox: discovery reads a record page with its event-page background, and
   await driver.switchTo().defaultContent();
 });
 
-test('firefox: a call from a discovered number is logged against that contact, durable, in its activities and at the webhook', async () => {
+test('firefox: a call from a discovered number is logged against that contact, durable, in its activities, at the webhook and at the CRM', async () => {
+  await driver.get(`${crm.origin}/login`); // the CRM's session cookie, as a signed-in user has
+  const [session] = crm.sessions();
   await openWithWidget(`${crm.origin}/contacts/104`);
   await assertRelays();
   await driver.switchTo().frame(0);
@@ -179,6 +183,10 @@ test('firefox: a call from a discovered number is logged against that contact, d
   const delivered = [...accepted.values()].find((b) => b.entry.key === 'call:ff-1');
   assert.ok(delivered, 'the event page delivered it to the webhook');
   assert.equal(delivered.entry.contact.name, 'Jonas Becker');
+  while (!crm.activities().some((a) => a.key === 'call:ff-1') && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 200));
+  const atCrm = crm.activities().find((a) => a.key === 'call:ff-1');
+  assert.ok(atCrm, 'the event page delivered it to the CRM endpoint');
+  assert.equal(atCrm.session, session, "with the user's own CRM session");
 });
 
 /**
