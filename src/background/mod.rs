@@ -652,8 +652,6 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             ToBackground::OpenPhoneWindow => reply(Reply::Error {
                 message: "only crm-bridge's own pages may open the phone window".into(),
             }),
-            // Read by discovery in the background entry, from content scripts only (their tab's
-            // site is checked there); a port never carries it.
             ToBackground::PreviewRecipe { site, recipe } => {
                 let recipe = self
                     .enabled_pattern(&site)
@@ -670,6 +668,8 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     Err(message) => reply(Reply::Error { message }),
                 }
             }
+            // Read by discovery in the background entry, from content scripts only (their tab's
+            // site is checked there); a port never carries it.
             ToBackground::PageEvidence { .. } | ToBackground::SiteRecipe => reply(Reply::Error {
                 message: "page evidence comes only from the discovery content script".into(),
             }),
@@ -827,11 +827,8 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         let site = self.enabled_pattern(site)?;
         let mut settings = self.settings();
         let options = text.parse().map_err(|err| err.to_string())?;
-        // Logs go to this site's own CRM only, never to another host named in a recipe.
-        let log = options.recipe.as_ref().and_then(|r| r.log.as_deref());
-        if let Some(log) = log {
-            let on_site = crate::url::WebUrl::parse(log.trim()).is_ok_and(|url| site.matches(&url));
-            if !on_site {
+        if let Some(recipe) = &options.recipe {
+            if let (Some(log), None) = (recipe.log.as_deref(), recipe.log_on(&site)) {
                 return Err(format!(
                     "recipe log: {log} is not on {site}; logs go only to the site's own CRM \
                      (use a webhook for anything else)"

@@ -69,14 +69,16 @@ fn other_type() -> String {
 }
 
 impl Contact {
+    /// The lines of the contact's numbers (numbers too short to identify one are left out).
+    pub fn lines(&self) -> impl Iterator<Item = NumberKey> + '_ {
+        self.phone_numbers
+            .iter()
+            .filter_map(|p| NumberKey::parse(&p.phone_number))
+    }
+
     /// Whether one of the contact's numbers is the line `asked` (see [`NumberKey::same_line`]).
     pub fn has_line(&self, asked: &NumberKey) -> bool {
-        !self.deleted
-            && self
-                .phone_numbers
-                .iter()
-                .filter_map(|p| NumberKey::parse(&p.phone_number))
-                .any(|k| k.same_line(asked))
+        !self.deleted && self.lines().any(|k| k.same_line(asked))
     }
 
     /// The contact as the widget reads it (protocol.md §4.1): `type` is our service name; our own

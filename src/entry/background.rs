@@ -473,13 +473,18 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             // Only into tabs crm-bridge is on for (the all-sites mode's patterns match its
             // exceptions too); a tab that has the widget already ignores a second injection.
             let settings = core.settings();
-            for (tab, _) in tabs_matching(&pattern)
-                .await?
+            for tab in platform::tabs_matching(&pattern)
+                .await
+                .map_err(js)?
                 .into_iter()
-                .filter(|(_, url)| url.as_deref().is_some_and(|url| settings.enables_url(url)))
+                .filter(|tab| {
+                    tab.url
+                        .as_deref()
+                        .is_some_and(|url| settings.enables_url(url))
+                })
             {
                 let target = value(
-                    json!({ "target": { "tabId": tab }, "files": ["content.js", "discover.js"] }),
+                    json!({ "target": { "tabId": tab.id as i64 }, "files": ["content.js", "discover.js"] }),
                 )?;
                 platform::call_async(&["scripting", "executeScript"], &[target])
                     .await
@@ -488,22 +493,20 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             Ok(())
         }
         Effect::RemoveWidget(pattern) => {
-            let message = value(
-                serde_json::to_value(ToContentScript::RemoveWidget).map_err(|e| e.to_string())?,
-            )?;
             // Tabs still on through another listed site or the all-sites mode keep it.
             let settings = core.settings();
-            for (tab, _) in tabs_matching(&pattern)
-                .await?
+            for tab in platform::tabs_matching(&pattern)
+                .await
+                .map_err(js)?
                 .into_iter()
-                .filter(|(_, url)| !url.as_deref().is_some_and(|url| settings.enables_url(url)))
+                .filter(|tab| {
+                    !tab.url
+                        .as_deref()
+                        .is_some_and(|url| settings.enables_url(url))
+                })
             {
                 // A tab without our content script has nobody listening: nothing to remove.
-                let _ = platform::call_async(
-                    &["tabs", "sendMessage"],
-                    &[JsValue::from_f64(tab as f64), message.clone()],
-                )
-                .await;
+                let _ = platform::send_to_tab(tab.id, &ToContentScript::RemoveWidget).await;
             }
             Ok(())
         }
@@ -566,26 +569,6 @@ async fn open_phone_window(ticket: &str) -> Result<(), String> {
             .map_err(js)?;
     }
     Ok(())
-}
-
-/// Ids and addresses of the open tabs whose URL matches a pattern (the address is hidden
-/// from us where we hold no access to the tab's site).
-async fn tabs_matching(pattern: &str) -> Result<Vec<(i64, Option<String>)>, String> {
-    let query = platform::from_json(&json!({ "url": [pattern] }).to_string())
-        .map_err(|e| format!("{e:?}"))?;
-    let tabs = platform::call_async(&["tabs", "query"], &[query])
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    Ok(js_sys::Array::from(&tabs)
-        .iter()
-        .filter_map(|tab| {
-            let id = platform::number_field(&tab, "id")? as i64;
-            let url = js_sys::Reflect::get(&tab, &"url".into())
-                .ok()
-                .and_then(|url| url.as_string());
-            Some((id, url))
-        })
-        .collect())
 }
 
 /// `runtime.onInstalled`: applies a packaged preset (admin or test copy) when no settings

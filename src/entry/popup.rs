@@ -148,16 +148,7 @@ fn offer_scan(view: &Rc<PopupView>, bridge: &BridgeClient, tab_id: Option<f64>, 
         view.page_status
             .set_text_content(Some(&platform::message("popupScanning", &[])));
         wasm_bindgen_futures::spawn_local(async move {
-            let message = serde_json::to_string(&ToContentScript::ScanPage)
-                .map_err(|err| JsValue::from_str(&err.to_string()))
-                .and_then(|text| platform::from_json(&text));
-            if let Ok(message) = message {
-                let _ = platform::call_async(
-                    &["tabs", "sendMessage"],
-                    &[JsValue::from_f64(tab), message],
-                )
-                .await;
-            }
+            let _ = platform::send_to_tab(tab, &ToContentScript::ScanPage).await;
             // The walker reads in slices and the background answers it; then ask for the result.
             gloo_timers::future::TimeoutFuture::new(1_200).await;
             view.render(bridge.request(ToBackground::SiteStatus { url }).await);

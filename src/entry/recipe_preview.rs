@@ -9,7 +9,6 @@ use crate::protocol::bridge::{Reply, ToContentScript};
 use crate::protocol::evidence::PageEvidence;
 use crate::settings::recipe::Recipe;
 use crate::settings::Settings;
-use wasm_bindgen::JsValue;
 
 /// Contacts sent back to the options page (the count says how many there were in all).
 pub const PREVIEW_SHOWN: usize = 10;
@@ -30,10 +29,7 @@ async fn read_tab(
     let tab = site_tab(pattern).await.ok_or(
         "no page of this site is open: open one in a tab (a list or a record), then try again",
     )?;
-    let message = serde_json::to_string(&ToContentScript::PreviewRecipe { recipe })
-        .map_err(|err| err.to_string())
-        .and_then(|text| platform::from_json(&text).map_err(|err| format!("{err:?}")))?;
-    let answer = platform::call_async(&["tabs", "sendMessage"], &[JsValue::from_f64(tab), message])
+    let answer = platform::send_to_tab(tab, &ToContentScript::PreviewRecipe { recipe })
         .await
         .map_err(|_| {
             "the open page of this site has no crm-bridge yet (it was opened before the site \
@@ -67,25 +63,14 @@ async fn read_tab(
 
 /// The id of the site's tab the user most likely means: the active one, else the one used last.
 async fn site_tab(pattern: &str) -> Option<f64> {
-    let query = platform::from_json(&serde_json::json!({ "url": pattern }).to_string()).ok()?;
-    let tabs = platform::call_async(&["tabs", "query"], &[query])
+    platform::tabs_matching(pattern)
         .await
-        .ok()?;
-    let field = |tab: &JsValue, name: &str| js_sys::Reflect::get(tab, &name.into()).ok();
-    js_sys::Array::from(&tabs)
-        .iter()
-        .filter_map(|tab| {
-            let id = field(&tab, "id")?.as_f64()?;
-            let active = field(&tab, "active").and_then(|a| a.as_bool()) == Some(true);
-            let used = field(&tab, "lastAccessed")
-                .and_then(|t| t.as_f64())
-                .unwrap_or(0.0);
-            Some((active, used, id))
-        })
+        .ok()?
+        .into_iter()
         .max_by(|a, b| {
-            (a.0, a.1)
-                .partial_cmp(&(b.0, b.1))
+            (a.active, a.last_accessed)
+                .partial_cmp(&(b.active, b.last_accessed))
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
-        .map(|(_, _, id)| id)
+        .map(|tab| tab.id)
 }

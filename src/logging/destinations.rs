@@ -9,7 +9,6 @@
 use super::webhook::Webhook;
 use crate::settings::site_options::SiteOptions;
 use crate::sites::SitePattern;
-use crate::url::WebUrl;
 use std::collections::BTreeMap;
 
 /// Destination ids of webhooks start with this, followed by the site pattern.
@@ -41,9 +40,7 @@ pub enum Target {
 
 /// The site's CRM endpoint for logs, if its recipe names one on the site itself.
 fn crm_log(site: &SitePattern, options: &SiteOptions) -> Option<String> {
-    let log = options.recipe.as_ref()?.log.as_deref()?;
-    let url = WebUrl::parse(log.trim()).ok()?;
-    site.matches(&url).then(|| url.to_string())
+    Some(options.recipe.as_ref()?.log_on(site)?.to_string())
 }
 
 /// A site's destinations: its webhook, then its CRM endpoint.

@@ -368,6 +368,48 @@ pub async fn post(
     }
 }
 
+/// An open tab, as `tabs.query` describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenTab {
+    /// Its id.
+    pub id: f64,
+    /// Its address; hidden from us where we hold no access to the tab's site.
+    pub url: Option<String>,
+    /// The tab shown in its window.
+    pub active: bool,
+    /// When the user last used it (ms since the epoch; 0 where the browser does not say).
+    pub last_accessed: f64,
+}
+
+/// The open tabs whose address matches a match pattern.
+pub async fn tabs_matching(pattern: &str) -> Result<Vec<OpenTab>, JsValue> {
+    let query = from_json(&serde_json::json!({ "url": [pattern] }).to_string())?;
+    let tabs = call_async(&["tabs", "query"], &[query]).await?;
+    let field = |tab: &JsValue, name: &str| Reflect::get(tab, &name.into()).ok();
+    Ok(Array::from(&tabs)
+        .iter()
+        .filter_map(|tab| {
+            Some(OpenTab {
+                id: number_field(&tab, "id")?,
+                url: field(&tab, "url").and_then(|url| url.as_string()),
+                active: field(&tab, "active").and_then(|a| a.as_bool()) == Some(true),
+                last_accessed: number_field(&tab, "lastAccessed").unwrap_or(0.0),
+            })
+        })
+        .collect())
+}
+
+/// Sends `message` to our content scripts in tab `tab` (`tabs.sendMessage`) and gives their
+/// answer; fails when nothing of ours listens there.
+pub async fn send_to_tab(tab: f64, message: &impl serde::Serialize) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(message).map_err(|err| JsValue::from_str(&err.to_string()))?;
+    call_async(
+        &["tabs", "sendMessage"],
+        &[JsValue::from_f64(tab), from_json(&text)?],
+    )
+    .await
+}
+
 /// Converts a JS value to JSON text for the serde core.
 pub fn to_json(value: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(value).ok()?.as_string()

@@ -62,6 +62,13 @@ pub struct Recipe {
 }
 
 impl Recipe {
+    /// The CRM endpoint its `log` names, if it is on `site`: logs of a site go only to that
+    /// site's own CRM, never to another host a recipe names.
+    pub fn log_on(&self, site: &crate::sites::SitePattern) -> Option<crate::url::WebUrl> {
+        let url = crate::url::WebUrl::parse(self.log.as_deref()?.trim()).ok()?;
+        site.matches(&url).then_some(url)
+    }
+
     /// Reads a recipe as the options page holds it (JSON text); empty text is no recipe.
     /// Refused whole, with the reason, when anything in it cannot be used.
     pub fn parse(text: &str) -> Result<Option<Recipe>, String> {

@@ -11,7 +11,9 @@
 //! `syncTimestamp` never skips a change.
 
 use super::lazy::LazyDatabase;
-use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
+use super::records::{
+    finish, from_js, from_js_list, get_many, join_all, js_items, js_value, service_error,
+};
 use super::{open, StoreError, CONTACTS_STORE, SYNC_STATE_STORE};
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{
@@ -61,7 +63,7 @@ async fn note_read(
         site: site.to_owned(),
         last_read_ms: at,
     };
-    let value = js_items(std::slice::from_ref(&state))?.remove(0).0;
+    let value = js_value(&state)?;
     transaction
         .store(SYNC_STATE_STORE)?
         .put(&value, None)
@@ -451,13 +453,7 @@ impl StoreContacts {
         // Each hit's lines, read once (not once per asked number).
         let lines: Vec<Vec<NumberKey>> = contacts
             .iter()
-            .map(|c| {
-                c.contact
-                    .phone_numbers
-                    .iter()
-                    .filter_map(|p| NumberKey::parse(&p.phone_number))
-                    .collect()
-            })
+            .map(|c| c.contact.lines().collect())
             .collect();
         let mut found = BTreeMap::new();
         for (number, key) in &asked {

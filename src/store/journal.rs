@@ -7,7 +7,9 @@
 //! only when their destination answered 2xx ([`StoreJournal::settle`]).
 
 use super::lazy::LazyDatabase;
-use super::records::{finish, from_js, from_js_list, get_many, join_all, js_items, service_error};
+use super::records::{
+    finish, from_js, from_js_list, get_many, join_all, js_items, js_value, service_error,
+};
 use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
 use crate::logging::destinations::{forgotten_with, Destinations};
 use crate::logging::entry::JournalEntry;
@@ -376,11 +378,6 @@ async fn join_pair<A: std::future::Future, B: std::future::Future>(
         }
     })
     .await
-}
-
-fn js_value<T: serde::Serialize>(value: &T) -> Result<JsValue, StoreError> {
-    let mut items = js_items(std::slice::from_ref(value))?;
-    Ok(items.remove(0).0)
 }
 
 impl LogStore for StoreJournal {

@@ -35,6 +35,12 @@ pub(crate) fn js_items<T: Serialize>(
         .collect())
 }
 
+/// One value as a JavaScript object (see [`js_items`]).
+pub(crate) fn js_value<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
+    let mut items = js_items(std::slice::from_ref(value))?;
+    Ok(items.remove(0).0)
+}
+
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StoreError> {
     let text =
         js_sys::JSON::stringify(&value).map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
