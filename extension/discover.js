@@ -11,7 +11,7 @@
   if (globalThis.__crmBridgeDiscovery) return;
   globalThis.__crmBridgeDiscovery = true;
 
-  const VERSION = 1;
+  const VERSION = 2; // 2: tables with column headers sent compactly (src/protocol/evidence_table.rs)
   const LIMITS = { TEXT: 200, FIELDS: 40000, SCOPES: 10000, JSON_LD: 20, JSON_LD_TEXT: 100000, NODES: 300000 };
   const SLICE_MS = 8;
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'CANVAS', 'IFRAME',
@@ -27,15 +27,23 @@
     'p-family-name', 'adr', 'p-adr']);
 
   // Rows of tables are read once and remembered until something inside them changes: a rescan
-  // after a few edits re-reads only those rows (the observer marks them).
+  // after a few edits re-reads only those rows (the observer marks them, and every row around
+  // them). A change anywhere else makes the next live scan a full one (see liveScan).
   const rowCache = new WeakMap();
-  let dirtyRows = new WeakSet();
+  let dirtyRows = new WeakSet(); // rows whose remembered reading is stale (any collect clears it)
+  let liveDirty = new Set(); // rows changed since the live scanner's last scan
+  let outsideChanged = true; // something outside table rows changed since then
   let rowWatcher = null;
+  let readSerial = 0;
   const markDirty = (records) => {
     for (const record of records) {
       const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
-      const row = target && target.closest('tr');
-      if (row) dirtyRows.add(row);
+      let row = target && target.closest('tr');
+      if (!row) outsideChanged = true;
+      for (; row; row = row.parentElement && row.parentElement.closest('tr')) {
+        dirtyRows.add(row);
+        liveDirty.add(row);
+      }
     }
   };
   const watchRows = (doc) => {
@@ -97,12 +105,73 @@
     return text.length > 0 && text.length <= 48 ? text.replace(/[:：]\s*$/, '') : '';
   };
 
+  // One table row, read once: its heading, record link and cells, as sent
+  // (src/protocol/evidence_table.rs: a cell is its text when that is all it holds, else its
+  // fields), with how many fields it makes and a number that changes with every reading.
+  const readRow = (row, headers, headerKey) => {
+    const cells = [];
+    let count = 0;
+    let heading;
+    let link;
+    const rowCells = row.cells;
+    for (let column = 0, n = rowCells.length; column < n; column += 1) {
+      const cell = rowCells[column];
+      const label = headers[column];
+      let list = null;
+      let messenger = false;
+      let control = null;
+      if (cell.firstElementChild) {
+        const anchors = cell.getElementsByTagName('a');
+        for (let i = 0; i < anchors.length; i += 1) {
+          const a = anchors[i];
+          const href = a.getAttribute('href') || '';
+          const kind = linkKind(href);
+          if (kind === 'page') { // the row's record link and name: its first page link's
+            if (heading === undefined) heading = clip(a.textContent || '') || undefined;
+            if (link === undefined) link = sameOrigin(href, a);
+            continue;
+          }
+          if (kind === 'messenger') messenger = true;
+          (list = list || []).push(linkField(kind, a, href, kind === 'tel' ? label : undefined));
+        }
+        control = cell.querySelector('input, select, textarea');
+      }
+      if (control) {
+        const value = controlValue(control);
+        if (value) (list = list || []).push({ source: control.tagName.toLowerCase(), text: clip(value), label });
+      } else if (!messenger) { // a messenger's number is not the contact's
+        const text = clip(cell.textContent || '');
+        if (text && !list) { cells.push(text); count += 1; continue; }
+        if (text) list.push({ source: 'text', text, label });
+      }
+      cells.push(list || '');
+      count += list ? list.length : 0;
+    }
+    while (cells.length && cells[cells.length - 1] === '') cells.pop();
+    const sent = { cells };
+    if (heading) sent.heading = heading;
+    if (link) sent.link = link;
+    readSerial += 1;
+    return { row: sent, count, headerKey, id: readSerial };
+  };
+
   // Where a list says how to reach its next page (docs/discovery.md "Pagination"): links in
   // pagers, whichever words they use; the background decides which one is "next".
   const PAGER = 'nav, [role="navigation"], [class*="paginat" i], [class*="pager" i], [class*="paging" i], '
     + '[id*="paginat" i], [id*="pager" i], [aria-label*="pagina" i], [aria-label*="pager" i]';
+  const PAGER_WORDS = /paginat|pager|paging/i;
   const PAGER_LINKS = 60;
-  const pagerLinks = (doc, recipe) => {
+  // Whether an element is a pager container (what PAGER selects), tested as the walk passes it.
+  const isPager = (el) => el.tagName === 'NAV' || el.getAttribute('role') === 'navigation'
+    || PAGER_WORDS.test(typeof el.className === 'string' ? el.className : el.getAttribute('class') || '')
+    || /paginat|pager/i.test(el.id) || /pagina|pager/i.test(el.getAttribute('aria-label') || '');
+  // The pager containers in and under `el`, a subtree the walk does not enter.
+  const pagersUnder = (el, found) => {
+    if (isPager(el)) found.push(el);
+    try { for (const p of el.querySelectorAll(PAGER)) found.push(p); } catch { /* an odd document */ }
+  };
+  // `pagers`: the pager containers the walk met, in document order.
+  const pagerLinks = (doc, recipe, pagers) => {
     const links = [];
     const seen = new Set();
     const add = (a, extra) => {
@@ -125,14 +194,15 @@
     if (recipe && recipe.next) for (const a of select(doc, recipe.next).slice(0, 1)) add(a.closest('a[href], link[href]') || a, { recipe: true });
     for (const a of select(doc, 'link[rel~="next" i][href], a[rel~="next" i][href]').slice(0, 2)) add(a, { rel: 'next' });
     let containers = 0;
-    for (const pager of select(doc, PAGER)) {
+    for (const pager of pagers) {
       if (++containers > 20 || links.length >= PAGER_LINKS) break;
       if (pager.closest('crm-bridge-phone')) continue;
       // A long pager's ends: its first links and its last ones ("Next", "Last" sit there).
       const all = [...pager.querySelectorAll('a[href]')];
       for (const a of all.length > 30 ? [...all.slice(0, 20), ...all.slice(-10)] : all) add(a, {});
     }
-    const current = doc.querySelector(`:is(${PAGER}) [aria-current="page"]:not(a)`);
+    let current = null;
+    for (const pager of pagers) if (!current) current = pager.querySelector('[aria-current="page"]:not(a)');
     const currentText = current ? clip(current.textContent || '', 12) : '';
     return { links, current: /^\d{1,6}$/.test(currentText) ? Number(currentText) : undefined };
   };
@@ -148,8 +218,14 @@
     let sliceStart = started;
     let mainThreadMs = 0;
     let longestSliceMs = 0;
+    // Scopes and fields outside tables; table rows go to `tables`, compactly. Indexes (scope
+    // numbers, a table's place) count both, as in the expanded evidence discovery reads.
     const scopes = [];
     const fields = [];
+    const tables = [];
+    const rows = new Map(); // row element → {scope, headers, entry}: what a rescan can patch
+    let scopeCount = 0;
+    let fieldCount = 0;
     const scopeOf = new Map(); // element → scope record (assigned an index on first use)
     const headerCache = new Map(); // table → column header texts
     const siblingSignatures = new Map(); // parent → Map(signature → count)
@@ -160,6 +236,7 @@
     const mainHeading = doc.querySelector('h1, [role="heading"][aria-level="1"]');
     scopes.push({ kind: 'page', heading: mainHeading ? clip(mainHeading.textContent || '') || undefined : undefined,
       link: pageUrl });
+    scopeCount = 1;
 
     const recordLink = (el) => {
       const anchors = el.tagName === 'A' ? [el] : el.querySelectorAll('a[href]');
@@ -185,13 +262,14 @@
     };
     const useScope = (record) => {
       if (record.index !== undefined) return record.index;
-      if (scopes.length >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; return 0; }
+      if (scopeCount >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; return 0; }
       const parent = record.parent ? useScope(record.parent) : 0;
       const scope = { kind: record.kind, parent };
       scope.heading = cardHeading(record.el) || undefined;
       scope.link = recordLink(record.el);
       if (record.itemType) scope.itemType = record.itemType;
-      record.index = scopes.length;
+      record.index = scopeCount;
+      scopeCount += 1;
       scopes.push(scope);
       return record.index;
     };
@@ -234,10 +312,11 @@
       || (el.tagName === 'HEADER' && el.parentElement === doc.body);
 
     const addField = (record, field) => {
-      if (fields.length >= LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }
+      if (fieldCount >= LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }
       field.scope = useScope(record);
       if (field.label === '' || field.label === undefined) delete field.label;
       fields.push(field);
+      fieldCount += 1;
     };
     // A cell of a key/value table: its row's header cell.
     const cellLabel = (cell) => {
@@ -301,74 +380,35 @@
       sliceStart = now();
     };
 
-    // One table row, read once: its heading, record link and cells as fields (no scope yet).
-    const readRow = (row, headers) => {
-      const fieldsOfRow = [];
-      let heading;
-      let link;
-      for (const a of row.getElementsByTagName('a')) {
-        const href = a.getAttribute('href') || '';
-        if (linkKind(href) !== 'page') continue;
-        if (heading === undefined) heading = clip(a.textContent || '') || undefined;
-        if (link === undefined) link = sameOrigin(href, a);
-      }
-      for (const cell of row.cells) {
-        const label = headers[cell.cellIndex];
-        let messenger = false;
-        if (cell.firstElementChild) {
-          for (const a of cell.getElementsByTagName('a')) {
-            const href = a.getAttribute('href') || '';
-            const kind = linkKind(href);
-            if (kind === 'page') continue;
-            if (kind === 'messenger') messenger = true;
-            fieldsOfRow.push(linkField(kind, a, href, kind === 'tel' ? label : undefined));
-          }
-          const control = cell.querySelector('input, select, textarea');
-          if (control) {
-            const value = controlValue(control);
-            if (value) fieldsOfRow.push({ source: control.tagName.toLowerCase(), text: clip(value), label });
-            continue;
-          }
-        }
-        if (messenger) continue; // a messenger's number is not the contact's
-        const text = clip(cell.textContent || '');
-        if (text) fieldsOfRow.push({ source: 'text', text, label });
-      }
-      return { heading, link, fields: fieldsOfRow };
-    };
-    // A table with column headers: one row scope per data row, read straight from its cells.
+    // A table with column headers: one row scope per data row, read straight from its cells
+    // (readRow) and sent compactly, a row's cells as an array.
     const readTable = async (table, parentRecord) => {
       const headers = columnHeaders(table);
       const headerKey = headers.join('\u0001');
       const parent = parentRecord === pageScope ? 0 : useScope(parentRecord);
+      const compact = { parent, scopeAt: scopeCount, fieldAt: fieldCount, headers, rows: [] };
       let count = 0;
       for (const row of table.rows) { // this table's own rows, not those of nested tables
         const cells = row.cells;
         if (!cells.length || row.parentElement.tagName === 'THEAD') continue;
         if (cells[0].tagName === 'TH' && cells[cells.length - 1].tagName === 'TH') continue; // a header row
         nodes += row.cells.length + 1;
-        if (nodes > LIMITS.NODES) { truncated = truncated || { reason: 'nodes', scanned: nodes }; return; }
+        if (nodes > LIMITS.NODES) { truncated = truncated || { reason: 'nodes', scanned: nodes }; break; }
         if ((++count & 63) === 0) await yieldIfDue();
-        let read = rowCache.get(row);
-        if (!read || dirty.has(row) || read.headerKey !== headerKey) {
-          read = readRow(row, headers);
-          read.headerKey = headerKey;
-          rowCache.set(row, read);
+        let entry = rowCache.get(row);
+        if (!entry || dirty.has(row) || entry.headerKey !== headerKey) {
+          entry = readRow(row, headers, headerKey);
+          rowCache.set(row, entry);
         }
-        if (!read.fields.length) continue;
-        if (scopes.length >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; return; }
-        const scope = { kind: 'row', parent };
-        if (read.heading) scope.heading = read.heading;
-        if (read.link) scope.link = read.link;
-        const index = scopes.length;
-        scopes.push(scope);
-        if (fields.length + read.fields.length > LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }
-        // The remembered field objects are reused: only their scope number changes per scan.
-        for (const field of read.fields) {
-          field.scope = index;
-          fields.push(field);
-        }
+        if (!entry.count) continue;
+        if (scopeCount >= LIMITS.SCOPES) { truncated = truncated || { reason: 'scopes', scanned: nodes }; break; }
+        if (fieldCount + entry.count > LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; break; }
+        rows.set(row, { scope: scopeCount, headers, entry });
+        compact.rows.push(entry.row);
+        scopeCount += 1;
+        fieldCount += entry.count;
       }
+      if (compact.rows.length) tables.push(compact);
     };
     const skipSubtree = (el) => {
       walker.currentNode = el;
@@ -380,6 +420,7 @@
     // A site recipe (docs/recipes.md): its rows become scopes with fields labelled by the
     // recipe's field names, and are left out of the generic walk below.
     const recipeRows = new Set();
+    const pagers = [];
     const recipe = options.recipe;
     const selectAll = (root, selector, limit) => {
       try { return [...root.querySelectorAll(selector)].slice(0, limit); } catch { return []; }
@@ -393,7 +434,7 @@
         const value = 'value' in el && typeof el.value === 'string' && el.tagName !== 'LI' && el.tagName !== 'BUTTON' ? el.value : el.textContent;
         const field = { scope, source: TEL.test(href) ? 'tel' : 'property', text: clip(value || ''), label: name };
         if (field.source === 'tel') field.href = href.slice(0, 200);
-        if (field.text && fields.length < LIMITS.FIELDS) fields.push(field);
+        if (field.text && fieldCount < LIMITS.FIELDS) { fields.push(field); fieldCount += 1; }
       }
     };
     if (recipe && recipe.version === 1) {
@@ -404,7 +445,8 @@
           const [anchor] = recipe.fields.link ? selectAll(row, recipe.fields.link, 1) : [];
           const link = anchor && anchor.getAttribute('href') ? sameOrigin(anchor.getAttribute('href'), anchor) : recordLink(row);
           if (link) scope.link = link;
-          const index = scopes.length;
+          const index = scopeCount;
+          scopeCount += 1;
           scopes.push(scope);
           recipeFields(row, recipe.fields, index);
           recipeRows.add(row);
@@ -413,9 +455,19 @@
     }
 
     const root = doc.body || doc.documentElement;
+    // The walk notes pager containers as it passes them, and looks for them in the subtrees it
+    // does not enter (a nav, a footer, a table's foot), rather than a whole-page query.
     const walker = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-      acceptNode: (node) => (node.nodeType === 1 && (skipped(node) || recipeRows.has(node))
-        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+      acceptNode: (node) => {
+        if (node.nodeType !== 1) return NodeFilter.FILTER_ACCEPT;
+        if (recipeRows.has(node)) return NodeFilter.FILTER_REJECT;
+        if (skipped(node)) {
+          if (node.tagName !== 'CRM-BRIDGE-PHONE') pagersUnder(node, pagers);
+          return NodeFilter.FILTER_REJECT;
+        }
+        if (isPager(node)) pagers.push(node);
+        return NodeFilter.FILTER_ACCEPT;
+      },
     });
     scopeOf.set(root, pageScope);
     const consumed = new WeakSet(); // elements whose text a field already took (links, properties)
@@ -450,6 +502,7 @@
         const record = recordFor(el);
         const tag = el.tagName;
         if (tag === 'TABLE' && columnHeaders(el) && el.rows.length > 1) {
+          if (el.tFoot) pagersUnder(el.tFoot, pagers);
           await readTable(el, record);
           skip = el;
           continue;
@@ -506,6 +559,7 @@
       if (heading) field.heading = true;
       addField(record, field);
     }
+    const pager = pagerLinks(doc, recipe, pagers);
     const finished = now();
     mainThreadMs += finished - sliceStart;
     longestSliceMs = Math.max(longestSliceMs, finished - sliceStart);
@@ -520,7 +574,7 @@
     if (lang) evidence.lang = clip(lang, 20);
     if (jsonLd.length) evidence.jsonLd = jsonLd;
     if (truncated) evidence.truncated = truncated;
-    const pager = pagerLinks(doc, recipe);
+    if (tables.length) evidence.tables = tables;
     if (pager.links.length) {
       evidence.pager = { links: pager.links };
       if (pager.current) evidence.pager.current = pager.current;
@@ -529,17 +583,83 @@
     for (const s of scopes) {
       for (const key of Object.keys(s)) if (s[key] === undefined) delete s[key];
     }
-    return { evidence, stats: { nodes, mainThreadMs, longestSliceMs, wallMs: finished - started } };
+    return { evidence, rows, stats: { nodes, mainThreadMs, longestSliceMs, wallMs: finished - started } };
   }
 
-  // Exposed in the isolated world only (the page cannot see it): tests and the benchmark call it.
+  // The live scanner: what this tab's content script sends the background as the page changes.
+  // The first scan, and any after a change outside table rows, sends the whole evidence with a
+  // scan number; later ones send only the rows that changed (a delta against that scan), which
+  // the background applies to the evidence it kept (src/background/kept_pages.rs).
+  let live = null; // {scan, url, recipeKey, rows}: the evidence the background has
+  let lastKey = ''; // what the last whole evidence sent looked like (identical ones are not re-sent)
+  let scanSerial = Math.floor(Math.random() * 2 ** 40) * 1024; // unique per page load
+  const forgetLive = () => { live = null; lastKey = ''; };
+  // A cheap fingerprint of evidence: everything but the table rows, which are told by reading.
+  const evidenceKey = (evidence, rows) => {
+    const { tables, ...rest } = evidence;
+    let key = JSON.stringify(rest);
+    for (const t of tables || []) key += `|${t.parent},${t.scopeAt},${t.fieldAt},${t.headers.join('\u0001')}`;
+    for (const { scope, entry } of rows.values()) key += `,${scope}:${entry.id}`;
+    return key;
+  };
+  const hasNumbers = (text) => /\d{3}/.test(text);
+  const worthSending = (evidence) => evidence.jsonLd
+    || evidence.fields.some((f) => f.source === 'tel' || hasNumbers(f.text))
+    || (evidence.tables || []).some((t) => t.rows.some((r) => r.cells.some((c) => (typeof c === 'string'
+      ? hasNumbers(c) : c.some((f) => f.source === 'tel' || hasNumbers(f.text))))));
+  // The changed rows as a delta, or null when a row changed that the last scan did not send.
+  const rescanRows = () => {
+    const patches = [];
+    for (const row of liveDirty) {
+      const known = live.rows.get(row);
+      if (!known || !row.isConnected) return null;
+      const entry = readRow(row, known.headers, known.entry.headerKey);
+      rowCache.set(row, entry);
+      if (!entry.count) return null; // the row no longer holds anything: its scope goes
+      if (JSON.stringify(entry.row) === JSON.stringify(known.entry.row)) continue;
+      known.entry = entry;
+      patches.push({ scope: known.scope, row: entry.row });
+    }
+    liveDirty = new Set();
+    return { base: live.scan, url: live.url, rows: patches };
+  };
+  /** Scans the page for the background; resolves to {message (null: nothing new), stats}. */
+  async function liveScan(recipe) {
+    const started = now();
+    if (rowWatcher) markDirty(rowWatcher.takeRecords());
+    const recipeKey = JSON.stringify(recipe || null);
+    if (live && !outsideChanged && live.url === location.href && live.recipeKey === recipeKey) {
+      const delta = rescanRows();
+      if (delta) {
+        const ms = now() - started;
+        const message = delta.rows.length ? { kind: 'pageEvidenceDelta', delta } : null;
+        if (message) lastKey = ''; // the background's evidence is no longer the last one sent whole
+        return { message, stats: { mainThreadMs: ms, longestSliceMs: ms, rows: delta.rows.length } };
+      }
+    }
+    liveDirty = new Set();
+    outsideChanged = false;
+    const { evidence, rows, stats } = await collect(document, { recipe });
+    const keyStarted = now();
+    const key = evidenceKey(evidence, rows);
+    const fresh = key !== lastKey && worthSending(evidence);
+    stats.mainThreadMs += now() - keyStarted;
+    if (!fresh) return { message: null, stats };
+    lastKey = key;
+    scanSerial += 1;
+    live = { scan: scanSerial, url: evidence.url, recipeKey, rows };
+    return { message: { kind: 'pageEvidence', evidence, scan: scanSerial }, stats };
+  }
+
+  // Exposed in the isolated world only (the page cannot see it): tests and the benchmark call them.
   globalThis.__crmBridgeCollect = collect;
+  globalThis.__crmBridgeLiveScan = liveScan;
+  globalThis.__crmBridgeForgetLive = forgetLive;
 
   const runtime = globalThis.chrome && globalThis.chrome.runtime;
   if (!runtime || !runtime.id || !runtime.sendMessage) return; // loaded by a test page, not as a content script
   if (location.href.startsWith(runtime.getURL(''))) return; // an extension page reads fetched pages with it
 
-  let lastSent = '';
   let recipe = null; // the site's recipe, asked once at start
   let lastUrl = location.href;
   let timer = 0;
@@ -548,14 +668,15 @@
     if (running) { schedule(); return; }
     running = true;
     try {
-      const { evidence } = await collect(document, { recipe });
-      const hasSomething = evidence.fields.some((f) => f.source === 'tel' || /\d{3}/.test(f.text)) || evidence.jsonLd;
-      const key = JSON.stringify(evidence);
-      if (!hasSomething || key === lastSent) return;
-      lastSent = key;
-      await runtime.sendMessage({ id: 2, body: { kind: 'pageEvidence', evidence } });
+      const { message } = await liveScan(recipe);
+      if (!message) return;
+      const answer = await runtime.sendMessage({ id: 2, body: message });
+      const reply = answer && answer.reply;
+      if (reply && reply.kind === 'evidenceWanted') { forgetLive(); schedule(0); } // it restarted
+      else if (!reply || reply.kind === 'error') forgetLive(); // not kept: the next scan sends all
     } catch (err) {
       // The background is restarting or the extension was updated: the next change rescans.
+      forgetLive();
     } finally {
       running = false;
     }
@@ -568,7 +689,7 @@
   addEventListener('popstate', () => schedule(200));
   addEventListener('hashchange', () => schedule(200));
   runtime.onMessage.addListener((message, sender, sendResponse) => {
-    if (message && message.kind === 'scanPage') { lastSent = ''; schedule(0); }
+    if (message && message.kind === 'scanPage') { forgetLive(); schedule(0); }
     // The options page tries a recipe on this page: its evidence goes back to the background
     // only (not on to be stored); messages reach here from the extension alone, never the page.
     if (message && message.kind === 'previewRecipe') {

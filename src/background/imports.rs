@@ -209,7 +209,7 @@ pub fn evidence_of(
     answer: PageReaderAnswer,
 ) -> Result<PageEvidence, FetchError> {
     match answer {
-        PageReaderAnswer::Read { evidence } => Ok(evidence),
+        PageReaderAnswer::Read { evidence } => Ok(*evidence),
         PageReaderAnswer::Json { text } => request
             .recipe
             .as_ref()

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use tickets::TicketBook;
 
 pub mod imports;
+pub mod kept_pages;
 pub mod tickets;
 
 /// Contacts per page of the widget's contact sync.
@@ -670,7 +671,9 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             }
             // Read by discovery in the background entry, from content scripts only (their tab's
             // site is checked there); a port never carries it.
-            ToBackground::PageEvidence { .. } | ToBackground::SiteRecipe => reply(Reply::Error {
+            ToBackground::PageEvidence { .. }
+            | ToBackground::PageEvidenceDelta { .. }
+            | ToBackground::SiteRecipe => reply(Reply::Error {
                 message: "page evidence comes only from the discovery content script".into(),
             }),
             ToBackground::Register | ToBackground::FromWidget { .. } if !caller.is_admitted() => {

@@ -14,6 +14,7 @@ use super::bulk_import::{Importer, IMPORT_ALARM};
 use super::delivery::{Courier, OUTBOX_ALARM};
 use super::errors;
 use super::synced_settings;
+use crate::background::kept_pages::KeptPages;
 use crate::background::{
     BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE, CONTACTS_TAB_LIMIT,
 };
@@ -60,6 +61,8 @@ struct Hosts {
     resync_scheduled: Cell<bool>,
     courier: Rc<Courier>,
     importer: Rc<Importer>,
+    /// Each tab's last page evidence, patched by the walker's rescans.
+    pages: RefCell<KeptPages>,
 }
 
 impl Hosts {
@@ -273,8 +276,23 @@ impl Background {
                         .and_then(|site| settings.recipe_of(&site).cloned());
                     Reply::Recipe { recipe }
                 }
-                ToBackground::PageEvidence { evidence } if from_enabled_site => {
+                ToBackground::PageEvidence { evidence, scan } if from_enabled_site => {
+                    let tab = platform::sender_tab_id(&sender).unwrap_or_default();
+                    match scan {
+                        Some(scan) => hosts.pages.borrow_mut().keep(tab, scan, &evidence),
+                        None => hosts.pages.borrow_mut().forget(tab),
+                    }
                     read_page(&core, &hosts, &settings, &page, evidence).await
+                }
+                ToBackground::PageEvidenceDelta { delta } if from_enabled_site => {
+                    let tab = platform::sender_tab_id(&sender).unwrap_or_default();
+                    let patched = hosts.pages.borrow_mut().patched(tab, delta);
+                    match patched {
+                        Some(evidence) => {
+                            read_page(&core, &hosts, &settings, &page, evidence).await
+                        }
+                        None => Reply::EvidenceWanted,
+                    }
                 }
                 _ => {
                     let from = crate::url::WebUrl::parse(&page)

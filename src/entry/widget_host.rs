@@ -240,6 +240,7 @@ fn deliver(
         | Reply::Imported { .. }
         | Reply::Import { .. }
         | Reply::Discovered { .. }
+        | Reply::EvidenceWanted
         | Reply::Recipe { .. }
         | Reply::RecipePreview { .. }
         | Reply::Removed { .. }

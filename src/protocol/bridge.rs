@@ -4,6 +4,7 @@
 
 use crate::contacts::Contact;
 use crate::protocol::evidence::{PageEvidence, Truncation};
+use crate::protocol::evidence_table::EvidenceDelta;
 use crate::service::data::WriteSummary;
 use crate::settings::recipe::Recipe;
 use crate::settings::site_options::SiteOptionsText;
@@ -181,6 +182,17 @@ pub enum ToBackground {
     PageEvidence {
         /// The walker's evidence.
         evidence: PageEvidence,
+        /// The walker's number for this scan of the page, when it will send later rescans as
+        /// [`ToBackground::PageEvidenceDelta`] against it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scan: Option<u64>,
+    },
+    /// The rows of the page that changed since the walker's last full evidence of it (content
+    /// script only); answered like [`ToBackground::PageEvidence`], or with
+    /// [`Reply::EvidenceWanted`] when that evidence is no longer kept.
+    PageEvidenceDelta {
+        /// The changed rows.
+        delta: EvidenceDelta,
     },
     /// The recipe of the sender's site, if it has one (discovery content script only).
     SiteRecipe,
@@ -296,6 +308,9 @@ pub enum Reply {
         /// The first of them, as they would be stored.
         contacts: Vec<Contact>,
     },
+    /// Answer to a [`ToBackground::PageEvidenceDelta`] whose page the background no longer
+    /// keeps (the worker restarted): send the page's evidence whole.
+    EvidenceWanted,
     /// Answer to [`ToBackground::SiteRecipe`].
     Recipe {
         /// The site's recipe; none when discovery reads the site generically.
@@ -429,8 +444,8 @@ pub struct ReadPage {
 pub enum PageReaderAnswer {
     /// Fetched and walked.
     Read {
-        /// What the walker saw.
-        evidence: PageEvidence,
+        /// What the walker saw (boxed: it is by far the largest answer).
+        evidence: Box<PageEvidence>,
     },
     /// The server answered with an error status.
     Status {

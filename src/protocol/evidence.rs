@@ -7,10 +7,12 @@
 //! contacts. Documented for both halves in `docs/discovery.md`; a walker and a core of different
 //! versions refuse each other's evidence instead of guessing.
 
+use super::evidence_table::TableEvidence;
 use serde::{Deserialize, Serialize};
 
-/// The evidence layout this build writes and reads.
-pub const EVIDENCE_VERSION: u32 = 1;
+/// The evidence layout this build writes. Version 2 added [`PageEvidence::tables`]; this build
+/// reads versions 1 and 2.
+pub const EVIDENCE_VERSION: u32 = 2;
 
 /// Caps the walker keeps to, so a hostile or huge page costs bounded time and memory.
 pub mod limits {
@@ -59,6 +61,11 @@ pub struct PageEvidence {
     /// a walker without it sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pager: Option<Pager>,
+    /// Tables with column headers, sent compactly (version 2): their rows are scopes and their
+    /// cells fields once [`PageEvidence::expanded`]; `scopes` and `fields` hold the rest, with
+    /// indexes as in the expanded evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableEvidence>,
 }
 
 /// The links a page's pagers hold (`nav`, `.pagination`, `rel=next`, a recipe's `next`).
@@ -140,7 +147,9 @@ pub enum ScopeKind {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Field {
-    /// Index into [`PageEvidence::scopes`].
+    /// Index into [`PageEvidence::scopes`]. Left out in a table cell's fields, which take their
+    /// row's (`crate::protocol::evidence_table`).
+    #[serde(default)]
     pub scope: u32,
     /// The nearest label: `<label>`, `aria-label`, a `dt`, a column header, a preceding short
     /// text ("Phone:"), an `itemprop` or hCard class.
@@ -208,26 +217,24 @@ pub struct Truncation {
 }
 
 impl PageEvidence {
-    /// Whether this evidence can be read by this build (same layout version, scope 0 present,
-    /// every field pointing at a scope).
+    /// Whether this evidence can be read by this build (a layout version it reads, scope 0 the
+    /// page, tables that fit, every field pointing at a scope, within the walker's limits),
+    /// counted as it will be once its tables are expanded.
     pub fn check(&self) -> Result<(), String> {
-        if self.version != EVIDENCE_VERSION {
+        if !(1..=EVIDENCE_VERSION).contains(&self.version) {
             return Err(format!(
-                "page evidence version {} (this build reads {EVIDENCE_VERSION})",
+                "page evidence version {} (this build reads 1 to {EVIDENCE_VERSION})",
                 self.version
             ));
         }
         if self.scopes.first().map(|s| s.kind) != Some(ScopeKind::Page) {
             return Err("page evidence has no page scope".into());
         }
+        let (scopes, fields) = self.check_tables()?;
         let pager_links = self.pager.as_ref().map_or(0, |p| p.links.len());
-        if self.fields.len() > limits::FIELDS
-            || self.scopes.len() > limits::SCOPES
-            || pager_links > limits::PAGER_LINKS
-        {
+        if fields > limits::FIELDS || scopes > limits::SCOPES || pager_links > limits::PAGER_LINKS {
             return Err("page evidence is larger than the walker's limits".into());
         }
-        let scopes = self.scopes.len();
         if let Some(bad) = self.fields.iter().find(|f| f.scope as usize >= scopes) {
             return Err(format!("a field points at scope {} of {scopes}", bad.scope));
         }
@@ -278,8 +285,8 @@ mod tests {
     fn evidence_of_another_version_or_shape_is_refused() {
         assert_eq!(page().check(), Ok(()));
         let mut newer = page();
-        newer.version = 2;
-        assert!(newer.check().unwrap_err().contains("version 2"));
+        newer.version = 3;
+        assert!(newer.check().unwrap_err().contains("version 3"));
         let mut dangling = page();
         dangling.fields[0].scope = 3;
         assert!(dangling.check().unwrap_err().contains("scope 3"));

@@ -1,5 +1,7 @@
 // The walker's rescans (issue 6): rows and row lists are remembered between scans, so a rescan
-// must still see every change — a cell edited, rows added, removed and moved, a table replaced.
+// must still see every change — a cell edited, rows added, removed and moved, a table replaced;
+// and the live scanner sends the background only the rows that changed, or the whole page when
+// anything else did.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -19,14 +21,15 @@ before(async () => {
 
 after(async () => browser?.close());
 
-/** Each row scope's name and phone, as one rescan reports them. */
+/** Each row's name and phone, as one rescan reports them. */
 const scan = () => page.evaluate(async () => {
   const { evidence } = await globalThis.__crmBridgeCollect();
-  return evidence.scopes.slice(1).map((scope, i) => {
-    const texts = evidence.fields.filter((f) => f.scope === i + 1).map((f) => f.text);
-    return `${scope.heading}=${texts[1]}`;
-  });
+  return evidence.tables[0].rows.map((row) => `${row.heading}=${row.cells[1]}`);
 });
+
+/** What the live scanner would send now: null, or the message (whole page or changed rows). */
+const live = () => page.evaluate(async () => (await globalThis.__crmBridgeLiveScan(null)).message);
+const edit = (script) => page.evaluate(script);
 
 test('a rescan sees edited cells, added, removed and moved rows, and a replaced table', async () => {
   const first = await scan();
@@ -58,4 +61,54 @@ test('a rescan sees edited cells, added, removed and moved rows, and a replaced 
     document.querySelector('#t').outerHTML = '<table id="t"><thead><tr><th>Name</th><th>Phone</th></tr></thead><tbody><tr><td><a href="/c/z">Zed</a></td><td>+1 206 555 7777</td></tr></tbody></table>';
   });
   assert.deepEqual(await scan(), ['Zed=+1 206 555 7777'], 'a replaced table');
+});
+
+test('the live scanner sends the page once, then only changed rows, and the whole page after any other change', async () => {
+  await page.evaluate(() => globalThis.__crmBridgeForgetLive());
+  const first = await live();
+  assert.equal(first.kind, 'pageEvidence');
+  assert.equal(first.evidence.version, 2);
+  assert.equal(first.evidence.tables[0].rows.length, 1, 'the table as the last test left it');
+  assert.equal(typeof first.scan, 'number');
+  assert.equal(await live(), null, 'nothing changed: nothing sent');
+
+  await edit(() => {
+    const rows = Array.from({ length: 40 }, (_, i) => `<tr><td><a href="/c/${i}">Person ${i}</a></td><td>+1 206 555 ${String(1000 + i)}</td></tr>`).join('');
+    document.querySelector('#t tbody').innerHTML = rows;
+  });
+  const whole = await live();
+  assert.equal(whole.kind, 'pageEvidence', 'rows added: the whole page again');
+  assert.ok(whole.scan > first.scan);
+  assert.equal(whole.evidence.tables[0].rows.length, 40);
+  const scopeOf7 = whole.evidence.tables[0].scopeAt + 7;
+
+  await edit(() => { document.querySelectorAll('#t tbody tr')[7].cells[1].textContent = '+1 206 555 7777'; });
+  const delta = await live();
+  assert.equal(delta.kind, 'pageEvidenceDelta');
+  assert.equal(delta.delta.base, whole.scan);
+  assert.equal(delta.delta.url, whole.evidence.url);
+  assert.deepEqual(delta.delta.rows, [{ scope: scopeOf7, row: { cells: ['Person 7', '+1 206 555 7777'], heading: 'Person 7', link: `${new URL(whole.evidence.url).origin}/c/7` } }]);
+
+  await edit(() => { document.querySelectorAll('#t tbody tr')[7].cells[1].textContent = '+1 206 555 7777'; });
+  assert.equal(await live(), null, 'rewritten with the same text: nothing to send');
+
+  await edit(() => {
+    const cells = document.querySelectorAll('#t tbody tr td:nth-child(2)');
+    for (let i = 0; i < 40; i += 8) cells[i].textContent = `+1 206 555 ${2000 + i}`;
+  });
+  const five = await live();
+  assert.equal(five.kind, 'pageEvidenceDelta');
+  assert.deepEqual(five.delta.rows.map((r) => r.scope - whole.evidence.tables[0].scopeAt), [0, 8, 16, 24, 32]);
+
+  await edit(() => { document.body.insertAdjacentHTML('afterbegin', '<h1>Contacts</h1>'); });
+  assert.equal((await live()).kind, 'pageEvidence', 'a change outside the rows: the whole page');
+
+  await edit(() => { document.querySelectorAll('#t tbody tr')[3].replaceChildren(); });
+  const emptied = await live();
+  assert.equal(emptied.kind, 'pageEvidence', 'a row left empty loses its scope: the whole page');
+  assert.equal(emptied.evidence.tables[0].rows.length, 39);
+
+  await edit(() => { document.querySelectorAll('#t tbody tr')[5].cells[1].textContent = '+1 206 555 5555'; });
+  await page.evaluate(() => globalThis.__crmBridgeForgetLive()); // the background lost it
+  assert.equal((await live()).kind, 'pageEvidence', 'after a worker restart: the whole page');
 });

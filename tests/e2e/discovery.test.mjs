@@ -273,3 +273,29 @@ test('a site recipe teaches a page the generic detectors cannot read; a broken r
   assert.equal(stored['/board/3'].recordUrl, `${crm.origin}/board/3`);
   await taught.close();
 });
+
+test('a list row edited in place reaches the store by a rescan of that row, and after a worker restart by the whole page', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/contacts`);
+  await storedWhen((c) => c['/contacts/103']);
+  await page.waitForTimeout(1_000); // the first scan is read and kept
+  // The CRM rewrites a row's phone in place, as a list does after an inline edit.
+  const setPhone = (id, phone) => page.evaluate(([row, number]) => {
+    const link = document.querySelector(`a[href="/contacts/${row}"]`).closest('tr').querySelector('a[href^="tel:"]');
+    link.setAttribute('href', `tel:${number}`);
+    link.textContent = number;
+  }, [id, phone]);
+  const has = (id, number) => (c) => c[`/contacts/${id}`] && numbers(c[`/contacts/${id}`]).includes(number);
+
+  await setPhone(103, '+1 206 555 0111');
+  await storedWhen(has(103, '+12065550111'));
+
+  const cdp = await browser.context.newCDPSession(extensionPage);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await setPhone(106, '+1 206 555 0112');
+  await storedWhen(has(106, '+12065550112')); // the kept page went with the worker: sent whole
+  const stored = await storedWhen(has(103, '+12065550111'));
+  assert.equal(Object.values(stored).filter((c) => c.id === '/contacts/103').length, 1);
+  await page.close();
+});

@@ -32,10 +32,10 @@ pub struct Discovery {
     pub unplaced: Option<Unplaced>,
 }
 
-/// Reads a page's evidence. Refuses evidence of another layout version.
+/// Reads a page's evidence (tables expanded here). Refuses evidence of another layout version.
 pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery, String> {
     evidence.check()?;
-    let mut evidence = evidence.clone();
+    let mut evidence = evidence.clone().expanded()?;
     json_ld::add_json_ld_scopes(&mut evidence);
     let detect::Detected {
         contacts,
