@@ -35,4 +35,4 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The IndexedDB layout this build opens; each bump comes with a migration and a fixture of
 /// the previous version (see `store`). Here so the core can report it.
-pub const DATABASE_VERSION: u32 = 2;
+pub const DATABASE_VERSION: u32 = 3;

@@ -30,13 +30,18 @@ impl JournalQuery {
         self.matches_words(&self.words(), entry)
     }
 
-    /// The entries asked for, newest first, at most the limit (and [`MAX_QUERY_RESULTS`]).
+    /// The entries asked for, newest first, at most [`JournalQuery::shown`].
     pub fn select(&self, mut entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
         let words = self.words(); // folded once, not once per entry
         entries.retain(|e| self.matches_words(&words, e));
         entries.sort_by(|a, b| b.time.total_cmp(&a.time));
-        entries.truncate(self.limit.clamp(1, MAX_QUERY_RESULTS));
+        entries.truncate(self.shown());
         entries
+    }
+
+    /// How many entries the answer holds at most: the limit, within 1 and [`MAX_QUERY_RESULTS`].
+    pub fn shown(&self) -> usize {
+        self.limit.clamp(1, MAX_QUERY_RESULTS)
     }
 
     /// The search text's folded words.

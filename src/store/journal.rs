@@ -20,7 +20,7 @@ use crate::logging::merge::{merge_call, merge_messages, ContactLink, Merged, Ref
 use crate::logging::outbox::{Delivery, Verdict};
 use crate::service::data::{Activity, LogMatch, LogStore, LogSummary, LogWritten, ServiceError};
 use crate::service::requests::{CallLog, MessageLog};
-use rexie::{KeyRange, Rexie, TransactionMode};
+use rexie::{Direction, KeyRange, Rexie, TransactionMode};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -31,6 +31,8 @@ use wasm_bindgen::JsValue;
 pub const MATCH_CACHE_LIMIT: usize = 100_000;
 /// Recently written entries kept whole (calls being auto-logged while they run).
 const RECENT_ENTRIES: usize = 256;
+/// Journal entries read at a time, newest first, while a search looks for its matches.
+pub const JOURNAL_BATCH: u32 = 500;
 
 /// The journal of every site, and the deliveries waiting to leave.
 pub struct StoreJournal {
@@ -451,12 +453,49 @@ impl LogStore for StoreJournal {
         Ok(LogSummary::of(entries as usize, &waiting))
     }
 
+    /// The entries of the query's date range, newest first, read from the `time` index in
+    /// batches until the query has as many as it shows (or the range is exhausted).
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, ServiceError> {
         let result: Result<Vec<JournalEntry>, StoreError> = async {
             let db = self.database().await?;
             let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
-            let values = transaction.store(LOGS_STORE)?.get_all(None, None).await?;
-            Ok(query.select(from_js_list(values)?))
+            let index = transaction.store(LOGS_STORE)?.index("time")?;
+            let (from, to) = (
+                query.from.map(JsValue::from_f64),
+                query.to.map(JsValue::from_f64),
+            );
+            let range = match (&from, &to) {
+                (Some(from), Some(to)) if query.from < query.to => {
+                    Some(KeyRange::bound(from, to, Some(false), Some(true)))
+                }
+                (Some(_), Some(_)) => return Ok(Vec::new()), // an empty range
+                (Some(from), None) => Some(KeyRange::lower_bound(from, Some(false))),
+                (None, Some(to)) => Some(KeyRange::upper_bound(to, Some(true))),
+                (None, None) => None,
+            }
+            .transpose()
+            .map_err(rexie::Error::from)?;
+            let wanted = query.shown();
+            let mut found = Vec::new();
+            let mut offset = 0;
+            loop {
+                let batch = index
+                    .scan(
+                        range.clone(),
+                        Some(JOURNAL_BATCH),
+                        (offset > 0).then_some(offset), // rexie would advance by 0: refused
+                        Some(Direction::Prev),
+                    )
+                    .await?;
+                let read = batch.len() as u32;
+                let values = batch.into_iter().map(|(_, value)| value).collect();
+                found.extend(query.select(from_js_list(values)?));
+                offset += read;
+                if found.len() >= wanted || read < JOURNAL_BATCH {
+                    break;
+                }
+            }
+            Ok(query.select(found))
         }
         .await;
         result.map_err(service_error)

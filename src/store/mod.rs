@@ -10,6 +10,9 @@
 //! - v2: `contacts` (key `<site>#<id>`; indexes `seq` unique, `numbers` and `tokens`
 //!   multi-entry, `site` on `liveSite`: live records only), `syncState` (per site), `logs` and `outbox` (for the logging
 //!   journal). Upgrading keeps `meta` as it is.
+//! - v3: `logs` gains a `time` index, so the journal view reads a date range newest first and
+//!   stops at what it shows, instead of reading the whole journal. IndexedDB fills the index
+//!   from the stored entries during the upgrade.
 
 pub mod contacts;
 pub mod journal;
@@ -88,7 +91,8 @@ pub async fn open(name: &str) -> Result<Rexie, StoreError> {
         .add_object_store(
             ObjectStore::new(LOGS_STORE)
                 .key_path("key")
-                .add_index(Index::new("contact", "contactId")),
+                .add_index(Index::new("contact", "contactId"))
+                .add_index(Index::new("time", "time")),
         )
         .add_object_store(
             ObjectStore::new(OUTBOX_STORE)

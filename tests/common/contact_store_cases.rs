@@ -3,8 +3,10 @@
 //! write that fails half-way. Shared by the service-worker and page test binaries.
 
 use crm_bridge::contacts::{Contact, ContactPhone};
-use crm_bridge::service::data::{ContactSink, ContactSource};
+use crm_bridge::logging::journal_view::JournalQuery;
+use crm_bridge::service::data::{ContactSink, ContactSource, LogStore};
 use crm_bridge::store::contacts::StoreContacts;
+use crm_bridge::store::journal::StoreJournal;
 use crm_bridge::store::{self, CONTACTS_STORE, META_STORE};
 use rexie::{Index, ObjectStore, Rexie, TransactionMode};
 use serde_json::Value;
@@ -346,6 +348,27 @@ async fn every_earlier_schema_upgrades_without_losing_a_record() {
                 3,
                 "the sequence continues after the stored one"
             );
+            // v3's time index covers the journal v2 wrote: newest first, and by date.
+            let journal = StoreJournal::new(&name);
+            let keys = |entries: Vec<crm_bridge::logging::entry::JournalEntry>| {
+                entries.into_iter().map(|e| e.key).collect::<Vec<_>>()
+            };
+            let all = JournalQuery {
+                limit: 10,
+                ..JournalQuery::default()
+            };
+            let all = journal.journal(&all).await.unwrap();
+            assert_eq!(keys(all), ["call:v2-newer", "call:v2-older"]);
+            let second_day = JournalQuery {
+                from: Some(1_764_043_200_000.0),
+                limit: 10,
+                ..JournalQuery::default()
+            };
+            assert_eq!(
+                keys(journal.journal(&second_day).await.unwrap()),
+                ["call:v2-newer"]
+            );
+            journal.close();
         }
         drop_database(contacts, &name).await;
     }

@@ -359,3 +359,88 @@ async fn an_exported_journal_imports_once_into_another_browser_without_deliverie
     Rexie::delete(&from).await.unwrap();
     Rexie::delete(&to).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn the_journal_reads_newest_first_by_date_and_searches_past_a_batch() {
+    use crm_bridge::logging::journal_view::JournalQuery;
+    use crm_bridge::logging::merge::merge_call;
+    use crm_bridge::store::journal::JOURNAL_BATCH;
+    const START: f64 = 1_795_618_200_000.0;
+    const MINUTE: f64 = 60_000.0;
+    let count = 1_200;
+    assert!(
+        count > 2 * JOURNAL_BATCH as usize,
+        "the search must read past two batches"
+    );
+    // One call a minute; every 400th (7, 407, 807) says "needle".
+    let entries = (0..count)
+        .map(|i| {
+            let note = if i % 400 == 7 { "needle in the notes" } else { "routine call" };
+            let log = call(
+                "unused",
+                json!({ "note": note, "call": { "sessionId": format!("j-{i}"), "direction": "Inbound",
+                    "from": { "phoneNumber": "+12125550199" }, "startTime": START + i as f64 * MINUTE } }),
+            );
+            merge_call(None, &log, nobody(), START).unwrap().entry
+        })
+        .collect();
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    assert_eq!(journal.import_entries(entries).await.unwrap().added, count);
+    let ask = |text: &str, from: Option<u32>, to: Option<u32>, limit: usize| JournalQuery {
+        text: text.into(),
+        from: from.map(|m| START + f64::from(m) * MINUTE),
+        to: to.map(|m| START + f64::from(m) * MINUTE),
+        limit,
+    };
+    let sessions = |entries: Vec<crm_bridge::logging::entry::JournalEntry>| {
+        entries
+            .into_iter()
+            .map(|e| e.key.trim_start_matches("call:").to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let newest = sessions(journal.journal(&ask("", None, None, 3)).await.unwrap());
+    assert_eq!(newest, ["j-1199", "j-1198", "j-1197"]);
+    let range = sessions(
+        journal
+            .journal(&ask("", Some(100), Some(200), 500))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(range.len(), 100, "from inclusive, to exclusive");
+    assert_eq!((range[0].as_str(), range[99].as_str()), ("j-199", "j-100"));
+    let found = sessions(
+        journal
+            .journal(&ask("needle", None, None, 10))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(found, ["j-807", "j-407", "j-7"], "past the first batches");
+    let two = sessions(
+        journal
+            .journal(&ask("needle", None, None, 2))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(two, ["j-807", "j-407"]);
+    let dated = sessions(
+        journal
+            .journal(&ask("NEEDLE", Some(300), Some(807), 10))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(dated, ["j-407"]);
+    assert!(journal
+        .journal(&ask("", Some(5), Some(5), 10))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(journal
+        .journal(&ask("", Some(9), Some(5), 10))
+        .await
+        .unwrap()
+        .is_empty());
+    journal.close();
+    Rexie::delete(&name).await.unwrap();
+}

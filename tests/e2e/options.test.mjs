@@ -334,7 +334,7 @@ test('diagnostics show the versions and the background errors, kept in storage; 
     assert.equal(kept.recentErrors.length, count, 'kept for the next worker');
     assert.ok(kept.recentErrors.some((e) => e.message.startsWith('Settings ignored')));
     assert.equal(await diag.locator('#about-version').textContent(), version);
-    assert.equal(await diag.locator('#about-layout').textContent(), 'settings version 1, database version 2');
+    assert.equal(await diag.locator('#about-layout').textContent(), 'settings version 1, database version 3');
     assert.match(await diag.locator('#about-browser').textContent(), /Chrom/);
     assert.match(await diag.locator('#about-worker').textContent(), /^\d+ requests answered/);
     assert.deepEqual(await accessibilityViolations(diag), []);
