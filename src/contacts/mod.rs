@@ -1,6 +1,7 @@
 //! The contact model shared by discovery, the store and the widget answers, and the rules
 //! every contact source follows: number keys, search keys, stored records and sync paging.
 
+pub mod change_tail;
 pub mod exchange;
 pub mod explain;
 pub mod merge;

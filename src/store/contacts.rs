@@ -1,8 +1,9 @@
 //! The contact store over IndexedDB: the background's [`ContactSource`].
 //!
 //! Nothing is loaded at start: the database opens on first use (or when the worker starts it
-//! early), each request reads only what its index range holds, and the only state kept in
-//! memory is the latest change sequence number. The rules (keys, tokens, paging) are the pure
+//! early), each request reads only what its index range holds, and the state kept in memory is
+//! the latest change sequence number and the latest changes this worker committed
+//! ([`ChangeTail`]: the delta sync the widget asks right after a write is answered from it). The rules (keys, tokens, paging) are the pure
 //! ones in [`crate::contacts`]; this file only moves records in and out of IndexedDB.
 //!
 //! Ordering: IndexedDB runs transactions on the same store in the order they were created, and
@@ -15,6 +16,7 @@ use super::records::{
     finish, from_js, from_js_list, get_many, join_all, js_items, js_value, service_error,
 };
 use super::{open, StoreError, CONTACTS_STORE, SYNC_STATE_STORE};
+use crate::contacts::change_tail::{ChangeTail, TAIL_CHANGES};
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{
     newest_sighting, record_key, ContactRecord, SyncWindow, SyncedRecord,
@@ -23,7 +25,7 @@ use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
 use rexie::{Direction, KeyRange, Rexie, TransactionMode};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -87,8 +89,30 @@ pub struct StoreContacts {
     name: String,
     db: LazyDatabase,
     latest: Cell<u64>,
+    /// The changes this worker committed since it opened the database (`None` after a write
+    /// failed: then every delta is read from the database).
+    tail: RefCell<Option<ChangeTail>>,
+    /// Write transactions under way: a delta waits for them in the database's order, so it is
+    /// read from the tail only when there are none.
+    writing: Rc<Cell<u32>>,
     page_size: usize,
     full_sync_limit: Option<u32>,
+}
+
+/// Counts a write as under way for as long as it lives (every way out of the write).
+struct Writing(Rc<Cell<u32>>);
+
+impl Writing {
+    fn new(count: &Rc<Cell<u32>>) -> Self {
+        count.set(count.get() + 1);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
 }
 
 impl StoreContacts {
@@ -99,6 +123,8 @@ impl StoreContacts {
             name: name.to_owned(),
             db: LazyDatabase::default(),
             latest: Cell::new(0),
+            tail: RefCell::new(None),
+            writing: Rc::new(Cell::new(0)),
             page_size: page_size.max(1),
             full_sync_limit: None,
         }
@@ -130,7 +156,40 @@ impl StoreContacts {
             .and_then(|(seq, _)| seq.as_f64())
             .unwrap_or(0.0);
         self.latest.set(self.latest.get().max(latest as u64));
+        *self.tail.borrow_mut() = Some(ChangeTail::after(self.latest.get(), TAIL_CHANGES));
         Ok(db)
+    }
+
+    /// Runs one write, counted as under way; what it committed goes into the tail, and a failed
+    /// write stops the tail (what it left behind is not known for sure).
+    async fn writing<T>(
+        &self,
+        write: impl std::future::Future<Output = Result<(T, Vec<ContactRecord>), StoreError>>,
+    ) -> Result<T, StoreError> {
+        let under_way = Writing::new(&self.writing);
+        let result = write.await;
+        drop(under_way);
+        let mut tail = self.tail.borrow_mut();
+        match result {
+            Ok((answer, records)) => {
+                if let Some(tail) = tail.as_mut() {
+                    tail.note(records.into_iter().map(SyncedRecord::from));
+                }
+                Ok(answer)
+            }
+            Err(err) => {
+                *tail = None;
+                Err(err)
+            }
+        }
+    }
+
+    /// The delta from `from_seq` on, from the tail, when it holds it and no write is under way.
+    fn delta_from_tail(&self, from_seq: u64) -> Option<Vec<SyncedRecord>> {
+        if self.writing.get() > 0 {
+            return None;
+        }
+        self.tail.borrow().as_ref()?.read(from_seq, self.page_size)
     }
 
     /// Closes the database (tests; an upgrade elsewhere).
@@ -162,6 +221,14 @@ impl StoreContacts {
         site: &str,
         contacts: Vec<Contact>,
     ) -> Result<WriteSummary, StoreError> {
+        self.writing(self.put_seen_now(site, contacts)).await
+    }
+
+    async fn put_seen_now(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<(WriteSummary, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(
             &[CONTACTS_STORE, SYNC_STATE_STORE],
@@ -184,12 +251,20 @@ impl StoreContacts {
             .collect();
         store.put_all(js_items(&records)?.into_iter()).await?;
         finish(transaction.done().await?)?;
-        Ok(summary)
+        Ok((summary, records))
     }
 
     /// Writes many contacts of a site at once (an import): one transaction, no comparison
     /// with what is stored, all or nothing.
     async fn put_blind(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, StoreError> {
+        self.writing(self.put_blind_now(site, contacts)).await
+    }
+
+    async fn put_blind_now(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<(usize, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(
             &[CONTACTS_STORE, SYNC_STATE_STORE],
@@ -204,11 +279,19 @@ impl StoreContacts {
         let count = records.len();
         store.put_all(js_items(&records)?.into_iter()).await?;
         finish(transaction.done().await?)?;
-        Ok(count)
+        Ok((count, records))
     }
 
     /// Turns contacts of a site into tombstones (the widget is told at its next delta sync).
     async fn put_tombstones(&self, site: &str, ids: &[String]) -> Result<WriteSummary, StoreError> {
+        self.writing(self.put_tombstones_now(site, ids)).await
+    }
+
+    async fn put_tombstones_now(
+        &self,
+        site: &str,
+        ids: &[String],
+    ) -> Result<(WriteSummary, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadWrite)?;
         let store = transaction.store(CONTACTS_STORE)?;
@@ -227,14 +310,22 @@ impl StoreContacts {
             .collect();
         store.put_all(js_items(&tombstones)?.into_iter()).await?;
         finish(transaction.done().await?)?;
-        Ok(WriteSummary {
+        let summary = WriteSummary {
             removed: tombstones.len(),
             ..Default::default()
-        })
+        };
+        Ok((summary, tombstones))
     }
 
     /// Every live contact of a site becomes a tombstone ("forget this site").
     async fn tombstone_site(&self, site: &str) -> Result<usize, StoreError> {
+        self.writing(self.tombstone_site_now(site)).await
+    }
+
+    async fn tombstone_site_now(
+        &self,
+        site: &str,
+    ) -> Result<(usize, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(
             &[CONTACTS_STORE, SYNC_STATE_STORE],
@@ -260,7 +351,7 @@ impl StoreContacts {
             .collect();
         store.put_all(js_items(&tombstones)?.into_iter()).await?;
         finish(transaction.done().await?)?;
-        Ok(tombstones.len())
+        Ok((tombstones.len(), tombstones))
     }
 
     /// Records of a site, tombstones included (counts, export).
@@ -316,6 +407,23 @@ impl StoreContacts {
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let latest = self.latest.get(); // taken as the read is created: see the module notes
         let index = transaction.store(CONTACTS_STORE)?.index("seq")?;
+        // A delta this worker's memory holds, taken with `latest` (no write under way), is
+        // answered from it once the database's newest record is that one: nobody else wrote.
+        if let Some(records) = since.and_then(|_| self.delta_from_tail(window.from_seq)) {
+            let newest = index
+                .scan(None, Some(1), None, Some(Direction::Prev))
+                .await?;
+            let newest = newest.first().and_then(|(seq, _)| seq.as_f64());
+            if newest.map_or(0, |seq| seq as u64) == latest {
+                let (contacts, next_page, sync_timestamp) =
+                    window.page(records, self.page_size, latest);
+                return Ok(ContactsPage {
+                    contacts,
+                    next_page,
+                    sync_timestamp,
+                });
+            }
+        }
         if let (true, Some(limit)) = (window.is_first_full_page(), self.full_sync_limit) {
             // The limit-th newest record: one cursor step back from the end.
             let oldest_kept = index

@@ -245,6 +245,59 @@ async fn a_sync_interleaved_with_writes_skips_nothing() {
     drop_database(store, &name).await;
 }
 
+/// The writer answers recent deltas from its memory of what it committed; a fresh connection
+/// reads the database: both answers must be the same, page by page, also once the memory no
+/// longer reaches back to the cursor.
+#[wasm_bindgen_test]
+async fn deltas_from_memory_are_the_deltas_the_database_gives() {
+    let name = fresh_name();
+    let writer = StoreContacts::new(&name, 5);
+    writer.upsert(SITE, people(0..12)).await.unwrap();
+    let (_, cursor) = all_pages(&writer, None).await;
+    writer.upsert(SITE, people(10..15)).await.unwrap(); // 10, 11 unchanged; 12–14 new
+    let mut renamed = person(3, "Renamed", "+12065550003");
+    renamed.name = "Renamed 3".into();
+    writer.upsert(SITE, vec![renamed]).await.unwrap();
+    writer
+        .remove(SITE, &["5".into(), "13".into()])
+        .await
+        .unwrap();
+    let reader = StoreContacts::new(&name, 5);
+    let from_memory = all_pages(&writer, Some(cursor)).await;
+    let from_database = all_pages(&reader, Some(cursor)).await;
+    assert_eq!(from_memory, from_database);
+    let ids: Vec<(String, bool)> = from_memory
+        .0
+        .iter()
+        .map(|c| (c.id.clone(), c.deleted))
+        .collect();
+    assert_eq!(
+        ids.len(),
+        5,
+        "12, 14, 3 renamed, 5 and 13 removed (13 once): {ids:?}"
+    );
+    assert!(ids.contains(&(format!("{SITE}#13"), true)));
+    reader.close();
+    // More changes than the memory keeps: a delta from the start is read from the database.
+    writer.import(SITE, people(100..2_200)).await.unwrap();
+    let reader = StoreContacts::new(&name, 5);
+    let long_memory = all_pages(&writer, Some(1)).await;
+    let long_database = all_pages(&reader, Some(1)).await;
+    assert_eq!(long_memory.0.len(), 15 + 2_100);
+    assert_eq!(long_memory, long_database);
+    // Another connection wrote: this worker's memory misses it, so it reads the database.
+    let (_, now) = all_pages(&writer, None).await;
+    reader.upsert(SITE, people(5_000..5_001)).await.unwrap();
+    let (seen, _) = all_pages(&writer, Some(now)).await;
+    assert_eq!(
+        seen.len(),
+        1,
+        "the other connection's write is in the delta"
+    );
+    reader.close();
+    drop_database(writer, &name).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_write_that_fails_half_way_keeps_nothing_of_it() {
     let name = fresh_name();
