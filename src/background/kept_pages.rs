@@ -27,7 +27,7 @@ impl KeptPages {
     /// Keeps `evidence` as tab `tab`'s page, sent as scan `scan` (replacing what it had).
     /// Only pages with tables are kept: rescans patch table rows, nothing else.
     pub fn keep(&mut self, tab: i64, scan: u64, evidence: &PageEvidence) {
-        self.pages.retain(|kept| kept.tab != tab);
+        self.forget(tab);
         if evidence.tables.is_empty() {
             return;
         }

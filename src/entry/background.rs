@@ -261,13 +261,15 @@ impl Background {
             core.set_loaded_settings(generation, settings);
             let settings = core.settings(); // the loaded ones, or newer ones a save set meanwhile
             let page = platform::sender_url(&sender).unwrap_or_default();
+            let sender_tab = platform::sender_tab_id(&sender);
             let from_enabled_site = platform::sender_is_own(&sender)
-                && platform::sender_tab_id(&sender).is_some()
+                && sender_tab.is_some()
                 && settings.enables_url(&page);
+            // Set whenever `from_enabled_site` is.
+            let tab = sender_tab.unwrap_or_default();
             let reply = match envelope.body {
                 ToBackground::WidgetTicket if from_enabled_site => {
-                    let caller =
-                        Caller::new(CallerKind::ContentScript, platform::sender_tab_id(&sender));
+                    let caller = Caller::new(CallerKind::ContentScript, sender_tab);
                     core.handle(ToBackground::WidgetTicket, &caller).await.reply
                 }
                 ToBackground::SiteRecipe if from_enabled_site => {
@@ -277,7 +279,6 @@ impl Background {
                     Reply::Recipe { recipe }
                 }
                 ToBackground::PageEvidence { evidence, scan } if from_enabled_site => {
-                    let tab = platform::sender_tab_id(&sender).unwrap_or_default();
                     match scan {
                         Some(scan) => hosts.pages.borrow_mut().keep(tab, scan, &evidence),
                         None => hosts.pages.borrow_mut().forget(tab),
@@ -285,7 +286,6 @@ impl Background {
                     read_page(&core, &hosts, &settings, &page, evidence).await
                 }
                 ToBackground::PageEvidenceDelta { delta } if from_enabled_site => {
-                    let tab = platform::sender_tab_id(&sender).unwrap_or_default();
                     let patched = hosts.pages.borrow_mut().patched(tab, delta);
                     match patched {
                         Some(evidence) => {

@@ -91,8 +91,7 @@ impl RowEvidence {
     }
 
     /// The row's fields, labelled by `headers`, pointing at `scope`.
-    fn fields(&self, headers: &[String], scope: u32) -> impl Iterator<Item = Field> + '_ {
-        let headers = headers.to_vec();
+    fn fields<'a>(&'a self, headers: &'a [String], scope: u32) -> impl Iterator<Item = Field> + 'a {
         self.cells
             .iter()
             .enumerate()

@@ -94,7 +94,7 @@ pub struct StoreContacts {
     tail: RefCell<Option<ChangeTail>>,
     /// Write transactions under way: a delta waits for them in the database's order, so it is
     /// read from the tail only when there are none.
-    writing: Rc<Cell<u32>>,
+    under_way: Rc<Cell<u32>>,
     page_size: usize,
     full_sync_limit: Option<u32>,
 }
@@ -124,7 +124,7 @@ impl StoreContacts {
             db: LazyDatabase::default(),
             latest: Cell::new(0),
             tail: RefCell::new(None),
-            writing: Rc::new(Cell::new(0)),
+            under_way: Rc::new(Cell::new(0)),
             page_size: page_size.max(1),
             full_sync_limit: None,
         }
@@ -160,13 +160,14 @@ impl StoreContacts {
         Ok(db)
     }
 
-    /// Runs one write, counted as under way; what it committed goes into the tail, and a failed
-    /// write stops the tail (what it left behind is not known for sure).
+    /// Runs one write (which answers its result and the records it committed), counted as under
+    /// way; what it committed goes into the tail, and a failed write stops the tail (what it
+    /// left behind is not known for sure).
     async fn writing<T>(
         &self,
         write: impl std::future::Future<Output = Result<(T, Vec<ContactRecord>), StoreError>>,
     ) -> Result<T, StoreError> {
-        let under_way = Writing::new(&self.writing);
+        let under_way = Writing::new(&self.under_way);
         let result = write.await;
         drop(under_way);
         let mut tail = self.tail.borrow_mut();
@@ -186,7 +187,7 @@ impl StoreContacts {
 
     /// The delta from `from_seq` on, from the tail, when it holds it and no write is under way.
     fn delta_from_tail(&self, from_seq: u64) -> Option<Vec<SyncedRecord>> {
-        if self.writing.get() > 0 {
+        if self.under_way.get() > 0 {
             return None;
         }
         self.tail.borrow().as_ref()?.read(from_seq, self.page_size)
@@ -220,14 +221,6 @@ impl StoreContacts {
         &self,
         site: &str,
         contacts: Vec<Contact>,
-    ) -> Result<WriteSummary, StoreError> {
-        self.writing(self.put_seen_now(site, contacts)).await
-    }
-
-    async fn put_seen_now(
-        &self,
-        site: &str,
-        contacts: Vec<Contact>,
     ) -> Result<(WriteSummary, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(
@@ -256,11 +249,7 @@ impl StoreContacts {
 
     /// Writes many contacts of a site at once (an import): one transaction, no comparison
     /// with what is stored, all or nothing.
-    async fn put_blind(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, StoreError> {
-        self.writing(self.put_blind_now(site, contacts)).await
-    }
-
-    async fn put_blind_now(
+    async fn put_blind(
         &self,
         site: &str,
         contacts: Vec<Contact>,
@@ -283,11 +272,7 @@ impl StoreContacts {
     }
 
     /// Turns contacts of a site into tombstones (the widget is told at its next delta sync).
-    async fn put_tombstones(&self, site: &str, ids: &[String]) -> Result<WriteSummary, StoreError> {
-        self.writing(self.put_tombstones_now(site, ids)).await
-    }
-
-    async fn put_tombstones_now(
+    async fn put_tombstones(
         &self,
         site: &str,
         ids: &[String],
@@ -318,14 +303,7 @@ impl StoreContacts {
     }
 
     /// Every live contact of a site becomes a tombstone ("forget this site").
-    async fn tombstone_site(&self, site: &str) -> Result<usize, StoreError> {
-        self.writing(self.tombstone_site_now(site)).await
-    }
-
-    async fn tombstone_site_now(
-        &self,
-        site: &str,
-    ) -> Result<(usize, Vec<ContactRecord>), StoreError> {
+    async fn tombstone_site(&self, site: &str) -> Result<(usize, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(
             &[CONTACTS_STORE, SYNC_STATE_STORE],
@@ -641,19 +619,27 @@ impl ContactSink for StoreContacts {
         site: &str,
         contacts: Vec<Contact>,
     ) -> Result<WriteSummary, ServiceError> {
-        self.put_seen(site, contacts).await.map_err(service_error)
+        self.writing(self.put_seen(site, contacts))
+            .await
+            .map_err(service_error)
     }
 
     async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError> {
-        self.put_blind(site, contacts).await.map_err(service_error)
+        self.writing(self.put_blind(site, contacts))
+            .await
+            .map_err(service_error)
     }
 
     async fn remove(&self, site: &str, ids: &[String]) -> Result<WriteSummary, ServiceError> {
-        self.put_tombstones(site, ids).await.map_err(service_error)
+        self.writing(self.put_tombstones(site, ids))
+            .await
+            .map_err(service_error)
     }
 
     async fn forget_site(&self, site: &str) -> Result<usize, ServiceError> {
-        self.tombstone_site(site).await.map_err(service_error)
+        self.writing(self.tombstone_site(site))
+            .await
+            .map_err(service_error)
     }
 
     async fn count(&self, site: &str) -> Result<usize, ServiceError> {
