@@ -343,10 +343,13 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 version: crate::VERSION.to_owned(),
                 sent_at_ms,
             }),
-            ToBackground::Diagnostics => reply(Reply::Diagnostics(WorkerTimings {
-                wasm_memory_bytes: (self.environment.memory_bytes)(),
-                ..self.timings.get()
-            })),
+            ToBackground::Diagnostics => reply(Reply::Diagnostics {
+                worker: WorkerTimings {
+                    wasm_memory_bytes: (self.environment.memory_bytes)(),
+                    ..self.timings.get()
+                },
+                contact_memory: self.router.contacts().memory_state(),
+            }),
             ToBackground::About => reply(Reply::About(self.about())),
             ToBackground::ClearErrors => {
                 *self.errors.borrow_mut() = RecentErrors::default();
@@ -974,7 +977,10 @@ mod tests {
     fn diagnostics_count_requests() {
         let core = BackgroundCore::new(1.0, 20.0, Environment::default());
         ask(&core, ToBackground::Ping { sent_at_ms: 0.0 });
-        let Reply::Diagnostics(timings) = ask(&core, ToBackground::Diagnostics).reply else {
+        let Reply::Diagnostics {
+            worker: timings, ..
+        } = ask(&core, ToBackground::Diagnostics).reply
+        else {
             panic!("expected diagnostics");
         };
         assert_eq!(timings.requests_handled, 2);

@@ -170,14 +170,14 @@ impl SearchQuery {
     }
 
     /// [`SearchQuery::score`] with the contact's tokens already at hand (stored records).
-    pub fn score_with(&self, contact: &Contact, tokens: &[String]) -> Option<u32> {
+    pub fn score_with<T: AsRef<str>>(&self, contact: &Contact, tokens: &[T]) -> Option<u32> {
         if contact.deleted {
             return None;
         }
         let all_found = self
             .tokens
             .iter()
-            .all(|q| tokens.iter().any(|t| t.starts_with(q.as_str())));
+            .all(|q| tokens.iter().any(|t| t.as_ref().starts_with(q.as_str())));
         if !all_found {
             return None;
         }

@@ -229,7 +229,7 @@ fn deliver(
         }
         Reply::Error { message } => platform::log_error(&message),
         // Answers to requests the host awaits itself, or never makes.
-        Reply::Diagnostics(_)
+        Reply::Diagnostics { .. }
         | Reply::About(_)
         | Reply::JournalImported(_)
         | Reply::NumberExplained(_)

@@ -247,7 +247,15 @@ pub enum Reply {
         sent_at_ms: f64,
     },
     /// Answer to [`ToBackground::Diagnostics`].
-    Diagnostics(WorkerTimings),
+    #[serde(rename_all = "camelCase")]
+    Diagnostics {
+        /// The worker's clocks and memory.
+        #[serde(flatten)]
+        worker: WorkerTimings,
+        /// What the contact store keeps in memory for search and match (`ready: N contacts,
+        /// M MiB`, `building`, …), so a slow search can be told from a cold one.
+        contact_memory: String,
+    },
     /// Answer to [`ToBackground::About`] and [`ToBackground::ClearErrors`].
     About(crate::diagnostics::About),
     /// Answer to [`ToBackground::WidgetTicket`].

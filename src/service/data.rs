@@ -43,6 +43,11 @@ pub struct ContactsPage {
 
 /// The contacts the widget may see.
 pub trait ContactSource {
+    /// What the source keeps in memory to answer search and match, for diagnostics (a source
+    /// without such memory says nothing).
+    fn memory_state(&self) -> String {
+        String::new()
+    }
     /// A page of the full list (`since` = None) or of what changed since a cursor.
     async fn contacts_page(
         &self,

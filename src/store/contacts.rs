@@ -1,10 +1,15 @@
 //! The contact store over IndexedDB: the background's [`ContactSource`].
 //!
 //! Nothing is loaded at start: the database opens on first use (or when the worker starts it
-//! early), each request reads only what its index range holds, and the state kept in memory is
-//! the latest change sequence number and the latest changes this worker committed
-//! ([`ChangeTail`]: the delta sync the widget asks right after a write is answered from it). The rules (keys, tokens, paging) are the pure
-//! ones in [`crate::contacts`]; this file only moves records in and out of IndexedDB.
+//! early) and each request reads only what its index range holds. Kept in memory: the latest
+//! change sequence number, the latest changes this worker committed ([`ChangeTail`]: the delta
+//! sync the widget asks right after a write is answered from it), and, once the first search
+//! or match has asked for it, the [`MemoryIndex`] of every live contact, built in the
+//! background in batches and kept exact by applying every write; it answers search and match
+//! from then on. This worker is the database's only writer (every other part asks it through
+//! messages), which is what keeps the memory exact. The rules (keys, tokens, paging, ranking)
+//! are the pure ones in [`crate::contacts`]; this file only moves records in and out of
+//! IndexedDB.
 //!
 //! Ordering: IndexedDB runs transactions on the same store in the order they were created, and
 //! a sequence number is taken only after its write transaction exists. A read takes the latest
@@ -17,6 +22,7 @@ use super::records::{
 };
 use super::{open, StoreError, CONTACTS_STORE, SYNC_STATE_STORE};
 use crate::contacts::change_tail::{ChangeTail, TAIL_CHANGES};
+use crate::contacts::memory_index::MemoryIndex;
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{
     newest_sighting, record_key, ContactRecord, SyncWindow, SyncedRecord,
@@ -36,6 +42,88 @@ pub const SEARCH_CANDIDATES: u32 = 200;
 pub const SEARCH_SCAN: u32 = 400;
 /// Up to this many matches of a several-word search are read one by one; more in one request.
 const SEARCH_FEW: usize = 40;
+
+/// Records read per transaction while the in-memory index is built (each batch is one short
+/// task of the worker, so requests are answered between them).
+const MEMORY_BUILD_BATCH: u32 = 2_000;
+
+/// The in-memory index of this worker (see [`MemoryIndex`]).
+enum Memory {
+    /// Not built: the next search or match starts building it.
+    Absent,
+    /// Being built by the task of this generation; writes are applied to it meanwhile.
+    Building(u32, MemoryIndex),
+    /// Answers search and match.
+    Ready(MemoryIndex),
+    /// Outgrew its budget: IndexedDB answers for the rest of this worker's life.
+    OverBudget,
+}
+
+impl Memory {
+    fn index_mut(&mut self) -> Option<&mut MemoryIndex> {
+        match self {
+            Memory::Building(_, index) | Memory::Ready(index) => Some(index),
+            Memory::Absent | Memory::OverBudget => None,
+        }
+    }
+}
+
+/// Reads every stored record into a new index in batches (key order), then makes it the one
+/// that answers; stops when its generation is no longer the one building.
+async fn build_memory(
+    db: std::rc::Weak<Rexie>,
+    memory: Rc<RefCell<Memory>>,
+    generation: u32,
+) -> Result<(), StoreError> {
+    let mut after: Option<String> = None;
+    loop {
+        // The connection is held only while the read is created, so closing it is never held up.
+        let Some(transaction) = db
+            .upgrade()
+            .map(|db| db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly))
+        else {
+            return Ok(());
+        };
+        let transaction = transaction?;
+        let range = match &after {
+            Some(key) => Some(
+                KeyRange::lower_bound(&JsValue::from_str(key), Some(true))
+                    .map_err(rexie::Error::from)?,
+            ),
+            None => None,
+        };
+        let values = transaction
+            .store(CONTACTS_STORE)?
+            .get_all(range, Some(MEMORY_BUILD_BATCH))
+            .await?;
+        let last_batch = values.len() < MEMORY_BUILD_BATCH as usize;
+        let records: Vec<ContactRecord> = from_js_list(values)?;
+        after = records.last().map(|r| r.key.clone());
+        let mut state = memory.borrow_mut();
+        let Memory::Building(building, index) = &mut *state else {
+            return Ok(());
+        };
+        if *building != generation {
+            return Ok(());
+        }
+        for record in &records {
+            index.apply(record);
+        }
+        if index.over_budget() {
+            *state = Memory::OverBudget;
+            return Ok(());
+        }
+        if last_batch {
+            let Memory::Building(_, mut index) = std::mem::replace(&mut *state, Memory::Absent)
+            else {
+                unreachable!("matched above")
+            };
+            index.built();
+            *state = Memory::Ready(index);
+            return Ok(());
+        }
+    }
+}
 
 /// A stored record read only for its contact (its index keys are not needed, nor parsed).
 #[derive(serde::Deserialize)]
@@ -95,6 +183,10 @@ pub struct StoreContacts {
     /// Write transactions under way: a delta waits for them in the database's order, so it is
     /// read from the tail only when there are none.
     under_way: Rc<Cell<u32>>,
+    /// Search and match from memory, once built (shared with the task that builds it).
+    memory: Rc<RefCell<Memory>>,
+    /// The generation of the latest build started.
+    builds: Cell<u32>,
     page_size: usize,
     full_sync_limit: Option<u32>,
 }
@@ -125,6 +217,8 @@ impl StoreContacts {
             latest: Cell::new(0),
             tail: RefCell::new(None),
             under_way: Rc::new(Cell::new(0)),
+            memory: Rc::new(RefCell::new(Memory::Absent)),
+            builds: Cell::new(0),
             page_size: page_size.max(1),
             full_sync_limit: None,
         }
@@ -171,8 +265,15 @@ impl StoreContacts {
         let result = write.await;
         drop(under_way);
         let mut tail = self.tail.borrow_mut();
+        let mut memory = self.memory.borrow_mut();
         match result {
             Ok((answer, records)) => {
+                if let Some(index) = memory.index_mut() {
+                    records.iter().for_each(|record| index.apply(record));
+                    if index.over_budget() {
+                        *memory = Memory::OverBudget;
+                    }
+                }
                 if let Some(tail) = tail.as_mut() {
                     tail.note(records.into_iter().map(SyncedRecord::from));
                 }
@@ -180,8 +281,56 @@ impl StoreContacts {
             }
             Err(err) => {
                 *tail = None;
+                if memory.index_mut().is_some() {
+                    *memory = Memory::Absent; // rebuilt from what the database kept
+                }
                 Err(err)
             }
+        }
+    }
+
+    /// Answers from the in-memory index when it is built; `None` otherwise.
+    fn answered_from_memory<T>(&self, answer: impl FnOnce(&MemoryIndex) -> T) -> Option<T> {
+        match &*self.memory.borrow() {
+            Memory::Ready(index) => Some(answer(index)),
+            _ => None,
+        }
+    }
+
+    /// Starts building the in-memory index in the background, unless it is built, being built
+    /// or over budget (the request that asks is answered from IndexedDB meanwhile).
+    fn build_memory_soon(&self, db: &Rc<Rexie>) {
+        if !matches!(*self.memory.borrow(), Memory::Absent) {
+            return;
+        }
+        let generation = self.builds.get().wrapping_add(1);
+        self.builds.set(generation);
+        *self.memory.borrow_mut() = Memory::Building(generation, MemoryIndex::building());
+        let memory = self.memory.clone();
+        let db = Rc::downgrade(db);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(err) = build_memory(db, memory.clone(), generation).await {
+                web_sys::console::warn_1(&format!("contact memory not built: {err}").into());
+                let mut state = memory.borrow_mut();
+                if matches!(*state, Memory::Building(building, _) if building == generation) {
+                    *state = Memory::Absent;
+                }
+            }
+        });
+    }
+
+    /// What the in-memory index is doing, for diagnostics and tests: `absent`, `building`,
+    /// `ready` (with the contacts it holds and its estimated size) or `over budget`.
+    pub fn memory_state(&self) -> String {
+        match &*self.memory.borrow() {
+            Memory::Absent => "absent".into(),
+            Memory::Building(..) => "building".into(),
+            Memory::Ready(index) => format!(
+                "ready: {} contacts, {:.1} MiB",
+                index.len(),
+                index.bytes() as f64 / f64::from(1 << 20)
+            ),
+            Memory::OverBudget => "over budget".into(),
         }
     }
 
@@ -428,7 +577,11 @@ impl StoreContacts {
         let Some(query) = SearchQuery::parse(text) else {
             return Ok(Vec::new());
         };
+        if let Some(found) = self.answered_from_memory(|index| index.search(&query, limit)) {
+            return Ok(found);
+        }
         let db = self.database().await?;
+        self.build_memory_soon(&db);
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let store = transaction.store(CONTACTS_STORE)?;
         let index = store.index("tokens")?;
@@ -514,7 +667,11 @@ impl StoreContacts {
         if asked.is_empty() {
             return Ok(BTreeMap::new());
         }
+        if let Some(found) = self.answered_from_memory(|index| index.match_numbers(numbers)) {
+            return Ok(found);
+        }
         let db = self.database().await?;
+        self.build_memory_soon(&db);
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let index = transaction.store(CONTACTS_STORE)?.index("numbers")?;
         // Every lookup is requested before the first is awaited, and all hits are read back
@@ -562,6 +719,10 @@ impl StoreContacts {
     }
 
     async fn get(&self, id: &str) -> Result<Option<Contact>, StoreError> {
+        // A tombstone is not in memory: the database answers for it.
+        if let Some(Some(found)) = self.answered_from_memory(|index| index.contact(id)) {
+            return Ok(Some(found));
+        }
         let db = self.database().await?;
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let value = transaction
@@ -576,6 +737,10 @@ impl StoreContacts {
 }
 
 impl ContactSource for StoreContacts {
+    fn memory_state(&self) -> String {
+        StoreContacts::memory_state(self)
+    }
+
     async fn contacts_page(
         &self,
         since: Option<u64>,
@@ -600,6 +765,9 @@ impl ContactSource for StoreContacts {
     }
 
     async fn on_national_number(&self, national: &str) -> Result<Vec<Contact>, ServiceError> {
+        if let Some(found) = self.answered_from_memory(|index| index.on_national_number(national)) {
+            return Ok(found);
+        }
         let result: Result<Vec<Contact>, StoreError> = async {
             let db = self.database().await?;
             let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;

@@ -159,7 +159,7 @@ if (runs('logging')) await benchLogging({ context, page, crm, record, median, wa
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);
-if (runs('store')) await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, workerMemory, count: storeCount });
+if (runs('store')) await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, workerMemory, wakeAndAsk, count: storeCount });
 
 await context.close();
 await crm.close();

@@ -155,6 +155,94 @@ async fn a_several_word_search_finds_every_match_whether_few_or_many() {
     drop_database(store, &name).await;
 }
 
+/// Waits until the store's in-memory index answers (its first search or match started it).
+async fn memory_ready(store: &StoreContacts) {
+    for _ in 0..400 {
+        if store.memory_state().starts_with("ready") {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(5).await;
+    }
+    panic!("the memory index was not built: {}", store.memory_state());
+}
+
+/// Search, match and get, as one comparable answer.
+async fn answers(store: &StoreContacts) -> Vec<String> {
+    let mut out = Vec::new();
+    for typed in [
+        "person 1",
+        "pe 12",
+        "jose",
+        "小明",
+        "+1 206 555 01",
+        "nobody",
+    ] {
+        out.push(format!(
+            "{typed}: {:?}",
+            store.search(typed, 8).await.unwrap()
+        ));
+    }
+    let asked: Vec<String> = [
+        "+12065550003",
+        "12065550011",
+        "+49301234567",
+        "+12065550150",
+    ]
+    .iter()
+    .map(|n| n.to_string())
+    .collect();
+    out.push(format!("{:?}", store.match_numbers(&asked).await.unwrap()));
+    for id in [3, 11, 100, 150] {
+        let key = format!("{SITE}#{id}");
+        out.push(format!("{:?}", store.contact(&key).await.unwrap()));
+    }
+    out
+}
+
+#[wasm_bindgen_test]
+async fn search_and_match_from_memory_answer_as_the_database_does() {
+    let name = fresh_name();
+    let store = StoreContacts::new(&name, 50);
+    let mut list = people(0..200);
+    list.push(person(100, "José Müller", "030 1234567"));
+    list.push(person(101, "王小明", "+86 10 1234 5678"));
+    store.upsert(SITE, list).await.unwrap();
+    assert_eq!(
+        store.memory_state(),
+        "absent",
+        "nothing is loaded before it is asked"
+    );
+    let from_database = answers(&store).await;
+    memory_ready(&store).await;
+    assert!(
+        store.memory_state().contains("200 contacts"),
+        "{}",
+        store.memory_state()
+    );
+    assert_eq!(answers(&store).await, from_database);
+    // Writes after the build reach the memory: renamed, removed, added, a shared number.
+    let mut renamed = people(10..15);
+    renamed
+        .iter_mut()
+        .for_each(|c| c.name = format!("Renamed {}", c.id));
+    store.upsert(SITE, renamed).await.unwrap();
+    store
+        .remove(SITE, &["3".into(), "150".into()])
+        .await
+        .unwrap();
+    store
+        .upsert(SITE, vec![person(300, "Shared Line", "+12065550011")])
+        .await
+        .unwrap();
+    let from_memory = answers(&store).await;
+    let fresh = StoreContacts::new(&name, 50); // no memory yet: reads the database
+    assert_eq!(from_memory, answers(&fresh).await);
+    assert!(from_memory.iter().any(|a| a.contains("Renamed 11")));
+    assert!(from_memory.iter().any(|a| a.contains("Shared Line")));
+    fresh.close();
+    drop_database(store, &name).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_site_remembers_when_its_pages_were_last_read_until_it_is_forgotten() {
     let name = fresh_name();
