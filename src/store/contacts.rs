@@ -53,8 +53,8 @@ enum Memory {
     Absent,
     /// Being built by the task of this generation; writes are applied to it meanwhile.
     Building(u32, MemoryIndex),
-    /// Answers search and match.
-    Ready(MemoryIndex),
+    /// Answers search and match; built in this many milliseconds.
+    Ready(MemoryIndex, f64),
     /// Outgrew its budget: IndexedDB answers for the rest of this worker's life.
     OverBudget,
 }
@@ -62,7 +62,7 @@ enum Memory {
 impl Memory {
     fn index_mut(&mut self) -> Option<&mut MemoryIndex> {
         match self {
-            Memory::Building(_, index) | Memory::Ready(index) => Some(index),
+            Memory::Building(_, index) | Memory::Ready(index, _) => Some(index),
             Memory::Absent | Memory::OverBudget => None,
         }
     }
@@ -75,6 +75,7 @@ async fn build_memory(
     memory: Rc<RefCell<Memory>>,
     generation: u32,
 ) -> Result<(), StoreError> {
+    let started = js_sys::Date::now();
     let mut after: Option<String> = None;
     loop {
         // The connection is held only while the read is created, so closing it is never held up.
@@ -119,7 +120,7 @@ async fn build_memory(
                 unreachable!("matched above")
             };
             index.built();
-            *state = Memory::Ready(index);
+            *state = Memory::Ready(index, js_sys::Date::now() - started);
             return Ok(());
         }
     }
@@ -292,7 +293,7 @@ impl StoreContacts {
     /// Answers from the in-memory index when it is built; `None` otherwise.
     fn answered_from_memory<T>(&self, answer: impl FnOnce(&MemoryIndex) -> T) -> Option<T> {
         match &*self.memory.borrow() {
-            Memory::Ready(index) => Some(answer(index)),
+            Memory::Ready(index, _) => Some(answer(index)),
             _ => None,
         }
     }
@@ -320,13 +321,14 @@ impl StoreContacts {
     }
 
     /// What the in-memory index is doing, for diagnostics and tests: `absent`, `building`,
-    /// `ready` (with the contacts it holds and its estimated size) or `over budget`.
+    /// `ready` (with the contacts it holds, its estimated size and how long it took to build) or
+    /// `over budget`.
     pub fn memory_state(&self) -> String {
         match &*self.memory.borrow() {
             Memory::Absent => "absent".into(),
             Memory::Building(..) => "building".into(),
-            Memory::Ready(index) => format!(
-                "ready: {} contacts, {:.1} MiB",
+            Memory::Ready(index, built_ms) => format!(
+                "ready: {} contacts, {:.1} MiB, built in {built_ms:.0} ms",
                 index.len(),
                 index.bytes() as f64 / f64::from(1 << 20)
             ),
