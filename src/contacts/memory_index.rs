@@ -67,6 +67,12 @@ pub struct MemoryIndex {
     newest: u64,
 }
 
+/// The token starting at `offset` of an arena.
+fn token_in(arena: &str, offset: u32) -> &str {
+    let rest = &arena[offset as usize..];
+    &rest[..rest.find(END).unwrap_or(rest.len())]
+}
+
 /// FNV-1a of a national number: the key of the number map (a collision only adds a candidate
 /// that [`NumberKey::same_line`] then rejects).
 fn number_hash(national: &str) -> u64 {
@@ -238,10 +244,7 @@ impl MemoryIndex {
                 offset += token.len() as u32 + 1;
             }
         }
-        let token_at = |offset: u32| {
-            let rest = &arena[offset as usize..];
-            &rest[..rest.find(END).unwrap_or(rest.len())]
-        };
+        let token_at = |offset: u32| token_in(&arena, offset);
         // Sorted by each token's first 8 bytes (big-endian: the order of the bytes) first, so
         // most comparisons are one integer comparison; only ties read the tokens.
         let head = |offset: u32| {
@@ -274,8 +277,7 @@ impl MemoryIndex {
     }
 
     fn token_at(&self, offset: u32) -> &str {
-        let rest = &self.arena[offset as usize..];
-        &rest[..rest.find(END).unwrap_or(rest.len())]
+        token_in(&self.arena, offset)
     }
 
     fn tokens_of(&self, at: u32) -> impl Iterator<Item = &str> {
@@ -321,11 +323,12 @@ impl MemoryIndex {
         let sorted_hits = narrowest
             .iter()
             .map(|&(_, at)| at)
-            .filter(|&at| !self.is_fresh[at as usize] && self.slots[at as usize].contact.is_some());
+            .filter(|&at| !self.is_fresh[at as usize]);
         for at in sorted_hits.chain(self.fresh.iter().copied()) {
             if picked.len() >= SEARCH_CANDIDATES {
                 break;
             }
+            // A released slot keeps its stale entries (and its place in `fresh`) until a sort.
             if self.slots[at as usize].contact.is_some()
                 && self.has_all(at, query)
                 && seen.insert(at)
@@ -371,12 +374,12 @@ impl MemoryIndex {
             let Some(asked) = NumberKey::parse(number) else {
                 continue;
             };
-            let mut matches: Vec<Contact> = self
+            // In id order, as `on_national_number` gives them.
+            let matches: Vec<Contact> = self
                 .on_national_number(&asked.national)
                 .into_iter()
                 .filter(|c| c.has_line(&asked))
                 .collect();
-            matches.sort_by(|a, b| a.id.cmp(&b.id));
             if !matches.is_empty() {
                 found.insert(number.clone(), matches);
             }

@@ -320,22 +320,6 @@ impl StoreContacts {
         });
     }
 
-    /// What the in-memory index is doing, for diagnostics and tests: `absent`, `building`,
-    /// `ready` (with the contacts it holds, its estimated size and how long it took to build) or
-    /// `over budget`.
-    pub fn memory_state(&self) -> String {
-        match &*self.memory.borrow() {
-            Memory::Absent => "absent".into(),
-            Memory::Building(..) => "building".into(),
-            Memory::Ready(index, built_ms) => format!(
-                "ready: {} contacts, {:.1} MiB, built in {built_ms:.0} ms",
-                index.len(),
-                index.bytes() as f64 / f64::from(1 << 20)
-            ),
-            Memory::OverBudget => "over budget".into(),
-        }
-    }
-
     /// The delta from `from_seq` on, from the tail, when it holds it and no write is under way.
     fn delta_from_tail(&self, from_seq: u64) -> Option<Vec<SyncedRecord>> {
         if self.under_way.get() > 0 {
@@ -662,15 +646,15 @@ impl StoreContacts {
         &self,
         numbers: &[String],
     ) -> Result<BTreeMap<String, Vec<Contact>>, StoreError> {
+        if let Some(found) = self.answered_from_memory(|index| index.match_numbers(numbers)) {
+            return Ok(found);
+        }
         let asked: Vec<(&String, NumberKey)> = numbers
             .iter()
             .filter_map(|n| Some((n, NumberKey::parse(n)?)))
             .collect();
         if asked.is_empty() {
             return Ok(BTreeMap::new());
-        }
-        if let Some(found) = self.answered_from_memory(|index| index.match_numbers(numbers)) {
-            return Ok(found);
         }
         let db = self.database().await?;
         self.build_memory_soon(&db);
@@ -739,8 +723,19 @@ impl StoreContacts {
 }
 
 impl ContactSource for StoreContacts {
+    /// `absent`, `building`, `ready` (with the contacts it holds, its estimated size and how
+    /// long it took to build) or `over budget`.
     fn memory_state(&self) -> String {
-        StoreContacts::memory_state(self)
+        match &*self.memory.borrow() {
+            Memory::Absent => "absent".into(),
+            Memory::Building(..) => "building".into(),
+            Memory::Ready(index, built_ms) => format!(
+                "ready: {} contacts, {:.1} MiB, built in {built_ms:.0} ms",
+                index.len(),
+                index.bytes() as f64 / f64::from(1 << 20)
+            ),
+            Memory::OverBudget => "over budget".into(),
+        }
     }
 
     async fn contacts_page(
