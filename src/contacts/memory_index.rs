@@ -6,7 +6,9 @@
 //! arena, a sorted list of (token, contact) for prefix ranges, and a hash of each national
 //! number to its contacts. It is built lazily from the store (never at worker start), kept
 //! exact by applying every record the worker writes, and bounded: past [`MEMORY_BUDGET`]
-//! the store drops it and answers from IndexedDB again.
+//! the store drops it and answers from IndexedDB again. It also keeps each key's change
+//! sequence number, so the pages of a full sync (every page load starts one) are read from it
+//! in sequence order instead of from the store's `seq` index.
 //!
 //! Records may arrive in any order (the build reads the store in key order while writes go on):
 //! per key, the record with the highest change sequence number wins, tombstones included.
@@ -391,6 +393,37 @@ impl MemoryIndex {
     pub fn contact(&self, key: &str) -> Option<Contact> {
         self.contact_at(self.keys.get(key)?.slot?)
     }
+
+    /// The change sequence number of the `n`-th newest record, tombstones included (what one
+    /// step back from the end of the store's `seq` index gives); `None` with fewer records.
+    pub fn nth_newest(&self, n: usize) -> Option<u64> {
+        if n == 0 || self.keys.len() < n {
+            return None;
+        }
+        let mut seqs: Vec<u64> = self.keys.values().map(|k| k.seq).collect();
+        let at = seqs.len() - n;
+        Some(*seqs.select_nth_unstable(at).1)
+    }
+
+    /// The records from sequence number `from_seq` on, in sequence order, at most `limit` (a
+    /// read of the store's `seq` index): each a live contact, or `None` for a tombstone.
+    pub fn in_sequence(&self, from_seq: u64, limit: usize) -> Vec<(u64, Option<Contact>)> {
+        let mut picked: Vec<(u64, Option<u32>)> = self
+            .keys
+            .values()
+            .filter(|k| k.seq >= from_seq)
+            .map(|k| (k.seq, k.slot))
+            .collect();
+        if picked.len() > limit {
+            picked.select_nth_unstable_by_key(limit, |&(seq, _)| seq);
+            picked.truncate(limit);
+        }
+        picked.sort_unstable_by_key(|&(seq, _)| seq);
+        picked
+            .into_iter()
+            .map(|(seq, slot)| (seq, slot.and_then(|at| self.contact_at(at))))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -593,5 +626,40 @@ mod tests {
             "{per_contact} bytes per contact"
         );
         assert!(!index.over_budget());
+    }
+
+    #[test]
+    fn records_in_sequence_order_as_the_seq_index_reads_them() {
+        let mut index = MemoryIndex::building();
+        // Applied out of order, one rewritten and one removed: the newest record per key counts.
+        index.apply(&record("3", "Cara", "+442071234567", 30));
+        index.apply(&record("1", "Ava", "+12065550134", 10));
+        index.apply(&record("2", "Ben", "+12065550135", 20));
+        index.apply(&record("1", "Ava Renamed", "+12065550134", 40));
+        let mut gone = record("2", "Ben", "+12065550135", 50);
+        gone.deleted = true;
+        index.apply(&gone);
+        index.built();
+        let read = |from, limit| -> Vec<(u64, Option<String>)> {
+            index
+                .in_sequence(from, limit)
+                .into_iter()
+                .map(|(seq, contact)| (seq, contact.map(|c| c.name)))
+                .collect()
+        };
+        assert_eq!(
+            read(1, 10),
+            vec![
+                (30, Some("Cara".into())),
+                (40, Some("Ava Renamed".into())),
+                (50, None)
+            ]
+        );
+        assert_eq!(read(31, 1), vec![(40, Some("Ava Renamed".into()))]);
+        assert_eq!(read(51, 10), vec![]);
+        assert_eq!(index.nth_newest(1), Some(50));
+        assert_eq!(index.nth_newest(3), Some(30));
+        assert_eq!(index.nth_newest(4), None);
+        assert_eq!(index.nth_newest(0), None);
     }
 }

@@ -3,10 +3,10 @@
 //! Nothing is loaded at start: the database opens on first use (or when the worker starts it
 //! early) and each request reads only what its index range holds. Kept in memory: the latest
 //! change sequence number, the latest changes this worker committed ([`ChangeTail`]: the delta
-//! sync the widget asks right after a write is answered from it), and, once the first search
-//! or match has asked for it, the [`MemoryIndex`] of every live contact, built in the
-//! background in batches and kept exact by applying every write; it answers search and match
-//! from then on. This worker is the database's only writer (every other part asks it through
+//! sync the widget asks right after a write is answered from it), and, once the first search,
+//! match or full sync has asked for it, the [`MemoryIndex`] of every live contact, built in the
+//! background in batches and kept exact by applying every write; it answers search, match and
+//! full syncs from then on. This worker is the database's only writer (every other part asks it through
 //! messages), which is what keeps the memory exact. The rules (keys, tokens, paging, ranking)
 //! are the pure ones in [`crate::contacts`]; this file only moves records in and out of
 //! IndexedDB.
@@ -49,7 +49,7 @@ const MEMORY_BUILD_BATCH: u32 = 2_000;
 
 /// The in-memory index of this worker (see [`MemoryIndex`]).
 enum Memory {
-    /// Not built: the next search or match starts building it.
+    /// Not built: the next search, match or full sync starts building it.
     Absent,
     /// Being built by the task of this generation; writes are applied to it meanwhile.
     Building(u32, MemoryIndex),
@@ -320,6 +320,38 @@ impl StoreContacts {
         });
     }
 
+    /// A page of a full sync from the in-memory index, when it is built and no write is under
+    /// way (so it holds every record numbered up to `latest`): the same records, in the same
+    /// order, as the `seq` index would give.
+    fn full_page_from_memory(&self, window: SyncWindow) -> Option<ContactsPage> {
+        if !window.full || self.under_way.get() > 0 {
+            return None;
+        }
+        let latest = self.latest.get();
+        self.answered_from_memory(|index| {
+            let window = match (window.is_first_full_page(), self.full_sync_limit) {
+                (true, Some(limit)) => window.starting_at(index.nth_newest(limit as usize)),
+                _ => window,
+            };
+            let records = index
+                .in_sequence(window.from_seq, self.page_size)
+                .into_iter()
+                .map(|(seq, contact)| SyncedRecord {
+                    seq,
+                    deleted: contact.is_none(), // skipped: a full sync sends no tombstones
+                    contact: contact.unwrap_or_default(),
+                })
+                .collect();
+            let (contacts, next_page, sync_timestamp) =
+                window.page(records, self.page_size, latest);
+            ContactsPage {
+                contacts,
+                next_page,
+                sync_timestamp,
+            }
+        })
+    }
+
     /// The delta from `from_seq` on, from the tail, when it holds it and no write is under way.
     fn delta_from_tail(&self, from_seq: u64) -> Option<Vec<SyncedRecord>> {
         if self.under_way.get() > 0 {
@@ -336,6 +368,14 @@ impl StoreContacts {
     /// The highest change sequence number handed out.
     pub fn latest(&self) -> u64 {
         self.latest.get()
+    }
+
+    /// Never builds the in-memory index, so every answer comes from IndexedDB (tests compare
+    /// the memory's answers with these).
+    #[doc(hidden)]
+    pub fn without_memory_for_tests(self) -> Self {
+        *self.memory.borrow_mut() = Memory::OverBudget;
+        self
     }
 
     /// Makes the next writes reuse sequence numbers after `seq`, so a test can make a write
@@ -516,6 +556,9 @@ impl StoreContacts {
 
     async fn page(&self, since: Option<u64>, page: u64) -> Result<ContactsPage, StoreError> {
         let mut window = SyncWindow::of(since, page);
+        if let Some(page) = self.full_page_from_memory(window) {
+            return Ok(page);
+        }
         let db = self.database().await?;
         let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
         let latest = self.latest.get(); // taken as the read is created: see the module notes
@@ -536,6 +579,9 @@ impl StoreContacts {
                     sync_timestamp,
                 });
             }
+        }
+        if window.full {
+            self.build_memory_soon(&db); // every widget load starts with a full sync
         }
         if let (true, Some(limit)) = (window.is_first_full_page(), self.full_sync_limit) {
             // The limit-th newest record: one cursor step back from the end.

@@ -196,13 +196,25 @@ async fn answers(store: &StoreContacts) -> Vec<String> {
         let key = format!("{SITE}#{id}");
         out.push(format!("{:?}", store.contact(&key).await.unwrap()));
     }
+    // A full sync, every page, as the widget asks for it.
+    let mut page = Some(1);
+    while let Some(at) = page {
+        let answer = store.contacts_page(None, at).await.unwrap();
+        let names: Vec<&str> = answer.contacts.iter().map(|c| c.name.as_str()).collect();
+        out.push(format!(
+            "page {at}: {names:?} next {:?} cursor {}",
+            answer.next_page, answer.sync_timestamp
+        ));
+        page = answer.next_page;
+    }
     out
 }
 
 #[wasm_bindgen_test]
 async fn search_and_match_from_memory_answer_as_the_database_does() {
     let name = fresh_name();
-    let store = StoreContacts::new(&name, 50);
+    // Pages of 50, a full sync of the newest 120 (of 202): several pages from the middle.
+    let store = StoreContacts::new(&name, 50).with_full_sync_limit(120);
     let mut list = people(0..200);
     list.push(person(100, "José Müller", "030 1234567"));
     list.push(person(101, "王小明", "+86 10 1234 5678"));
@@ -212,7 +224,11 @@ async fn search_and_match_from_memory_answer_as_the_database_does() {
         "absent",
         "nothing is loaded before it is asked"
     );
-    let from_database = answers(&store).await;
+    let database = || StoreContacts::new(&name, 50).with_full_sync_limit(120);
+    let reader = database().without_memory_for_tests();
+    let from_database = answers(&reader).await;
+    reader.close();
+    assert_eq!(answers(&store).await, from_database, "while it builds");
     memory_ready(&store).await;
     assert!(
         store.memory_state().contains("200 contacts"),
@@ -235,7 +251,7 @@ async fn search_and_match_from_memory_answer_as_the_database_does() {
         .await
         .unwrap();
     let from_memory = answers(&store).await;
-    let fresh = StoreContacts::new(&name, 50); // no memory yet: reads the database
+    let fresh = database().without_memory_for_tests();
     assert_eq!(from_memory, answers(&fresh).await);
     assert!(from_memory.iter().any(|a| a.contains("Renamed 11")));
     assert!(from_memory.iter().any(|a| a.contains("Shared Line")));
