@@ -114,7 +114,12 @@ impl Courier {
 
     /// Sets the alarm (and a timer) for the next due delivery, and the badge.
     async fn schedule(self: &Rc<Self>, core: &Rc<Core>) -> Result<(), String> {
-        let waiting = core.router().logs().deliveries().await.map_err(|e| e.0)?;
+        let waiting = core
+            .router()
+            .logs()
+            .deliveries_without_bodies()
+            .await
+            .map_err(|e| e.0)?;
         show_badge(&waiting).await;
         if let Some(banner) = self.notice.borrow_mut().update(&waiting) {
             if let Some(post) = self.post.borrow().as_ref() {

@@ -249,11 +249,27 @@ impl StoreJournal {
         Ok(due.into_iter().filter(|d| d.is_due(now)).collect())
     }
 
-    /// Every waiting delivery (badge, options page, next alarm).
+    /// Every waiting delivery, whole (to change and write back).
     pub async fn deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
         let db = self.database().await?;
         let transaction = db.transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
         let values = transaction.store(OUTBOX_STORE)?.get_all(None, None).await?;
+        from_js_list(values)
+    }
+
+    /// Every waiting delivery without its body (see [`Delivery::without_body`]): what the
+    /// badge, the banner, the next alarm and the options page need. Each schedule reads the
+    /// whole outbox, and bodies (a note may be megabytes) are left in the browser instead of
+    /// being copied into Wasm every time.
+    pub async fn deliveries_without_bodies(&self) -> Result<Vec<Delivery>, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let values = transaction.store(OUTBOX_STORE)?.get_all(None, None).await?;
+        let empty = JsValue::from_str("");
+        for value in &values {
+            js_sys::Reflect::set(value, &"body".into(), &empty)
+                .map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
+        }
         from_js_list(values)
     }
 
@@ -321,6 +337,18 @@ impl StoreJournal {
         let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
         Ok(transaction.store(LOGS_STORE)?.count(None).await?)
     }
+}
+
+/// Journal times from `from` (inclusive) to `to` (exclusive); `None` for all of them.
+fn time_range(from: Option<f64>, to: Option<f64>) -> Result<Option<KeyRange>, StoreError> {
+    let (from, to) = (from.map(JsValue::from_f64), to.map(JsValue::from_f64));
+    let range = match (&from, &to) {
+        (Some(from), Some(to)) => KeyRange::bound(from, to, Some(false), Some(true)),
+        (Some(from), None) => KeyRange::lower_bound(from, Some(false)),
+        (None, Some(to)) => KeyRange::upper_bound(to, Some(true)),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(range.map_err(rexie::Error::from)?))
 }
 
 /// One request of a write transaction (an `add` or a `put`), boxed to be awaited together.
@@ -449,50 +477,53 @@ impl LogStore for StoreJournal {
 
     async fn summary(&self) -> Result<LogSummary, ServiceError> {
         let entries = self.count().await.map_err(service_error)?;
-        let waiting = self.deliveries().await.map_err(service_error)?;
+        let waiting = self
+            .deliveries_without_bodies()
+            .await
+            .map_err(service_error)?;
         Ok(LogSummary::of(entries as usize, &waiting))
     }
 
     /// The entries of the query's date range, newest first, read from the `time` index in
-    /// batches until the query has as many as it shows (or the range is exhausted).
+    /// windows of about [`JOURNAL_BATCH`] entries until the query has as many as it shows (or
+    /// the range is exhausted). A window is found by one cursor step back from its upper end
+    /// and read with one `getAll` (a cursor read value by value costs a task per entry: a
+    /// search through 20,000 entries took 2.8 s that way).
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, ServiceError> {
         let result: Result<Vec<JournalEntry>, StoreError> = async {
+            if let (Some(from), Some(to)) = (query.from, query.to) {
+                if from >= to {
+                    return Ok(Vec::new()); // an empty range
+                }
+            }
             let db = self.database().await?;
             let transaction = db.transaction(&[LOGS_STORE], TransactionMode::ReadOnly)?;
             let index = transaction.store(LOGS_STORE)?.index("time")?;
-            let (from, to) = (
-                query.from.map(JsValue::from_f64),
-                query.to.map(JsValue::from_f64),
-            );
-            let range = match (&from, &to) {
-                (Some(from), Some(to)) if query.from < query.to => {
-                    Some(KeyRange::bound(from, to, Some(false), Some(true)))
-                }
-                (Some(_), Some(_)) => return Ok(Vec::new()), // an empty range
-                (Some(from), None) => Some(KeyRange::lower_bound(from, Some(false))),
-                (None, Some(to)) => Some(KeyRange::upper_bound(to, Some(true))),
-                (None, None) => None,
-            }
-            .transpose()
-            .map_err(rexie::Error::from)?;
             let wanted = query.shown();
             let mut found = Vec::new();
-            let mut offset = 0;
+            let mut upper = query.to;
             loop {
-                let batch = index
+                // The time of the window's oldest entry: JOURNAL_BATCH entries back from `upper`.
+                let oldest = index
                     .scan(
-                        range.clone(),
-                        Some(JOURNAL_BATCH),
-                        (offset > 0).then_some(offset), // rexie would advance by 0: refused
+                        time_range(query.from, upper)?,
+                        Some(1),
+                        Some(JOURNAL_BATCH - 1),
                         Some(Direction::Prev),
                     )
-                    .await?;
-                let read = batch.len() as u32;
-                let values = batch.into_iter().map(|(_, value)| value).collect();
+                    .await?
+                    .first()
+                    .and_then(|(time, _)| time.as_f64());
+                // Every entry from that time on (ties included) below `upper`.
+                let lower = match (oldest, query.from) {
+                    (Some(oldest), Some(from)) => Some(oldest.max(from)),
+                    (oldest, from) => oldest.or(from),
+                };
+                let values = index.get_all(time_range(lower, upper)?, None).await?;
                 found.extend(query.select(from_js_list(values)?));
-                offset += read;
-                if found.len() >= wanted || read < JOURNAL_BATCH {
-                    break;
+                match oldest {
+                    Some(oldest) if found.len() < wanted => upper = Some(oldest),
+                    _ => break,
                 }
             }
             Ok(query.select(found))
@@ -502,8 +533,9 @@ impl LogStore for StoreJournal {
     }
 
     async fn waiting(&self) -> Result<Vec<Delivery>, ServiceError> {
-        let all = self.deliveries().await.map_err(service_error)?;
-        Ok(all.iter().map(Delivery::without_body).collect())
+        self.deliveries_without_bodies()
+            .await
+            .map_err(service_error)
     }
 
     async fn retry_deliveries(&self, keys: &[String]) -> Result<usize, ServiceError> {

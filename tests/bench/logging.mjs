@@ -1,9 +1,14 @@
 // Logging (issue 8): logging calls one after another, each durable before it is answered,
 // beside a plain-JS baseline from the same run (the same entries written one IndexedDB
 // transaction each, in the service worker where our logging runs, and in an extension page);
-// and the call-log matcher for 1,000 session ids, as the widget asks it.
+// the call-log matcher for 1,000 session ids, as the widget asks it; and the options page's
+// journal view over a journal of 21,000 entries.
+
+import { PORT_CLIENT } from './port_client.mjs';
 
 const CALLS = 1_000;
+/** Entries imported for the journal view's rows (a year of a busy team's calls is ≈20,000). */
+const JOURNAL = 20_000;
 
 /** A call-log request as the widget sends it, for call `i`. */
 const callBody = (i) => ({ call: { sessionId: `bench-${i}`, telephonySessionId: `s-bench-${i}`, direction: i % 2 ? 'Inbound' : 'Outbound',
@@ -121,4 +126,41 @@ export async function benchLogging({ context, page, crm, record, median, waitFor
   record('  baseline: plain-JS postMessage of that answer into the widget frame and an ack back', delivery, 'ms');
   record('  matcher: via widget − that baseline', viaWidget - delivery, 'ms', { op: '<', value: 10 });
   await crmPage.close();
+
+  step(`journal view over ${JOURNAL} entries`);
+  const view = await page.evaluate(async ({ total, first, client }) => {
+    const { port, ask } = await eval(client)('bench-journal'); // eslint-disable-line no-eval
+    // A logged call as the export has it, copied into a journal of `total` entries a minute apart.
+    const [template] = (await ask({ kind: 'journal', query: { text: '', limit: 1 } })).entries;
+    const entryAt = (i) => {
+      const sessionId = `journal-bench-${i}`;
+      return { ...template, key: `call:${sessionId}`, time: first + i * 60_000, updated: first + i * 60_000,
+        note: `Imported note ${i}${i % 1_000 === 0 ? ': escalation' : ''}`, call: { ...template.call, sessionId } };
+    };
+    for (let start = 0; start < total; start += 2_000) {
+      const reply = await ask({ kind: 'importJournal', entries: Array.from({ length: Math.min(2_000, total - start) }, (_, i) => entryAt(start + i)) });
+      if (reply.kind !== 'journalImported') throw new Error(JSON.stringify(reply).slice(0, 300));
+    }
+    const timed = async (query, expect) => {
+      const times = [];
+      for (let round = 0; round < 5; round += 1) {
+        const started = performance.now();
+        const reply = await ask({ kind: 'journal', query });
+        times.push(performance.now() - started);
+        if (reply.entries?.length !== expect) throw new Error(`${JSON.stringify(query)}: ${reply.entries?.length ?? JSON.stringify(reply).slice(0, 300)} entries, expected ${expect}`);
+      }
+      return times.sort((a, b) => a - b)[2];
+    };
+    const day = 24 * 60 * 60_000;
+    const result = {
+      newest: await timed({ text: '', limit: 100 }, 100),
+      day: await timed({ text: '', from: first + 5 * day, to: first + 6 * day, limit: 2_000 }, 1_440),
+      rare: await timed({ text: 'escalation', limit: 100 }, total / 1_000),
+    };
+    port.disconnect();
+    return result;
+  }, { total: JOURNAL, first: 1_700_000_000_000, client: PORT_CLIENT });
+  record(`journal view, newest 100 of ${JOURNAL + CALLS} entries (median of 5, options page)`, view.newest, 'ms');
+  record('  one day (1,440 entries) of a date range', view.day, 'ms');
+  record(`  a word in ${JOURNAL / 1_000} entries, searched through all of them`, view.rare, 'ms');
 }

@@ -2,6 +2,8 @@
 // same run: plain JavaScript doing the same IndexedDB work with no framework, in an extension
 // page of the same browser profile.
 
+import { PORT_CLIENT } from './port_client.mjs';
+
 /** Generates `count` contacts with international numbers, deterministically, in the page. */
 const GENERATOR = `
   (function contactsFrom(start, count, revision) {
@@ -128,16 +130,9 @@ export async function benchStore({ context, extensionId, page, crm, record, stop
   step('import');
   // Ours: the same contacts imported through the extension (port → worker → IndexedDB), in the
   // chunks the options page sends.
-  const imported = await page.evaluate(async ({ count, generator, site }) => {
+  const imported = await page.evaluate(async ({ count, generator, site, client }) => {
     const contactsFrom = eval(generator); // eslint-disable-line no-eval
-    const port = chrome.runtime.connect({ name: 'bench' });
-    await new Promise((resolve) => port.onMessage.addListener(function ready(m) { if (m.kind === 'ready') { port.onMessage.removeListener(ready); resolve(); } }));
-    let id = 0;
-    const ask = (body) => new Promise((resolve) => {
-      id += 1; const mine = id;
-      port.onMessage.addListener(function on(m) { if (m.kind === 'reply' && m.id === mine) { port.onMessage.removeListener(on); resolve(m.reply); } });
-      port.postMessage({ id: mine, body });
-    });
+    const { port, ask } = await eval(client)('bench'); // eslint-disable-line no-eval
     const chunk = 5000;
     let total = 0;
     const started = performance.now();
@@ -149,7 +144,7 @@ export async function benchStore({ context, extensionId, page, crm, record, stop
     const ms = performance.now() - started;
     port.disconnect();
     return { ms, total };
-  }, { count, generator: GENERATOR, site });
+  }, { count, generator: GENERATOR, site, client: PORT_CLIENT });
   if (imported.total !== count) throw new Error(`imported ${imported.total} of ${count}`);
 
   const ratio = (ours, base) => ours / base;

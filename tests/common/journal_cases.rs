@@ -226,6 +226,14 @@ async fn deliveries_settle_only_for_the_revision_sent() {
         "the newer revision is still to be delivered"
     );
     assert_eq!(waiting[0].revision, 2);
+    // The status view leaves the body in the database, and only the body.
+    assert!(!waiting[0].body.is_empty());
+    let status = journal.deliveries_without_bodies().await.unwrap();
+    assert_eq!(status, vec![waiting[0].without_body()]);
+    assert!(
+        !journal.deliveries().await.unwrap()[0].body.is_empty(),
+        "kept whole"
+    );
 
     // A failure keeps it with a later due time; a refusal stops it for the user.
     let now = js_sys::Date::now();
@@ -372,14 +380,16 @@ async fn the_journal_reads_newest_first_by_date_and_searches_past_a_batch() {
         count > 2 * JOURNAL_BATCH as usize,
         "the search must read past two batches"
     );
-    // One call a minute; every 400th (7, 407, 807) says "needle".
+    // One call a minute; every 400th (7, 407, 807) says "needle". Calls 600 to 899 share
+    // minute 600, so a read window ends inside a run of equal times (the 500th newest is 700).
     let entries = (0..count)
         .map(|i| {
             let note = if i % 400 == 7 { "needle in the notes" } else { "routine call" };
+            let minute = if (600..900).contains(&i) { 600 } else { i };
             let log = call(
                 "unused",
                 json!({ "note": note, "call": { "sessionId": format!("j-{i}"), "direction": "Inbound",
-                    "from": { "phoneNumber": "+12125550199" }, "startTime": START + i as f64 * MINUTE } }),
+                    "from": { "phoneNumber": "+12125550199" }, "startTime": START + minute as f64 * MINUTE } }),
             );
             merge_call(None, &log, nobody(), START).unwrap().entry
         })
@@ -430,7 +440,14 @@ async fn the_journal_reads_newest_first_by_date_and_searches_past_a_batch() {
             .await
             .unwrap(),
     );
-    assert_eq!(dated, ["j-407"]);
+    assert_eq!(dated, ["j-807", "j-407"], "807 is logged at minute 600");
+    let all = sessions(journal.journal(&ask("", None, None, 5_000)).await.unwrap());
+    let distinct: std::collections::BTreeSet<&String> = all.iter().collect();
+    assert_eq!(
+        (all.len(), distinct.len()),
+        (count, count),
+        "every entry once"
+    );
     assert!(journal
         .journal(&ask("", Some(5), Some(5), 10))
         .await
