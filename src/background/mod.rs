@@ -328,6 +328,13 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         }
     }
 
+    /// Adds one port request's time, arrival to answer posted (see [`WorkerTimings::busy_ms`]).
+    pub fn note_busy(&self, ms: f64) {
+        let mut timings = self.timings.get();
+        timings.busy_ms += ms.max(0.0);
+        self.timings.set(timings);
+    }
+
     /// Answers one request from `caller`.
     pub async fn handle(&self, request: ToBackground, caller: &Caller) -> Handled {
         let mut timings = self.timings.get();
@@ -977,6 +984,8 @@ mod tests {
     fn diagnostics_count_requests() {
         let core = BackgroundCore::new(1.0, 20.0, Environment::default());
         ask(&core, ToBackground::Ping { sent_at_ms: 0.0 });
+        core.note_busy(1.5);
+        core.note_busy(2.0);
         let Reply::Diagnostics {
             worker: timings, ..
         } = ask(&core, ToBackground::Diagnostics).reply
@@ -985,6 +994,7 @@ mod tests {
         };
         assert_eq!(timings.requests_handled, 2);
         assert_eq!(timings.wasm_ready_ms, 20.0);
+        assert_eq!(timings.busy_ms, 3.5);
     }
 
     #[test]

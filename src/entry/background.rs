@@ -182,9 +182,11 @@ impl Background {
             let hosts = hosts.clone();
             let port = reply_port.clone();
             let caller = caller.clone();
+            let arrived = platform::now_ms();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(answer) = answer_after_effects(&core, &hosts, &text, &caller).await {
                     post(&port, &answer, in_text);
+                    core.note_busy(platform::now_ms() - arrived);
                 }
             });
         });

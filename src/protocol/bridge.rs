@@ -521,6 +521,11 @@ pub struct WorkerTimings {
     /// The Wasm linear memory's size when asked (bytes): the Rust heap's high-water mark.
     #[serde(default)]
     pub wasm_memory_bytes: f64,
+    /// Milliseconds from a port request's arrival to its answer being posted, summed over the
+    /// requests answered (overlapping requests each count whole): what the worker itself
+    /// spends, apart from the relay around it (the logging bench compares it with plain JS).
+    #[serde(default)]
+    pub busy_ms: f64,
 }
 
 /// Why an incoming envelope was refused, with the id when one could be read.

@@ -178,7 +178,9 @@ impl StoreJournal {
                     .map(|(value, _)| -> Write<'_> { Box::pin(outbox.put(value, None)) }),
             )
             .collect();
-        let (puts, done) = join_pair(join_all(puts), transaction.done()).await;
+        // Committed as soon as the writes are done, without waiting for their success events
+        // to be handled first (puts are issued when first polled, before the commit is).
+        let (puts, committed) = join_pair(join_all(puts), transaction.commit()).await;
         for put in puts {
             match put {
                 Ok(_) => {}
@@ -188,7 +190,9 @@ impl StoreJournal {
                 Err(err) => return Err(err.into()),
             }
         }
-        finish(done?)?;
+        committed.map_err(|_| {
+            StoreError("the journal refused the log; nothing of it was kept".into())
+        })?;
         self.remember(write.entry.key.clone(), Some(log_match(&write.entry)));
         self.keep_recent(&write.entry);
         Ok(LogWritten {

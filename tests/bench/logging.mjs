@@ -89,24 +89,37 @@ export async function benchLogging({ context, page, crm, record, median, waitFor
   await crmPage.goto(`${crm.origin}/settings`);
   const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
+  // The worker's own time per request (arrival → answer posted, summed in its diagnostics).
+  const workerTimings = () => page.evaluate(async (client) => {
+    const { port, ask } = await eval(client)('bench-diagnostics'); // eslint-disable-line no-eval
+    const reply = await ask({ kind: 'diagnostics' });
+    port.disconnect();
+    return reply;
+  }, PORT_CLIENT);
+  const before = await workerTimings();
   step(`${CALLS} calls`);
   const logged = await widget.evaluate(({ bodies }) => window.simTimes('callLoggerPath', bodies),
     { bodies: Array.from({ length: CALLS }, (_, i) => callBody(i)) });
   if (logged.last.data !== 'ok') throw new Error(`a call log failed: ${JSON.stringify(logged.last)}`);
   const total = logged.times.reduce((a, b) => a + b, 0);
+  const after = await workerTimings();
+  if (after.requestsHandled < before.requestsHandled + CALLS) throw new Error(`the worker restarted while logging: ${JSON.stringify([before, after])}`);
+  const inWorker = after.busyMs - before.busyMs;
   // The relay's share (widget → host → worker → back), from a request the worker answers from
   // memory (a call-log match of one known session), timed the same way in the same run.
   const relayTimes = (await widget.evaluate((n) => window.simTimes('callLogEntityMatcherPath', Array(n).fill({ sessionIds: ['bench-0'] })), 200)).times;
   const relayMs = median(relayTimes) * CALLS;
   record(`log ${CALLS} calls one after another, durable each (via widget)`, total, 'ms');
   record(`  of which relay (median no-op round trip × ${CALLS})`, relayMs, 'ms');
+  record(`  of which in the worker (each request's arrival → answer posted, summed)`, inWorker, 'ms');
   record(`  plain-JS baseline in the service worker: ${CALLS} IndexedDB transactions`, baseline.ms, 'ms');
-  record('  worker logging (total − relay) ÷ baseline', (total - relayMs) / baseline.ms, 'ratio', { op: '<=', value: 1.5 });
+  record('  worker logging ÷ baseline', inWorker / baseline.ms, 'ratio', { op: '<=', value: 1.5 });
+  record('  (total − relay) ÷ baseline (the relay estimated, 0.1 ms steps)', (total - relayMs) / baseline.ms, 'ratio');
   record('  end to end ÷ baseline', total / baseline.ms, 'ratio');
   record(`  plain-JS in the worker with our journal's schema (two indexes, outbox in scope)`, baseline.msIndexed, 'ms');
-  record('  worker logging ÷ that (our overhead over the schema\'s own cost)', (total - relayMs) / baseline.msIndexed, 'ratio');
+  record('  worker logging ÷ that (our overhead over the schema\'s own cost)', inWorker / baseline.msIndexed, 'ratio');
   record(`  plain-JS in an extension page: ${CALLS} IndexedDB transactions`, inPage.ms, 'ms');
-  record('  worker logging ÷ that', (total - relayMs) / inPage.ms, 'ratio');
+  record('  worker logging ÷ that', inWorker / inPage.ms, 'ratio');
 
   step('call-log matcher');
   const ids = { sessionIds: Array.from({ length: 1_000 }, (_, i) => `bench-${i * 7 % CALLS}`) };
