@@ -190,8 +190,10 @@ impl StoreJournal {
                 Err(err) => return Err(err.into()),
             }
         }
-        committed.map_err(|_| {
-            StoreError("the journal refused the log; nothing of it was kept".into())
+        committed.map_err(|err| {
+            StoreError(format!(
+                "the journal refused the log ({err}); nothing of it was kept"
+            ))
         })?;
         self.remember(write.entry.key.clone(), Some(log_match(&write.entry)));
         self.keep_recent(&write.entry);
