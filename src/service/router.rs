@@ -13,7 +13,7 @@ use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, 
 use crate::service::data::{ContactSource, LogStore, LogWritten, ServiceError, ServiceState};
 use crate::service::paths::ServicePath;
 use crate::service::requests::*;
-use crate::settings::site_options::NOTE_FIELD;
+use crate::settings::site_options::{note_only_log_page, NOTE_FIELD};
 use crate::url::{encode_component, WebUrl};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
@@ -279,7 +279,13 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 Some(id) => self.contacts.contact(&id).await?.and_then(|c| c.site),
                 None => None,
             };
-            if let Some(options) = self.state.site_options(site.as_deref()).await {
+            let options = self.state.site_options(site.as_deref()).await;
+            let own_form = options.as_ref().is_some_and(|o| !o.log_form.is_empty());
+            // A Log press that brings no note of its own (the widget's has none without its
+            // log modal) asks for one first; a request that brings one is logged as it is.
+            let brings_note =
+                log.note_text().is_some_and(|n| !n.trim().is_empty()) || log.form_data.is_some();
+            if own_form || !brings_note {
                 let session = log.call.session_id.clone();
                 let logged = self
                     .logs
@@ -289,19 +295,20 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 if let Some(note) = logged.get(&session).and_then(|l| l.first()?.note.clone()) {
                     form_data.insert(NOTE_FIELD.into(), Value::from(note));
                 }
-                if let Some(page) = options.log_page(LOG_PAGE_TITLE, &form_data) {
-                    let show = [
-                        WidgetCommand::UpdateCallLogPage { page },
-                        WidgetCommand::NavigateTo {
-                            path: format!("/log/call/{}", encode_component(&session)),
-                        },
-                    ];
-                    let effects = show
-                        .iter()
-                        .map(|c| Effect::PostToWidget(c.to_message()))
-                        .collect();
-                    return Ok((json!({ "data": "ok" }), effects));
-                }
+                let page = options
+                    .and_then(|o| o.log_page(LOG_PAGE_TITLE, &form_data))
+                    .unwrap_or_else(|| note_only_log_page(LOG_PAGE_TITLE, &form_data));
+                let show = [
+                    WidgetCommand::UpdateCallLogPage { page },
+                    WidgetCommand::NavigateTo {
+                        path: format!("/log/call/{}", encode_component(&session)),
+                    },
+                ];
+                let effects = show
+                    .iter()
+                    .map(|c| Effect::PostToWidget(c.to_message()))
+                    .collect();
+                return Ok((json!({ "data": "ok" }), effects));
             }
         }
         let link = self
@@ -798,6 +805,55 @@ mod tests {
             json!({ "sessionIds": ["s1"] }),
         );
         assert_eq!(logged.response["response"]["data"]["s1"][0]["note"], "n");
+    }
+
+    #[test]
+    fn without_a_form_log_without_a_note_asks_for_one_first() {
+        let router = router();
+        let call = json!({ "sessionId": "s2", "direction": "Inbound", "startTime": 1.0 });
+        let match_s2 = |router: &ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>| {
+            let answer = ask(router, "/callLogger/match", json!({ "sessionIds": ["s2"] }));
+            answer.response["response"]["data"]["s2"].clone()
+        };
+        for note in [json!(null), json!(""), json!("   ")] {
+            let pressed = ask(
+                &router,
+                "/callLogger",
+                json!({ "call": call, "triggerType": "createLog", "note": note }),
+            );
+            assert_eq!(pressed.response["response"]["data"], "ok");
+            let [Effect::PostToWidget(page), Effect::PostToWidget(open)] =
+                pressed.effects.as_slice()
+            else {
+                panic!("{:?}", pressed.effects)
+            };
+            let properties = &page["page"]["schema"]["properties"];
+            assert_eq!(properties.as_object().map(|p| p.len()), Some(1), "{page}");
+            assert_eq!(page["page"]["uiSchema"]["note"]["ui:widget"], "textarea");
+            assert_eq!(open["path"], "/log/call/s2");
+            assert_eq!(
+                match_s2(&router),
+                Value::Null,
+                "nothing logged yet ({note})"
+            );
+        }
+        let saved = ask(
+            &router,
+            "/callLogger",
+            json!({ "call": call, "triggerType": "logForm", "formData": { "note": "call back on Monday" } }),
+        );
+        assert!(saved.effects.is_empty());
+        assert_eq!(match_s2(&router)[0]["note"], "call back on Monday");
+        // Edit: the page again, with the logged note in it.
+        let edit = ask(
+            &router,
+            "/callLogger",
+            json!({ "call": call, "triggerType": "editLog" }),
+        );
+        let Effect::PostToWidget(page) = &edit.effects[0] else {
+            panic!("{:?}", edit.effects)
+        };
+        assert_eq!(page["page"]["formData"]["note"], "call back on Monday");
     }
 
     #[test]

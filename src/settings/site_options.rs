@@ -217,32 +217,46 @@ impl SiteOptions {
             .find(|entry| same_line(&entry.number, number))
     }
 
-    /// The widget's call-log page (protocol.md §8.3) for a call, pre-filled with `form_data`;
-    /// `None` when this site uses the widget's own form.
+    /// This site's own call-log page (protocol.md §8.3) for a call, pre-filled with
+    /// `form_data`; `None` when the site has no form of its own (see [`note_only_log_page`]).
     pub fn log_page(&self, title: &str, form_data: &Map<String, Value>) -> Option<Value> {
-        if self.log_form.is_empty() {
-            return None;
-        }
-        let mut properties = Map::new();
-        let mut ui_schema = Map::new();
-        let mut required = Vec::new();
-        for field in &self.log_form {
-            let (schema, ui) = field.schema();
-            properties.insert(field.id.clone(), schema);
-            if let Some(ui) = ui {
-                ui_schema.insert(field.id.clone(), ui);
-            }
-            if field.required {
-                required.push(field.id.clone());
-            }
-        }
-        Some(json!({
-            "title": title,
-            "schema": { "type": "object", "required": required, "properties": properties },
-            "uiSchema": ui_schema,
-            "formData": form_data,
-        }))
+        (!self.log_form.is_empty()).then(|| log_page_of(&self.log_form, title, form_data))
     }
+}
+
+/// The call-log page of a site without its own form: the note alone, so "Log" still lets the
+/// user write what the call was about before it is logged.
+pub fn note_only_log_page(title: &str, form_data: &Map<String, Value>) -> Value {
+    let note = LogField {
+        id: NOTE_FIELD.into(),
+        label: "Note".into(),
+        kind: FieldKind::LongText,
+        required: false,
+    };
+    log_page_of(&[note], title, form_data)
+}
+
+/// A call-log page (protocol.md §8.3) with these fields, pre-filled with `form_data`.
+fn log_page_of(fields: &[LogField], title: &str, form_data: &Map<String, Value>) -> Value {
+    let mut properties = Map::new();
+    let mut ui_schema = Map::new();
+    let mut required = Vec::new();
+    for field in fields {
+        let (schema, ui) = field.schema();
+        properties.insert(field.id.clone(), schema);
+        if let Some(ui) = ui {
+            ui_schema.insert(field.id.clone(), ui);
+        }
+        if field.required {
+            required.push(field.id.clone());
+        }
+    }
+    json!({
+        "title": title,
+        "schema": { "type": "object", "required": required, "properties": properties },
+        "uiSchema": ui_schema,
+        "formData": form_data,
+    })
 }
 
 impl LogField {

@@ -154,6 +154,25 @@ test("a site's call-log form is shown in the phone, and what the user enters is 
   await crmPage.close();
 });
 
+test('on a site without its own call-log form, Log asks for a note first and logs the call with it', async () => {
+  const { crmPage, widget } = await openPhone();
+  await crmPage.bringToFront();
+  await widget.locator('#note').fill(''); // the widget's Log press carries no note
+  await widget.locator('#log-call').click();
+  await widget.waitForSelector('#log-page:not([hidden])');
+  await widget.waitForSelector('#log-result:has-text("Fill in the log form")');
+  const names = await widget.locator('#log-page-fields [name]').evaluateAll((fields) => fields.map((f) => f.name));
+  assert.deepEqual(names, ['note'], 'the note alone');
+  const session = await widget.locator('#log-page').getAttribute('data-session');
+  const matched = () => widget.evaluate((id) => window.simTimes('callLogEntityMatcherPath', [{ sessionIds: [id] }]).then((r) => r.last.data[id] ?? null), session);
+  assert.equal(await matched(), null, 'not logged before Save');
+  await widget.locator('textarea[name="note"]').fill('Call back on Monday <b>after 10</b>');
+  await widget.locator('#log-page button[type="submit"]').click();
+  await widget.waitForSelector('#log-result:has-text("Call logged")');
+  assert.equal((await matched())[0].note, 'Call back on Monday <b>after 10</b>');
+  await crmPage.close();
+});
+
 test("the phone's own toggles are in the options page, and a change reaches the open phone without a reload", async () => {
   const { crmPage, widget } = await openPhone();
   const toggle = () => widget.evaluate(() => window.simService().settings.find((s) => s.id === 'openRecordOnRing').value);
