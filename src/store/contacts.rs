@@ -6,10 +6,10 @@
 //! sync the widget asks right after a write is answered from it), and, once the first search,
 //! match or full sync has asked for it, the [`MemoryIndex`] of every live contact, built in the
 //! background in batches and kept exact by applying every write; it answers search, match and
-//! full syncs from then on. This worker is the database's only writer (every other part asks it through
-//! messages), which is what keeps the memory exact. The rules (keys, tokens, paging, ranking)
-//! are the pure ones in [`crate::contacts`]; this file only moves records in and out of
-//! IndexedDB.
+//! full syncs from then on. This worker is the database's only writer (every other part asks
+//! it through messages), which is what keeps the memory exact. The rules (keys, tokens,
+//! paging, ranking) are the pure ones in [`crate::contacts`]; this file only moves records in
+//! and out of IndexedDB.
 //!
 //! Ordering: IndexedDB runs transactions on the same store in the order they were created, and
 //! a sequence number is taken only after its write transaction exists. A read takes the latest
