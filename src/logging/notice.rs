@@ -3,8 +3,9 @@
 //! refused), changes only when their number or the error changes, and turns into one "all
 //! delivered" line when the trouble is over.
 
-use super::outbox::Delivery;
+use super::outbox::{Delivery, DeliveryState};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Our banner's id (its action button comes back to `buttonEventPath` with it).
 pub const BANNER_ID: &str = "crm-bridge-deliveries";
@@ -47,6 +48,28 @@ impl DeliveryNotice {
         };
         Some(banner)
     }
+}
+
+/// The log matchers' status lines (protocol.md §4.7): for each journal entry whose delivery
+/// needs the user, a line under that call or conversation in the phone saying it did not
+/// arrive and why, so the user sees which log it is (the banner only counts them). Keyed by
+/// entry key; the widget shows the line without taking it for the log itself.
+pub fn delivery_status_lines(waiting: &[Delivery]) -> HashMap<String, Value> {
+    let mut lines = HashMap::new();
+    for delivery in waiting.iter().filter(|d| d.needs_attention()) {
+        let error = delivery.last_error.as_deref().unwrap_or("no answer");
+        let message = match delivery.state {
+            DeliveryState::Stopped => format!(
+                "Not delivered ({error}). Kept; retry it from crm-bridge's options once fixed."
+            ),
+            _ => format!("Not delivered yet ({error}). Kept and retried."),
+        };
+        lines.insert(
+            delivery.entry_key.clone(),
+            json!({ "type": "status", "status": "failed", "message": message }),
+        );
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -96,5 +119,21 @@ mod tests {
         let retrying = failing("call:1", 503);
         assert!(!retrying.needs_attention());
         assert_eq!(notice.update(&[retrying]), None);
+    }
+
+    #[test]
+    fn a_status_line_for_each_log_that_needs_the_user_only() {
+        let refused = failing("call:1", 401);
+        let retrying = failing("call:2", 503); // one failure: still waiting, no line
+        let lines = delivery_status_lines(&[refused, retrying]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let line = &lines["call:1"];
+        assert_eq!(line["type"], "status");
+        assert_eq!(line["status"], "failed");
+        assert!(
+            line["message"].as_str().unwrap().contains("HTTP 401"),
+            "{line}"
+        );
+        assert!(delivery_status_lines(&[]).is_empty());
     }
 }

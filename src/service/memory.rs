@@ -19,7 +19,7 @@ use crate::settings::site_options::SiteOptions;
 use crate::sites::SitePattern;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Contacts with a change sequence, following the same rules as the IndexedDB store
 /// ([`crate::contacts::record`], [`crate::contacts::search`], [`NumberKey`]) without its
@@ -258,6 +258,24 @@ impl MemoryLogs {
         self.outbox.borrow().values().cloned().collect()
     }
 
+    /// Records an attempt's verdict, as the IndexedDB store's `settle` does (tests).
+    pub fn settle(&self, sent: &Delivery, verdict: crate::logging::outbox::Verdict) {
+        use crate::logging::outbox::Verdict;
+        let mut outbox = self.outbox.borrow_mut();
+        let same = outbox
+            .get(&sent.key)
+            .is_some_and(|d| d.idempotency_key == sent.idempotency_key);
+        match verdict {
+            Verdict::Delivered if same => {
+                outbox.remove(&sent.key);
+            }
+            Verdict::Keep(next) if same => {
+                outbox.insert(sent.key.clone(), *next);
+            }
+            _ => {}
+        }
+    }
+
     /// Every journal entry (tests).
     pub fn entries(&self) -> Vec<JournalEntry> {
         self.entries.borrow().values().cloned().collect()
@@ -345,6 +363,10 @@ impl LogStore for MemoryLogs {
 
     async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, ServiceError> {
         Ok(query.select(self.entries()))
+    }
+
+    fn delivery_status_lines(&self) -> HashMap<String, Value> {
+        crate::logging::notice::delivery_status_lines(&self.outbox())
     }
 
     async fn waiting(&self) -> Result<Vec<Delivery>, ServiceError> {

@@ -6,17 +6,20 @@
 //! back as [`Effect`]s for the edge to carry out.
 
 use crate::contacts::Contact;
-use crate::logging::entry::LoggedContact;
+use crate::logging::entry::{JournalEntry, LoggedContact};
 use crate::logging::merge::ContactLink;
 use crate::protocol::commands::WidgetCommand;
 use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, SERVICE_RESPONSE};
-use crate::service::data::{ContactSource, LogStore, LogWritten, ServiceError, ServiceState};
+use crate::service::data::{
+    ContactSource, LogMatch, LogStore, LogWritten, ServiceError, ServiceState,
+};
 use crate::service::paths::ServicePath;
 use crate::service::requests::*;
 use crate::settings::site_options::{note_only_log_page, NOTE_FIELD};
 use crate::url::{encode_component, WebUrl};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// At most this many contacts answer a search (the widget shows a short list).
 pub const SEARCH_LIMIT: usize = 25;
@@ -161,7 +164,8 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             ServicePath::CallLogEntityMatcher => {
                 let query: CallLogMatch = body(request)?;
                 let matches = self.logs.call_log_matches(&query.session_ids).await?;
-                Ok((json!({ "data": matches }), Vec::new()))
+                let data = self.with_status_lines(matches, JournalEntry::call_key);
+                Ok((with_data(data), Vec::new()))
             }
             ServicePath::MessageLogger => self.log_messages(body(request)?).await,
             ServicePath::MessageLogEntityMatcher => {
@@ -170,7 +174,8 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                     .logs
                     .message_log_matches(&query.conversation_log_ids)
                     .await?;
-                Ok((json!({ "data": matches }), Vec::new()))
+                let data = self.with_status_lines(matches, JournalEntry::messages_key);
+                Ok((with_data(data), Vec::new()))
             }
             ServicePath::Settings => {
                 let change: SettingsChange = body(request)?;
@@ -209,6 +214,26 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             | ServicePath::Vcard
             | ServicePath::MeetingInvite => ok(),
         }
+    }
+
+    /// A matcher's answer, with a status line after the log of each call or conversation whose
+    /// delivery needs the user (`key_of` makes the entry key of an asked id).
+    fn with_status_lines(
+        &self,
+        matches: BTreeMap<String, Vec<LogMatch>>,
+        key_of: fn(&str) -> String,
+    ) -> Value {
+        let lines = self.logs.delivery_status_lines();
+        let mut data = Map::with_capacity(matches.len());
+        for (id, found) in matches {
+            let mut entries: Vec<Value> = found
+                .iter()
+                .filter_map(|m| serde_json::to_value(m).ok())
+                .collect();
+            entries.extend(lines.get(&key_of(&id)).cloned());
+            data.insert(id, Value::Array(entries));
+        }
+        Value::Object(data)
     }
 
     async fn contacts_page(&self, query: ContactsQuery) -> Handled {
@@ -494,6 +519,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
     use crate::contacts::{Contact, ContactPhone};
+    use crate::logging::outbox::{AttemptResult, Verdict};
     use crate::service::description::default_widget_settings;
     use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
     use crate::settings::site_options::{SiteOptions, SiteOptionsText};
@@ -948,6 +974,32 @@ mod tests {
         let outbox = router.logs().outbox();
         assert_eq!(outbox.len(), 1);
         assert_eq!(outbox[0].destination, "webhook:https://crm.example.com");
+
+        // Refused by the webhook: the matcher adds a status line after the call's log.
+        let matched = |router: &ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>| {
+            let answer = ask(
+                router,
+                "/callLogger/match",
+                json!({ "sessionIds": ["w", "x"] }),
+            );
+            answer.response["response"]["data"].clone()
+        };
+        assert_eq!(matched(&router)["w"].as_array().map(Vec::len), Some(1));
+        let refused = outbox[0].after_attempt(&AttemptResult::Status(401), 5.0);
+        router.logs().settle(&outbox[0], refused);
+        let data = matched(&router);
+        assert_eq!(data["w"][0]["id"], "call:w", "still logged");
+        assert_eq!(data["w"][1]["type"], "status");
+        assert_eq!(data["w"][1]["status"], "failed");
+        assert!(data["w"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 401"));
+        assert!(data.get("x").is_none(), "not logged, no line");
+        // Delivered after a retry: the line is gone.
+        let retried = router.logs().outbox()[0].clone();
+        router.logs().settle(&retried, Verdict::Delivered);
+        assert_eq!(matched(&router)["w"].as_array().map(Vec::len), Some(1));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::logging::journal::{activity, log_match, JournalWrite};
 use crate::logging::journal_import::JournalImport;
 use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::{merge_call, merge_messages, ContactLink, Merged, RefusedLog};
+use crate::logging::notice::delivery_status_lines;
 use crate::logging::outbox::{Delivery, Verdict};
 use crate::service::data::{Activity, LogMatch, LogStore, LogSummary, LogWritten, ServiceError};
 use crate::service::requests::{CallLog, MessageLog};
@@ -45,6 +46,9 @@ pub struct StoreJournal {
     /// Entries this worker wrote lately, whole: the next update of a live call (auto-log sends
     /// several) merges without reading it back.
     recent: RefCell<HashMap<String, JournalEntry>>,
+    /// The matchers' status lines, as of the outbox's last status reading (every schedule of
+    /// the courier reads it, so after each attempt and each new log with a destination).
+    status_lines: RefCell<HashMap<String, serde_json::Value>>,
 }
 
 impl StoreJournal {
@@ -55,6 +59,7 @@ impl StoreJournal {
             db: LazyDatabase::default(),
             matches: RefCell::new(HashMap::new()),
             recent: RefCell::new(HashMap::new()),
+            status_lines: RefCell::new(HashMap::new()),
         }
     }
 
@@ -276,7 +281,9 @@ impl StoreJournal {
             js_sys::Reflect::set(value, &"body".into(), &empty)
                 .map_err(|e| StoreError::from_browser(&format!("{e:?}")))?;
         }
-        from_js_list(values)
+        let waiting: Vec<Delivery> = from_js_list(values)?;
+        *self.status_lines.borrow_mut() = delivery_status_lines(&waiting);
+        Ok(waiting)
     }
 
     /// Records an attempt's verdict for `sent`: a delivered one leaves the outbox, a failed
@@ -459,6 +466,10 @@ impl LogStore for StoreJournal {
         self.matches(ids, JournalEntry::messages_key)
             .await
             .map_err(service_error)
+    }
+
+    fn delivery_status_lines(&self) -> HashMap<String, serde_json::Value> {
+        self.status_lines.borrow().clone()
     }
 
     async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError> {

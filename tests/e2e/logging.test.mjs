@@ -190,6 +190,12 @@ test('a refused delivery waits on the badge and in the options page until the us
   // One banner in the phone, not a notification per log; its action opens the options page.
   await widget.waitForFunction(() => window.simBanner()?.severity === 'warning');
   assert.match((await widget.evaluate(() => window.simBanner())).message, /1 log is not delivered yet \(HTTP 401/);
+  // And the call itself says so: the call-log matcher adds a status line after its log.
+  const session = call(900).call.sessionId;
+  const matched = (await widget.evaluate((id) => window.simTimes('callLogEntityMatcherPath', [{ sessionIds: [id] }]), session)).last.data[session];
+  assert.equal(matched[0].id, `call:${session}`, 'still shown as logged');
+  assert.equal(matched[1].type, 'status');
+  assert.match(matched[1].message, /HTTP 401/);
   const optionsPages = () => browser.context.pages().filter((p) => p.url().endsWith('/options.html'));
   await widget.locator('#banner-action').click();
   for (let i = 0; i < 50 && optionsPages().length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
