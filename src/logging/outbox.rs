@@ -154,6 +154,12 @@ impl Delivery {
         }
     }
 
+    /// Whether an attempt on `sent` settles this waiting delivery: only the same revision
+    /// (a newer one that replaced it while `sent` was on its way is still to be delivered).
+    pub fn is_settled_by(&self, sent: &Delivery) -> bool {
+        self.idempotency_key == sent.idempotency_key
+    }
+
     /// The delivery as the options page lists it: everything but the body.
     pub fn without_body(&self) -> Self {
         Self {

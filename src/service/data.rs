@@ -17,7 +17,7 @@ use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A failure a handler reports to the widget as an error answer.
@@ -197,10 +197,11 @@ pub trait LogStore {
         &self,
         ids: &[String],
     ) -> Result<BTreeMap<String, Vec<LogMatch>>, ServiceError>;
-    /// Entry key → the status line the matchers add for a log whose delivery needs the user
-    /// ([`crate::logging::notice::delivery_status_lines`]), as of the outbox's last reading.
-    fn delivery_status_lines(&self) -> HashMap<String, Value> {
-        HashMap::new()
+    /// The status line the matchers add for the entry `entry_key` when its delivery needs the
+    /// user ([`crate::logging::notice::delivery_status_lines`]), as of the outbox's last
+    /// reading; asked once per matched id, so answered from memory.
+    fn delivery_status_line(&self, _entry_key: &str) -> Option<Value> {
+        None
     }
     /// A contact's logged calls and messages, newest first.
     async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError>;

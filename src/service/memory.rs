@@ -19,7 +19,7 @@ use crate::settings::site_options::SiteOptions;
 use crate::sites::SitePattern;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Contacts with a change sequence, following the same rules as the IndexedDB store
 /// ([`crate::contacts::record`], [`crate::contacts::search`], [`NumberKey`]) without its
@@ -262,9 +262,7 @@ impl MemoryLogs {
     pub fn settle(&self, sent: &Delivery, verdict: crate::logging::outbox::Verdict) {
         use crate::logging::outbox::Verdict;
         let mut outbox = self.outbox.borrow_mut();
-        let same = outbox
-            .get(&sent.key)
-            .is_some_and(|d| d.idempotency_key == sent.idempotency_key);
+        let same = outbox.get(&sent.key).is_some_and(|d| d.is_settled_by(sent));
         match verdict {
             Verdict::Delivered if same => {
                 outbox.remove(&sent.key);
@@ -365,8 +363,8 @@ impl LogStore for MemoryLogs {
         Ok(query.select(self.entries()))
     }
 
-    fn delivery_status_lines(&self) -> HashMap<String, Value> {
-        crate::logging::notice::delivery_status_lines(&self.outbox())
+    fn delivery_status_line(&self, entry_key: &str) -> Option<Value> {
+        crate::logging::notice::delivery_status_lines(&self.outbox()).remove(entry_key)
     }
 
     async fn waiting(&self) -> Result<Vec<Delivery>, ServiceError> {

@@ -223,14 +223,13 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         matches: BTreeMap<String, Vec<LogMatch>>,
         key_of: fn(&str) -> String,
     ) -> Value {
-        let lines = self.logs.delivery_status_lines();
         let mut data = Map::with_capacity(matches.len());
         for (id, found) in matches {
             let mut entries: Vec<Value> = found
                 .iter()
                 .filter_map(|m| serde_json::to_value(m).ok())
                 .collect();
-            entries.extend(lines.get(&key_of(&id)).cloned());
+            entries.extend(self.logs.delivery_status_line(&key_of(&id)));
             data.insert(id, Value::Array(entries));
         }
         Value::Object(data)

@@ -227,13 +227,17 @@ impl SiteOptions {
 /// The call-log page of a site without its own form: the note alone, so "Log" still lets the
 /// user write what the call was about before it is logged.
 pub fn note_only_log_page(title: &str, form_data: &Map<String, Value>) -> Value {
-    let note = LogField {
+    log_page_of(&[note_field()], title, form_data)
+}
+
+/// The note field every call-log page ends with (the widget's own log page has one too).
+fn note_field() -> LogField {
+    LogField {
         id: NOTE_FIELD.into(),
         label: "Note".into(),
         kind: FieldKind::LongText,
         required: false,
-    };
-    log_page_of(&[note], title, form_data)
+    }
 }
 
 /// A call-log page (protocol.md §8.3) with these fields, pre-filled with `form_data`.
@@ -423,12 +427,7 @@ fn parse_log_form(text: &str) -> Result<Vec<LogField>, SiteOptionsError> {
         )));
     }
     if !fields.is_empty() {
-        fields.push(LogField {
-            id: NOTE_FIELD.into(),
-            label: "Note".into(),
-            kind: FieldKind::LongText,
-            required: false,
-        });
+        fields.push(note_field());
     }
     Ok(fields)
 }

@@ -295,9 +295,7 @@ impl StoreJournal {
         let store = transaction.store(OUTBOX_STORE)?;
         let key = JsValue::from_str(&sent.key);
         let current: Option<Delivery> = store.get(key.clone()).await?.map(from_js).transpose()?;
-        let same = current
-            .as_ref()
-            .is_some_and(|c| c.idempotency_key == sent.idempotency_key);
+        let same = current.as_ref().is_some_and(|c| c.is_settled_by(sent));
         match verdict {
             Verdict::Delivered if same => store.delete(key).await?,
             Verdict::Keep(next) if same => {
@@ -468,8 +466,8 @@ impl LogStore for StoreJournal {
             .map_err(service_error)
     }
 
-    fn delivery_status_lines(&self) -> HashMap<String, serde_json::Value> {
-        self.status_lines.borrow().clone()
+    fn delivery_status_line(&self, entry_key: &str) -> Option<serde_json::Value> {
+        self.status_lines.borrow().get(entry_key).cloned()
     }
 
     async fn activities(&self, contact_id: &str) -> Result<Vec<Activity>, ServiceError> {

@@ -38,7 +38,7 @@ async function answerDelivery(hostFrame, widget, message) {
   }, message);
 }
 
-export async function benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker }) {
+export async function benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker, wakeAndAsk }) {
   const step = (what) => process.stderr.write(`logging bench: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
   step('baseline');
   /** Plain IndexedDB, run in `target` (a page or the service worker): both baselines' ms. */
@@ -90,12 +90,7 @@ export async function benchLogging({ context, page, crm, record, median, waitFor
   const widget = await waitForFrame(crmPage, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 60_000 });
   // The worker's own time per request (arrival → answer posted, summed in its diagnostics).
-  const workerTimings = () => page.evaluate(async (client) => {
-    const { port, ask } = await eval(client)('bench-diagnostics'); // eslint-disable-line no-eval
-    const reply = await ask({ kind: 'diagnostics' });
-    port.disconnect();
-    return reply;
-  }, PORT_CLIENT);
+  const workerTimings = async () => (await wakeAndAsk()).worker;
   const before = await workerTimings();
   step(`${CALLS} calls`);
   const logged = await widget.evaluate(({ bodies }) => window.simTimes('callLoggerPath', bodies),

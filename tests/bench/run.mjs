@@ -155,7 +155,7 @@ if (runs('core')) {
 if (runs('discovery')) await benchDiscovery({ record, median });
 
 // Logging (issue 8): durable logging against a plain-JS baseline, the call-log matcher.
-if (runs('logging')) await benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker });
+if (runs('logging')) await benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker, wakeAndAsk });
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);
