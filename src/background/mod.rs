@@ -123,6 +123,9 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     settings: RefCell<Settings>,
     /// Counts settings changes, so a read of storage that a write overtook is not applied.
     settings_generation: Cell<u64>,
+    /// The settings turn: held from reading the settings to change them until the change is
+    /// stored and applied (see [`Self::settings_turn`]).
+    settings_lane: futures_util::lock::Mutex<()>,
     router: BackgroundRouter<C, L>,
     tickets: RefCell<TicketBook>,
     /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
@@ -143,6 +146,21 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     /// Whether the job an earlier worker kept was read.
     import_restored: Cell<bool>,
     environment: Environment,
+}
+
+/// The settings turn (see [`BackgroundCore::settings_turn`]); given back when dropped.
+pub struct SettingsTurn<'a> {
+    _held: futures_util::lock::MutexGuard<'a, ()>,
+}
+
+/// A request's answer and effects, with the settings turn when the request changes settings.
+pub struct Answered<'a> {
+    /// What the asker gets once the effects are carried out.
+    pub answer: FromBackground,
+    /// What the edge carries out, in order.
+    pub effects: Vec<Effect>,
+    /// Held until the effects are carried out; `None` for requests that leave settings alone.
+    pub turn: Option<SettingsTurn<'a>>,
 }
 
 /// What the walker and discovery said about a page besides its contacts.
@@ -197,6 +215,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             }),
             settings: RefCell::new(Settings::default()),
             settings_generation: Cell::new(0),
+            settings_lane: futures_util::lock::Mutex::new(()),
             router: ServiceRouter::new(
                 SERVICE_NAME,
                 contacts,
@@ -291,6 +310,28 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             .set_site_options(settings.site_options.clone());
         self.router.state().set_own_numbers(&settings.own_numbers);
         *self.settings.borrow_mut() = settings;
+    }
+
+    /// Waits for the settings turn. Every change of the settings is computed from the current
+    /// ones and written back whole, and the writing awaits storage: two changes computed
+    /// before either was applied would have the later one write back what the earlier one
+    /// changed (the widget's toggles undoing a site just switched off). So whatever reads the
+    /// settings to change them holds the turn until its change is stored and applied.
+    pub async fn settings_turn(&self) -> SettingsTurn<'_> {
+        SettingsTurn {
+            _held: self.settings_lane.lock().await,
+        }
+    }
+
+    /// The current settings with the phone's toggles `values` (kept through the settings, so
+    /// they survive worker restarts); computed while holding the settings turn.
+    pub fn settings_with_widget_toggles(
+        &self,
+        values: BTreeMap<String, serde_json::Value>,
+    ) -> Settings {
+        let mut settings = self.settings();
+        settings.widget_toggles.extend(values);
+        settings
     }
 
     /// The settings generation, taken before reading settings from storage.
@@ -711,7 +752,6 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 let (to_widget, effects): (Vec<Effect>, Vec<Effect>) = answer
                     .effects
                     .into_iter()
-                    .map(|effect| self.as_settings_write(effect))
                     .partition(|e| matches!(e, Effect::PostToWidget(_)));
                 let mut messages = vec![answer.response];
                 messages.extend(to_widget.into_iter().filter_map(|e| match e {
@@ -723,19 +763,6 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     effects,
                 }
             }
-        }
-    }
-
-    /// Widget toggles are kept through the one settings write, built from the core's current
-    /// settings, so no other write can later save a stale copy over them.
-    fn as_settings_write(&self, effect: Effect) -> Effect {
-        match effect {
-            Effect::SaveWidgetToggles(values) => {
-                let mut settings = self.settings();
-                settings.widget_toggles.extend(values);
-                Effect::SaveSettings(Box::new(settings))
-            }
-            other => other,
         }
     }
 
@@ -876,27 +903,42 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
     }
 
     /// Answers one raw message; `None` when it has no id to answer to.
-    pub async fn handle_text(
-        &self,
-        text: &str,
-        caller: &Caller,
-    ) -> Option<(FromBackground, Vec<Effect>)> {
+    /// A request that changes the settings is handled in the settings turn, which the
+    /// answer carries: the edge holds it until the effects are carried out.
+    pub async fn handle_text(&self, text: &str, caller: &Caller) -> Option<Answered<'_>> {
         match decode_envelope(text) {
             Ok(envelope) => {
+                let turn = match envelope.body.changes_settings() {
+                    true => Some(self.settings_turn().await),
+                    false => None,
+                };
                 let handled = self.handle(envelope.body, caller).await;
-                Some((
-                    FromBackground::Reply {
+                debug_assert!(
+                    turn.is_some()
+                        || !handled
+                            .effects
+                            .iter()
+                            .any(|e| matches!(e, Effect::SaveSettings(_))),
+                    "a request that saves settings must be listed in changes_settings"
+                );
+                Some(Answered {
+                    answer: FromBackground::Reply {
                         id: envelope.id,
                         reply: handled.reply,
                     },
-                    handled.effects,
-                ))
+                    effects: handled.effects,
+                    turn,
+                })
             }
-            Err(err) => err.id.map(|id| {
-                let reply = Reply::Error {
-                    message: err.message,
-                };
-                (FromBackground::Reply { id, reply }, Vec::new())
+            Err(err) => err.id.map(|id| Answered {
+                answer: FromBackground::Reply {
+                    id,
+                    reply: Reply::Error {
+                        message: err.message,
+                    },
+                },
+                effects: Vec::new(),
+                turn: None,
             }),
         }
     }
@@ -969,7 +1011,7 @@ mod tests {
         let reply =
             block_on(core.handle_text(r#"{"id":1,"body":{"kind":"ping","sentAtMs":5}}"#, &page()));
         assert_eq!(
-            reply.map(|(r, _)| r),
+            reply.map(|answered| answered.answer),
             Some(FromBackground::Reply {
                 id: 1,
                 reply: Reply::Pong {
@@ -1000,14 +1042,13 @@ mod tests {
     #[test]
     fn unreadable_request_with_id_gets_an_error_reply() {
         let core = BackgroundCore::default();
-        match block_on(core.handle_text(r#"{"id":4,"body":{"kind":"launchMissiles"}}"#, &page())) {
-            Some((
-                FromBackground::Reply {
-                    id: 4,
-                    reply: Reply::Error { .. },
-                },
-                _,
-            )) => {}
+        let answered =
+            block_on(core.handle_text(r#"{"id":4,"body":{"kind":"launchMissiles"}}"#, &page()));
+        match answered.map(|answered| answered.answer) {
+            Some(FromBackground::Reply {
+                id: 4,
+                reply: Reply::Error { .. },
+            }) => {}
             other => panic!("unexpected {other:?}"),
         }
         assert!(block_on(core.handle_text("][", &page())).is_none());
@@ -1163,23 +1204,30 @@ mod tests {
         assert!(messages[0]["service"]["settings"].as_array().is_some());
     }
 
+    /// The phone's settings page switching its first toggle (`openRecordOnRing`) off.
+    fn turn_first_toggle_off(core: &BackgroundCore) -> Handled {
+        let caller = admitted_caller(core);
+        let mut items = default_widget_settings();
+        items[0]["value"] = json!(false);
+        block_on(core.handle(ToBackground::FromWidget {
+            message: json!({"type": "rc-post-message-request", "requestId": "s1", "path": "/settings",
+                            "body": {"settings": items, "setting": items[0]}}),
+        }, &caller))
+    }
+
     #[test]
     fn widget_settings_changes_are_kept_and_registered_again() {
         let core = BackgroundCore::default();
-        let caller = admitted_caller(&core);
-        let mut items = default_widget_settings();
-        items[0]["value"] = json!(false);
-        let handled = block_on(core.handle(ToBackground::FromWidget {
-            message: json!({"type": "rc-post-message-request", "requestId": "s1", "path": "/settings",
-                            "body": {"settings": items, "setting": items[0]}}),
-        }, &caller));
-        let [Effect::SaveSettings(saved)] = handled.effects.as_slice() else {
+        let handled = turn_first_toggle_off(&core);
+        let [Effect::SaveWidgetToggles(toggles)] = handled.effects.as_slice() else {
             panic!("expected the values to be saved: {:?}", handled.effects)
         };
+        // The edge saves them in the settings turn, with the settings as they are then.
+        let saved = core.settings_with_widget_toggles(toggles.clone());
         let values = &saved.widget_toggles;
         assert_eq!(values["openRecordOnRing"], json!(false));
         // Once the edge stored them, a later settings write (a site switched on) keeps them.
-        core.set_settings(*saved.clone());
+        core.set_settings(saved.clone());
         let on = ask(
             &core,
             ToBackground::EnableSite {
@@ -1203,6 +1251,100 @@ mod tests {
             panic!()
         };
         assert_eq!(messages[0]["service"]["settings"][0]["value"], false);
+    }
+
+    /// What the edge does with a request's settings write: applies it (storage aside).
+    fn apply_saved_settings(core: &BackgroundCore, effects: Vec<Effect>) {
+        for effect in effects {
+            if let Effect::SaveSettings(settings) = effect {
+                core.set_settings(*settings);
+            }
+        }
+    }
+
+    #[test]
+    fn the_phones_toggles_saved_while_a_site_is_switched_off_keep_the_site_off() {
+        // Seen in Firefox: the phone's settings changed while the popup switched the site off;
+        // the toggles' write, computed from the settings before the switch-off was stored,
+        // was applied after it and switched the site back on.
+        use futures_util::FutureExt;
+        let core = BackgroundCore::default();
+        let url = "https://crm.example.com/contacts";
+        let envelope = |id: u32, body: ToBackground| json!({"id": id, "body": body}).to_string();
+        let on = ToBackground::EnableSite {
+            url: url.into(),
+            subdomains: false,
+        };
+        let on = block_on(core.handle_text(&envelope(1, on), &page())).unwrap();
+        apply_saved_settings(&core, on.effects);
+        drop(on.turn);
+        assert!(core.settings().enables_url(url));
+
+        let off = ToBackground::DisableSite { url: url.into() };
+        let off = block_on(core.handle_text(&envelope(2, off), &page())).unwrap();
+        assert!(off.turn.is_some(), "switching off holds the settings turn");
+        // The toggles arrive while the switch-off is being stored.
+        let toggled = turn_first_toggle_off(&core);
+        let [Effect::SaveWidgetToggles(toggles)] = toggled.effects.as_slice() else {
+            panic!(
+                "the toggles are saved in their turn, not from the settings they came with: {:?}",
+                toggled.effects
+            )
+        };
+        let mut turn = Box::pin(core.settings_turn());
+        assert!(
+            (&mut turn).now_or_never().is_none(),
+            "their turn waits for the switch-off"
+        );
+        apply_saved_settings(&core, off.effects);
+        drop(off.turn);
+        let _turn = block_on(turn);
+        let saved = core.settings_with_widget_toggles(toggles.clone());
+        assert!(!saved.enables_url(url), "the site stays off");
+        assert_eq!(saved.widget_toggles["openRecordOnRing"], json!(false));
+    }
+
+    #[test]
+    fn every_request_that_saves_settings_takes_the_settings_turn() {
+        let core = BackgroundCore::default();
+        let url = "https://crm.example.com/contacts";
+        let requests = [
+            ToBackground::EnableSite {
+                url: url.into(),
+                subdomains: false,
+            },
+            ToBackground::SaveSiteOptions {
+                site: "https://crm.example.com".into(),
+                options: Default::default(),
+            },
+            ToBackground::DisableSite { url: url.into() },
+            ToBackground::SetAllSites {
+                on: true,
+                except: String::new(),
+            },
+            ToBackground::SaveSettings {
+                settings: json!({}),
+            },
+            ToBackground::ForgetSite {
+                site: "https://crm.example.com".into(),
+            },
+        ];
+        for (id, request) in requests.into_iter().enumerate() {
+            let text = json!({"id": id, "body": request}).to_string();
+            let answered = block_on(core.handle_text(&text, &page())).unwrap();
+            let saves = answered
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::SaveSettings(_)));
+            assert!(saves, "{text} saves settings");
+            assert!(answered.turn.is_some(), "{text} holds the turn");
+            apply_saved_settings(&core, answered.effects);
+        }
+        let quiet = json!({"id": 9, "body": ToBackground::GetSettings}).to_string();
+        assert!(block_on(core.handle_text(&quiet, &page()))
+            .unwrap()
+            .turn
+            .is_none());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use super::errors;
 use super::synced_settings;
 use crate::background::kept_pages::KeptPages;
 use crate::background::{
-    BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE, CONTACTS_TAB_LIMIT,
+    Answered, BackgroundCore, Caller, CallerKind, Environment, CONTACTS_PAGE_SIZE,
+    CONTACTS_TAB_LIMIT,
 };
 use crate::platform::{self, Port};
 use crate::protocol::bridge::{
@@ -399,7 +400,13 @@ async fn answer_after_effects(
     text: &str,
     caller: &Caller,
 ) -> Option<FromBackground> {
-    let (mut answer, effects) = core.handle_text(text, caller).await?;
+    // The settings turn, when the request changes settings, is held until its effects are
+    // carried out (dropped on return).
+    let Answered {
+        mut answer,
+        effects,
+        turn: _turn,
+    } = core.handle_text(text, caller).await?;
     for effect in effects {
         // The one effect whose outcome is the answer.
         if let Effect::PreviewRecipe { pattern, recipe } = effect {
@@ -449,8 +456,12 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
             .map_err(js),
         // Posted by the widget host together with the answer.
         Effect::PostToWidget(_) => Ok(()),
-        // The background core turns these into `SaveSettings` (BackgroundCore::as_settings_write).
-        Effect::SaveWidgetToggles(_) => Ok(()),
+        // Applied to the settings as they are when this request's turn comes, never to the
+        // ones it saw when it arrived (a site switched off meanwhile stays off).
+        Effect::SaveWidgetToggles(values) => {
+            let _turn = core.settings_turn().await;
+            save_settings(core, core.settings_with_widget_toggles(values)).await
+        }
         Effect::KeepPhoneLogin(text) => platform::storage_session_set(PHONE_LOGIN_KEY, &text)
             .await
             .map_err(js),
@@ -475,17 +486,8 @@ async fn carry_out(core: &Rc<Core>, hosts: &Rc<Hosts>, effect: Effect) -> Result
                 Err(format!("the browser has not given crm-bridge access to {pattern}; switch the site on again and allow access"))
             }
         }
-        Effect::SaveSettings(settings) => {
-            let text = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
-            core.settings_write_started();
-            platform::storage_local_set(SETTINGS_KEY, &text)
-                .await
-                .map_err(js)?;
-            let synced_before = core.settings().synced();
-            synced_settings::keep(core, &synced_before, &settings);
-            core.set_settings(*settings);
-            Ok(())
-        }
+        // In the settings turn of the request that computed them.
+        Effect::SaveSettings(settings) => save_settings(core, *settings).await,
         Effect::RegisterSites => reconcile_content_scripts(&core.settings())
             .await
             .map_err(js),
@@ -588,6 +590,19 @@ async fn open_phone_window(ticket: &str) -> Result<(), String> {
             .await
             .map_err(js)?;
     }
+    Ok(())
+}
+
+/// Stores `settings` and uses them from now on; the caller holds the settings turn.
+async fn save_settings(core: &Rc<Core>, settings: Settings) -> Result<(), String> {
+    let text = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
+    core.settings_write_started();
+    platform::storage_local_set(SETTINGS_KEY, &text)
+        .await
+        .map_err(|err| format!("{err:?}"))?;
+    let synced_before = core.settings().synced();
+    synced_settings::keep(core, &synced_before, &settings);
+    core.set_settings(settings);
     Ok(())
 }
 

@@ -43,10 +43,11 @@ pub fn keep(core: &std::rc::Rc<Core>, before: &Value, after: &Settings) {
 /// `storage.onChanged` in the sync area: takes over what another browser of the user stored,
 /// unless it is invalid or from a newer crm-bridge (then this browser keeps its settings).
 ///
-/// A save of this browser (options page, popup) may begin while the local settings are read
-/// and merged here; the merge is then made again from what that save wrote, so the save is
-/// never overwritten with the older settings it replaced.
+/// In the settings turn, so no save of this browser (options page, popup, the phone's
+/// toggles) begins while the local settings are read, merged and written back here; a read of
+/// the settings applied meanwhile (a new port) makes it merge again from what is stored.
 pub async fn take_over(core: &Core) {
+    let _turn = core.settings_turn().await;
     // While this worker's own write is under way, what the sync area holds may be older than
     // this browser's settings: its change event, which follows, is the one to look at.
     if WRITING.with(Cell::get) > 0 {
@@ -75,7 +76,7 @@ pub async fn take_over(core: &Core) {
             return;
         }
         if core.settings_generation() != generation {
-            continue; // a save began meanwhile: merge into what it writes
+            continue; // settings were applied meanwhile: merge into what is stored now
         }
         core.settings_write_started();
         let stored = serde_json::to_string(&merged).unwrap_or_default();

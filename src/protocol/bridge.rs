@@ -492,6 +492,22 @@ pub enum PageReaderAnswer {
     TooLarge,
 }
 
+impl ToBackground {
+    /// Whether handling this request reads the settings to write them back changed; such
+    /// requests take the settings turn (`BackgroundCore::settings_turn`).
+    pub fn changes_settings(&self) -> bool {
+        matches!(
+            self,
+            Self::EnableSite { .. }
+                | Self::DisableSite { .. }
+                | Self::SetAllSites { .. }
+                | Self::SaveSettings { .. }
+                | Self::SaveSiteOptions { .. }
+                | Self::ForgetSite { .. }
+        )
+    }
+}
+
 /// What the background tells a content script (the one message it listens to).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]

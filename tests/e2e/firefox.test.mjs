@@ -253,24 +253,19 @@ test('firefox: the options page shows the stored settings, and a change reaches 
     assert.equal(await messageLogging().isSelected(), true);
     await messageLogging().click();
   });
-  assert.equal(await registeredPath(undefined), undefined, 'registered without it');
+  assert.equal(await registeredPath(), undefined, 'registered without it');
   await saveOptions(async () => messageLogging().click());
-  assert.equal(await registeredPath('/messageLogger'), '/messageLogger');
+  assert.equal(await registeredPath(), '/messageLogger');
 });
 
 /**
- * The message logger path the phone registers on a new page, loaded again (up to 10 s) while
- * it is not `expected` yet. Seen once in CI (session 9): the first page after a save
- * registered the previous setting; the cause is not found yet (noted on the issue).
+ * The message logger path the phone registers on a new page. Asked once: the first page after
+ * a save must have it (sessions 9–10 saw the previous setting here now and then: the phone's
+ * toggles, replayed by the simulator, wrote back settings read before the save; the settings
+ * turn fixed it).
  */
-async function registeredPath(expected) {
-  const deadline = Date.now() + 10_000;
-  let path = (await phoneService(`${crm.origin}/settings`)).messageLoggerPath;
-  while (path !== expected && Date.now() < deadline) {
-    await driver.sleep(500);
-    path = (await phoneService(`${crm.origin}/settings`)).messageLoggerPath;
-  }
-  return path;
+async function registeredPath() {
+  return (await phoneService(`${crm.origin}/settings`)).messageLoggerPath;
 }
 
 test('firefox: switching a site on and off from the toolbar popup', async () => {
