@@ -49,6 +49,11 @@ pub struct StoreJournal {
     /// The matchers' status lines, as of the outbox's last status reading (every schedule of
     /// the courier reads it, so after each attempt and each new log with a destination).
     status_lines: RefCell<HashMap<String, serde_json::Value>>,
+    /// One log write at a time. A write merges into the entry as this worker last wrote it
+    /// (`recent`), outside the transaction; two updates of one call merged at once would
+    /// each start from the same revision and the later would drop the earlier's fields.
+    /// IndexedDB runs our read-write transactions over these stores one at a time anyway.
+    writing: futures_util::lock::Mutex<()>,
 }
 
 impl StoreJournal {
@@ -60,6 +65,7 @@ impl StoreJournal {
             matches: RefCell::new(HashMap::new()),
             recent: RefCell::new(HashMap::new()),
             status_lines: RefCell::new(HashMap::new()),
+            writing: futures_util::lock::Mutex::new(()),
         }
     }
 
@@ -112,6 +118,7 @@ impl StoreJournal {
         merge: impl Fn(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
     ) -> Result<LogWritten, ServiceError> {
         let db = self.database().await.map_err(service_error)?;
+        let _turn = self.writing.lock().await;
         let prior = match self.known(key) {
             Some(entry) => Prior::Known(entry.map(Box::new)),
             None => Prior::AssumedNew,

@@ -106,6 +106,40 @@ async fn a_logged_call_is_there_for_a_new_connection_and_updates_merge() {
 }
 
 #[wasm_bindgen_test]
+async fn updates_of_one_call_arriving_together_both_end_up_in_its_entry() {
+    // The phone sends a call's updates as they happen, without waiting for our answers: two
+    // of them may be merged at once, and neither may be lost.
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    let first = call("9010", json!({ "note": "first words" }));
+    journal.log_call(&first, erin(), &hooks()).await.unwrap();
+    let ended = call(
+        "9010",
+        json!({ "call": { "sessionId": "9010", "duration": 63, "result": "Call connected" } }),
+    );
+    let noted = call("9010", json!({ "note": "asked for a quote" }));
+    let (a, b) = futures_util::future::join(
+        journal.log_call(&ended, erin(), &hooks()),
+        journal.log_call(&noted, erin(), &hooks()),
+    )
+    .await;
+    a.unwrap();
+    b.unwrap();
+    journal.close();
+    let again = StoreJournal::new(&name);
+    let entry = again.entry("call:9010").await.unwrap().unwrap();
+    assert_eq!(entry.revision, 3, "two updates, two revisions");
+    assert_eq!(entry.note.as_deref(), Some("asked for a quote"));
+    assert_eq!(
+        entry.call.unwrap().result.as_deref(),
+        Some("Call connected"),
+        "the other update is kept too"
+    );
+    again.close();
+    Rexie::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_restarted_worker_folds_an_update_into_the_entry_it_did_not_know() {
     let name = fresh_name();
     let before = StoreJournal::new(&name);
