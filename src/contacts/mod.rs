@@ -84,16 +84,26 @@ impl Contact {
     }
 
     /// The contact as the widget reads it (protocol.md §4.1): `type` is our service name; our own
-    /// fields (record URL) are not sent.
+    /// fields (record URL, a number's display form) are not sent, nor `deleted` unless true.
+    /// The widget keeps every field it gets in memory for as long as it is loaded.
     pub fn to_widget(&self, service_name: &str) -> serde_json::Value {
+        let numbers: Vec<_> = self
+            .phone_numbers
+            .iter()
+            .map(|phone| {
+                serde_json::json!({ "phoneNumber": phone.phone_number, "phoneType": phone.phone_type })
+            })
+            .collect();
         let mut value = serde_json::json!({
             "id": self.id,
             "type": service_name,
             "name": self.name,
-            "phoneNumbers": self.phone_numbers,
+            "phoneNumbers": numbers,
             "emails": self.emails,
-            "deleted": self.deleted,
         });
+        if self.deleted {
+            value["deleted"] = true.into();
+        }
         if let Some(company) = &self.company {
             value["company"] = company.clone().into();
         }
@@ -116,7 +126,7 @@ mod tests {
             phone_numbers: vec![ContactPhone {
                 phone_number: "+12065550134".into(),
                 phone_type: "business".into(),
-                display: None,
+                display: Some("(206) 555-0134".into()),
             }],
             company: Some("Northwind".into()),
             record_url: Some("https://crm.test/contacts/101".into()),
@@ -124,8 +134,20 @@ mod tests {
         };
         let widget = contact.to_widget("crm-bridge");
         assert_eq!(widget["type"], "crm-bridge");
-        assert_eq!(widget["phoneNumbers"][0]["phoneType"], "business");
+        assert_eq!(
+            widget["phoneNumbers"],
+            serde_json::json!([{ "phoneNumber": "+12065550134", "phoneType": "business" }])
+        );
         assert_eq!(widget["company"], "Northwind");
         assert!(widget.get("recordUrl").is_none());
+        assert!(
+            widget.get("deleted").is_none(),
+            "only a removal says deleted"
+        );
+        let removed = Contact {
+            deleted: true,
+            ..contact
+        };
+        assert_eq!(removed.to_widget("crm-bridge")["deleted"], true);
     }
 }
