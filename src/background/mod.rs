@@ -675,6 +675,20 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     }),
                 }
             }
+            ToBackground::SaveOptions { changes } => match self.settings().with_changes(&changes) {
+                Ok(settings) => Handled {
+                    reply: Reply::Settings {
+                        settings: serde_json::to_value(&settings).unwrap_or_default(),
+                    },
+                    effects: vec![
+                        Effect::SaveSettings(Box::new(settings)),
+                        Effect::RegisterSites,
+                    ],
+                },
+                Err(err) => reply(Reply::Error {
+                    message: err.to_string(),
+                }),
+            },
             ToBackground::SaveSiteOptions { site, options } => {
                 match self.with_site_options(&site, &options) {
                     Ok(settings) => Handled {
@@ -1324,6 +1338,9 @@ mod tests {
             },
             ToBackground::SaveSettings {
                 settings: json!({}),
+            },
+            ToBackground::SaveOptions {
+                changes: json!({ "ownNumbers": ["+16505550100"] }),
             },
             ToBackground::ForgetSite {
                 site: "https://crm.example.com".into(),

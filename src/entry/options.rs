@@ -82,17 +82,12 @@ pub async fn start_options() -> Result<(), JsValue> {
         event.prevent_default();
         let page = on_submit.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            // Start from the settings as stored now: the widget may have changed its toggles
-            // since this page loaded, and a stale copy must not be saved over them.
-            if let Ok(Reply::Settings { settings }) =
-                page.bridge.request(ToBackground::GetSettings).await
-            {
-                *page.settings.borrow_mut() = settings;
-            }
-            let settings = page.settings_with_form_values();
+            // The form's fields only: the background applies them to the settings as they
+            // are at its turn, so what changed elsewhere since this page loaded is kept.
+            let changes = page.form_values();
             let reply = page
                 .bridge
-                .request(ToBackground::SaveSettings { settings })
+                .request(ToBackground::SaveOptions { changes })
                 .await;
             page.apply(reply, "form-status", Some("optionsSaved"));
         });
@@ -323,12 +318,9 @@ impl OptionsPage {
         Ok(())
     }
 
-    /// The stored settings with the form's values.
-    fn settings_with_form_values(&self) -> Value {
-        let mut settings = self.settings.borrow().clone();
-        if !settings.is_object() {
-            settings = serde_json::json!({});
-        }
+    /// The form's values, in the settings' JSON layout (only the fields the form shows).
+    fn form_values(&self) -> Value {
+        let mut settings = serde_json::json!({});
         for (id, key) in WIDGET_FIELDS {
             if let Some(input) = self.input(id) {
                 settings["widget"][key] = Value::from(input.value().trim());

@@ -87,6 +87,13 @@ pub enum ToBackground {
         /// Settings JSON as the options page or a settings file has it.
         settings: Value,
     },
+    /// The options page's form: its fields applied to the settings as they are when the save
+    /// gets its turn (`Settings::with_changes`), so what changed elsewhere since the page
+    /// loaded (a site switched on, the phone's toggles) is kept. Refused whole when invalid.
+    SaveOptions {
+        /// The form's fields, in the settings' JSON layout.
+        changes: Value,
+    },
     /// Replace one site's do-not-contact list and call-log form (options page), given as the
     /// text the page edits; refused whole, naming the wrong line.
     SaveSiteOptions {
@@ -502,6 +509,7 @@ impl ToBackground {
                 | Self::DisableSite { .. }
                 | Self::SetAllSites { .. }
                 | Self::SaveSettings { .. }
+                | Self::SaveOptions { .. }
                 | Self::SaveSiteOptions { .. }
                 | Self::ForgetSite { .. }
         )
