@@ -660,35 +660,11 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 settings: serde_json::to_value(self.settings()).unwrap_or_default(),
             }),
             ToBackground::SaveSettings { settings } => {
-                match Settings::from_json(&settings.to_string()) {
-                    Ok(settings) => Handled {
-                        reply: Reply::Settings {
-                            settings: serde_json::to_value(&settings).unwrap_or_default(),
-                        },
-                        effects: vec![
-                            Effect::SaveSettings(Box::new(settings)),
-                            Effect::RegisterSites,
-                        ],
-                    },
-                    Err(err) => reply(Reply::Error {
-                        message: err.to_string(),
-                    }),
-                }
+                saving_settings(Settings::from_json(&settings.to_string()))
             }
-            ToBackground::SaveOptions { changes } => match self.settings().with_changes(&changes) {
-                Ok(settings) => Handled {
-                    reply: Reply::Settings {
-                        settings: serde_json::to_value(&settings).unwrap_or_default(),
-                    },
-                    effects: vec![
-                        Effect::SaveSettings(Box::new(settings)),
-                        Effect::RegisterSites,
-                    ],
-                },
-                Err(err) => reply(Reply::Error {
-                    message: err.to_string(),
-                }),
-            },
+            ToBackground::SaveOptions { changes } => {
+                saving_settings(self.settings().with_changes(&changes))
+            }
             ToBackground::SaveSiteOptions { site, options } => {
                 match self.with_site_options(&site, &options) {
                     Ok(settings) => Handled {
@@ -955,6 +931,28 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 turn: None,
             }),
         }
+    }
+}
+
+/// Saving whole settings (a settings file, the options form applied): the saved settings as
+/// the answer, and the registration rebuilt; nothing changes when they were refused.
+fn saving_settings(settings: Result<Settings, crate::settings::SettingsError>) -> Handled {
+    match settings {
+        Ok(settings) => Handled {
+            reply: Reply::Settings {
+                settings: serde_json::to_value(&settings).unwrap_or_default(),
+            },
+            effects: vec![
+                Effect::SaveSettings(Box::new(settings)),
+                Effect::RegisterSites,
+            ],
+        },
+        Err(err) => Handled {
+            reply: Reply::Error {
+                message: err.to_string(),
+            },
+            effects: Vec::new(),
+        },
     }
 }
 
