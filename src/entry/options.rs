@@ -12,6 +12,7 @@ use super::options_ui::{mark_invalid, say, status_line};
 use super::options_webhook::WebhookFields;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
+use crate::settings::changes::changed_fields;
 use crate::settings::site_options::{SiteOptions, SiteOptionsText};
 use gloo::events::EventListener;
 use serde_json::Value;
@@ -82,9 +83,10 @@ pub async fn start_options() -> Result<(), JsValue> {
         event.prevent_default();
         let page = on_submit.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            // The form's fields only: the background applies them to the settings as they
-            // are at its turn, so what changed elsewhere since this page loaded is kept.
-            let changes = page.form_values();
+            // What the user changed in the form only: the background applies it to the
+            // settings as they are at its turn, so what changed elsewhere since this page
+            // showed the settings (a site switched on, a toggle flipped in the phone) is kept.
+            let changes = changed_fields(&page.form_values(), &page.settings.borrow());
             let reply = page
                 .bridge
                 .request(ToBackground::SaveOptions { changes })

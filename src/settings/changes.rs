@@ -21,6 +21,33 @@ impl Settings {
     }
 }
 
+/// What of a form's values differs from the settings the form showed (`shown`): objects
+/// compared key by key, anything else whole. Only these are saved, so a value the form showed
+/// but the user left alone (a phone toggle flipped in the phone since) is not written back.
+pub fn changed_fields(form: &Value, shown: &Value) -> Value {
+    changed(form, shown).unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+/// `form` less what equals `shown`; `None` when nothing differs.
+fn changed(form: &Value, shown: &Value) -> Option<Value> {
+    match (form, shown) {
+        (Value::Object(form), Value::Object(shown)) => {
+            let fields: serde_json::Map<String, Value> = form
+                .iter()
+                .filter_map(|(key, value)| {
+                    let differs = match shown.get(key) {
+                        Some(before) => changed(value, before),
+                        None => Some(value.clone()),
+                    };
+                    differs.map(|value| (key.clone(), value))
+                })
+                .collect();
+            (!fields.is_empty()).then_some(Value::Object(fields))
+        }
+        (form, shown) => (form != shown).then(|| form.clone()),
+    }
+}
+
 fn merge(into: &mut Value, changes: &Value) {
     match (into, changes) {
         (Value::Object(into), Value::Object(changes)) => {
@@ -76,6 +103,38 @@ mod tests {
             "lists replaced"
         );
         assert_eq!(saved.default_region, None);
+    }
+
+    #[test]
+    fn only_what_the_user_changed_in_the_form_is_saved() {
+        let shown = json!({
+            "widget": { "appUrl": "https://a.test/app.html", "clientId": "x" },
+            "widgetToggles": { "openRecordOnRing": true, "logNotes": true },
+            "ownNumbers": ["+16505550100"],
+            "defaultRegion": "US",
+        });
+        let form = json!({
+            "widget": { "appUrl": "https://a.test/app.html", "clientId": "y" },
+            "widgetToggles": { "openRecordOnRing": true, "logNotes": true },
+            "ownNumbers": ["+16505550100", "+16505550111"],
+            "defaultRegion": null,
+        });
+        assert_eq!(
+            changed_fields(&form, &shown),
+            json!({
+                "widget": { "clientId": "y" },
+                "ownNumbers": ["+16505550100", "+16505550111"],
+                "defaultRegion": null,
+            })
+        );
+        // The phone switched a toggle after the page showed it; the user left it alone.
+        let mut stored = Settings::default();
+        stored
+            .widget_toggles
+            .insert("openRecordOnRing".into(), json!(false));
+        let saved = stored.with_changes(&changed_fields(&form, &shown)).unwrap();
+        assert_eq!(saved.widget_toggles["openRecordOnRing"], json!(false));
+        assert_eq!(changed_fields(&shown, &shown), json!({}), "nothing changed");
     }
 
     #[test]

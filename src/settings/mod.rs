@@ -4,7 +4,7 @@
 //! README "Automation"), or from an imported file; all pass through [`Settings::from_json`], so a
 //! bad value is refused with a sentence and the previous settings stay untouched.
 
-mod changes;
+pub mod changes;
 pub mod recipe;
 pub mod site_options;
 pub mod synced;

@@ -188,6 +188,17 @@ test("the phone's own toggles are in the options page, and a change reaches the 
   await widget.locator('#settings input[type="checkbox"]').check();
   for (let i = 0; i < 150 && (await stored()).widgetToggles.openRecordOnRing !== true; i += 1) await new Promise((r) => setTimeout(r, 100));
   assert.equal((await stored()).widgetToggles.openRecordOnRing, true);
+  // A save of something else on this page, which still shows the toggle off, leaves the phone's
+  // choice alone: only what the user changed in the form is saved.
+  assert.equal(await page.locator('input[name="openRecordOnRing"]').isChecked(), false, 'shown as loaded');
+  for (const checked of [false, true]) {
+    await page.locator('input[name="meetingInvite"]').setChecked(checked);
+    await page.locator('#save').click();
+    await page.waitForSelector('#form-status[data-kind="ok"]');
+    await page.evaluate(() => document.getElementById('form-status').removeAttribute('data-kind'));
+    assert.equal((await stored()).services.meetingInvite, checked);
+    assert.equal((await stored()).widgetToggles.openRecordOnRing, true, 'the phone\'s toggle kept');
+  }
   await page.reload();
   await page.waitForSelector('body[data-state="ready"]');
   assert.equal(await page.locator('input[name="openRecordOnRing"]').isChecked(), true);
