@@ -49,10 +49,11 @@ pub struct StoreJournal {
     /// The matchers' status lines, as of the outbox's last status reading (every schedule of
     /// the courier reads it, so after each attempt and each new log with a destination).
     status_lines: RefCell<HashMap<String, serde_json::Value>>,
-    /// One log write at a time. A write merges into the entry as this worker last wrote it
-    /// (`recent`), outside the transaction; two updates of one call merged at once would
-    /// each start from the same revision and the later would drop the earlier's fields.
-    /// IndexedDB runs our read-write transactions over these stores one at a time anyway.
+    /// One journal change at a time (a log, forgetting a site). A log merges into the entry as
+    /// this worker last wrote it (`recent`), outside the transaction: two updates of one call
+    /// merged at once would each start from the same revision and the later would drop the
+    /// earlier's fields, and an update merged while its site is forgotten would write the
+    /// forgotten entry back. IndexedDB runs these read-write transactions one at a time anyway.
     writing: futures_util::lock::Mutex<()>,
 }
 
@@ -569,6 +570,7 @@ impl LogStore for StoreJournal {
     async fn forget_site(&self, site: &str) -> Result<usize, ServiceError> {
         let result: Result<usize, StoreError> = async {
             let db = self.database().await?;
+            let _turn = self.writing.lock().await;
             let transaction =
                 db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadWrite)?;
             let logs = transaction.store(LOGS_STORE)?;

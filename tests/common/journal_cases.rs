@@ -140,6 +140,31 @@ async fn updates_of_one_call_arriving_together_both_end_up_in_its_entry() {
 }
 
 #[wasm_bindgen_test]
+async fn an_update_arriving_while_its_site_is_forgotten_does_not_bring_the_entry_back() {
+    let name = fresh_name();
+    let journal = StoreJournal::new(&name);
+    let first = call("9011", json!({ "note": "forget me" }));
+    journal.log_call(&first, erin(), &hooks()).await.unwrap();
+    let ended = call(
+        "9011",
+        json!({ "call": { "sessionId": "9011", "duration": 20, "result": "Call connected" } }),
+    );
+    let (forgotten, updated) = futures_util::future::join(
+        journal.forget_site("https://crm.example.com"),
+        journal.log_call(&ended, erin(), &hooks()),
+    )
+    .await;
+    assert_eq!(forgotten.unwrap(), 1);
+    updated.unwrap();
+    // Forgotten first, the update is a new log of its own: nothing of the forgotten entry.
+    let entry = journal.entry("call:9011").await.unwrap().unwrap();
+    assert_eq!(entry.note, None, "the forgotten note is not written back");
+    assert_eq!(entry.revision, 1);
+    journal.close();
+    Rexie::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_restarted_worker_folds_an_update_into_the_entry_it_did_not_know() {
     let name = fresh_name();
     let before = StoreJournal::new(&name);
