@@ -116,17 +116,23 @@ impl BridgeClient {
         self.link.borrow_mut().resume = serde_json::to_string(&envelope).ok();
     }
 
-    /// Sends a request and waits for its answer (instead of passing it to `on_reply`).
-    pub async fn request(&self, body: ToBackground) -> Result<Reply, JsValue> {
+    /// Sends a request now and returns its answer to wait for (instead of passing it to
+    /// `on_reply`): a caller may send the next request before awaiting this one's answer.
+    pub fn request(
+        &self,
+        body: ToBackground,
+    ) -> impl std::future::Future<Output = Result<Reply, JsValue>> + 'static {
         let mut resolver = None;
         let promise = js_sys::Promise::new(&mut |resolve, _| resolver = Some(resolve));
         let id = self.send(body);
         if let Some(resolve) = resolver {
             self.handlers.waiting.borrow_mut().insert(id, resolve);
         }
-        let text = wasm_bindgen_futures::JsFuture::from(promise).await?;
-        serde_json::from_str(&text.as_string().unwrap_or_default())
-            .map_err(|err| JsValue::from_str(&err.to_string()))
+        async move {
+            let text = wasm_bindgen_futures::JsFuture::from(promise).await?;
+            serde_json::from_str(&text.as_string().unwrap_or_default())
+                .map_err(|err| JsValue::from_str(&err.to_string()))
+        }
     }
 
     fn connect(&self) {

@@ -7,6 +7,7 @@
 use super::bridge_client::BridgeClient;
 use super::options_ui::{download, say, status_line};
 use crate::contacts::exchange::{export_csv, export_vcards, import_file};
+use crate::contacts::import_flow::{send_chunks, ChunkAnswer};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use gloo::events::EventListener;
@@ -17,6 +18,8 @@ use web_sys::{Document, Element, HtmlInputElement};
 
 /// Contacts per import request.
 const CHUNK: usize = 2_000;
+/// Import requests on their way at once (see `contacts::import_flow`).
+const CHUNKS_IN_FLIGHT: usize = 2;
 /// Problems listed under an import (the rest are counted).
 const PROBLEMS_SHOWN: usize = 20;
 
@@ -165,32 +168,37 @@ impl ImportTarget {
         self.progress
             .set_attribute("max", &total.max(1).to_string())
             .map_err(js)?;
-        let mut written = 0;
-        for chunk in file.contacts.chunks(CHUNK) {
-            self.progress
-                .set_attribute("value", &written.to_string())
-                .map_err(js)?;
-            let reply = self
-                .bridge
-                .request(ToBackground::ImportContacts {
+        self.progress.set_attribute("value", "0").map_err(js)?;
+        let progress = self.progress.clone();
+        let outcome = send_chunks(
+            file.contacts.chunks(CHUNK),
+            CHUNKS_IN_FLIGHT,
+            |chunk| {
+                let answer = self.bridge.request(ToBackground::ImportContacts {
                     site: self.site.clone(),
                     contacts: chunk.to_vec(),
-                })
-                .await;
-            match reply {
-                Ok(Reply::Imported { count }) => written += count,
-                Ok(Reply::Error { message }) => {
-                    self.finish(written, total, &file.problems);
-                    return Err(platform::message(
-                        "optionsImportStopped",
-                        &[&written.to_string(), &message],
-                    ));
+                });
+                async move {
+                    match answer.await {
+                        Ok(Reply::Imported { count }) => Ok(ChunkAnswer::Written(count)),
+                        Ok(Reply::Error { message }) => Ok(ChunkAnswer::Refused(message)),
+                        other => Err(format!("{other:?}")),
+                    }
                 }
-                other => return Err(format!("{other:?}")),
-            }
+            },
+            |written| {
+                let _ = progress.set_attribute("value", &written.to_string());
+            },
+        )
+        .await?;
+        self.finish(outcome.written, total, &file.problems);
+        match outcome.refused {
+            Some(message) => Err(platform::message(
+                "optionsImportStopped",
+                &[&outcome.written.to_string(), &message],
+            )),
+            None => Ok(()),
         }
-        self.finish(written, total, &file.problems);
-        Ok(())
     }
 
     fn finish(&self, written: usize, total: usize, problems: &[(usize, String)]) {

@@ -18,7 +18,7 @@
 
 use super::lazy::LazyDatabase;
 use super::records::{
-    finish, from_js, from_js_list, get_many, join_all, js_items, js_value, service_error,
+    finish, from_js, from_js_list, get_many, join_all, join_pair, js_items, js_value, service_error,
 };
 use super::{open, StoreError, CONTACTS_STORE, SYNC_STATE_STORE};
 use crate::contacts::change_tail::{ChangeTail, TAIL_CHANGES};
@@ -141,13 +141,14 @@ struct SiteSyncState {
     last_read_ms: f64,
 }
 
-/// Puts the site's "last read" in `transaction` when `contacts` were read from a page.
+/// Puts the site's "last read" in `transaction` when contacts were read from a page (`at`:
+/// their newest sighting).
 async fn note_read(
     transaction: &rexie::Transaction,
     site: &str,
-    contacts: &[Contact],
+    at: Option<f64>,
 ) -> Result<(), StoreError> {
-    let Some(at) = newest_sighting(contacts) else {
+    let Some(at) = at else {
         return Ok(());
     };
     let state = SiteSyncState {
@@ -402,7 +403,7 @@ impl StoreContacts {
             &[CONTACTS_STORE, SYNC_STATE_STORE],
             TransactionMode::ReadWrite,
         )?;
-        note_read(&transaction, site, &contacts).await?;
+        note_read(&transaction, site, newest_sighting(&contacts)).await?;
         let store = transaction.store(CONTACTS_STORE)?;
         let mut summary = WriteSummary::default();
         let mut writes = Vec::new();
@@ -423,27 +424,36 @@ impl StoreContacts {
     }
 
     /// Writes many contacts of a site at once (an import): one transaction, no comparison
-    /// with what is stored, all or nothing.
+    /// with what is stored, all or nothing. The records are built and every write issued
+    /// before anything is awaited, so an import's next chunk is prepared while the database
+    /// still commits the previous one (and numbered after it: the transactions are created,
+    /// and so committed, in the order their records were numbered).
     async fn put_blind(
         &self,
         site: &str,
         contacts: Vec<Contact>,
     ) -> Result<(usize, Vec<ContactRecord>), StoreError> {
         let db = self.database().await?;
-        let transaction = db.transaction(
-            &[CONTACTS_STORE, SYNC_STATE_STORE],
-            TransactionMode::ReadWrite,
-        )?;
-        note_read(&transaction, site, &contacts).await?;
-        let store = transaction.store(CONTACTS_STORE)?;
+        let sighting = newest_sighting(&contacts);
         let records: Vec<ContactRecord> = contacts
             .into_iter()
             .map(|c| ContactRecord::live(site, c, self.next_seq()))
             .collect();
-        let count = records.len();
-        store.put_all(js_items(&records)?.into_iter()).await?;
+        let values = js_items(&records)?;
+        let transaction = db.transaction(
+            &[CONTACTS_STORE, SYNC_STATE_STORE],
+            TransactionMode::ReadWrite,
+        )?;
+        let store = transaction.store(CONTACTS_STORE)?;
+        let (noted, put) = join_pair(
+            note_read(&transaction, site, sighting),
+            store.put_all(values.into_iter()),
+        )
+        .await;
+        noted?;
+        put?;
         finish(transaction.done().await?)?;
-        Ok((count, records))
+        Ok((records.len(), records))
     }
 
     /// Turns contacts of a site into tombstones (the widget is told at its next delta sync).

@@ -8,7 +8,7 @@
 
 use super::lazy::LazyDatabase;
 use super::records::{
-    finish, from_js, from_js_list, get_many, join_all, js_items, js_value, service_error,
+    finish, from_js, from_js_list, get_many, join_all, join_pair, js_items, js_value, service_error,
 };
 use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
 use crate::logging::destinations::{forgotten_with, Destinations};
@@ -396,37 +396,6 @@ impl<E: Into<StoreError>> From<E> for Failure {
     fn from(err: E) -> Self {
         Failure::Store(err.into())
     }
-}
-
-/// Both futures, polled together (so both start at once), and both outputs.
-async fn join_pair<A: std::future::Future, B: std::future::Future>(
-    a: A,
-    b: B,
-) -> (A::Output, B::Output) {
-    use std::task::Poll;
-    let (mut a, mut b) = (Box::pin(a), Box::pin(b));
-    let (mut out_a, mut out_b) = (None, None);
-    std::future::poll_fn(|cx| {
-        if out_a.is_none() {
-            if let Poll::Ready(v) = a.as_mut().poll(cx) {
-                out_a = Some(v);
-            }
-        }
-        if out_b.is_none() {
-            if let Poll::Ready(v) = b.as_mut().poll(cx) {
-                out_b = Some(v);
-            }
-        }
-        match (out_a.take(), out_b.take()) {
-            (Some(a), Some(b)) => Poll::Ready((a, b)),
-            (a, b) => {
-                out_a = a;
-                out_b = b;
-                Poll::Pending
-            }
-        }
-    })
-    .await
 }
 
 impl LogStore for StoreJournal {

@@ -84,6 +84,37 @@ const workerMemory = async () => {
   return { jsHeapUsed: usedSize, wasmBytes: worker.wasmMemoryBytes };
 };
 
+/**
+ * Runs `work` under the DevTools CPU profiler of the running worker when `BENCH_PROFILE` names
+ * `section` (e.g. `BENCH_PROFILE=import`), writing target/bench/<section>.cpuprofile; otherwise
+ * just runs it.
+ */
+const profiled = async (section, work) => {
+  if (process.env.BENCH_PROFILE !== section) return work();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`));
+  if (!target) throw new Error('no running worker to profile');
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+  let nextId = 1;
+  const call = (method, params = {}) => new Promise((resolve) => {
+    const id = nextId++;
+    const listen = ({ sessionId: from, message }) => {
+      const answer = JSON.parse(message);
+      if (from === sessionId && answer.id === id) { cdp.off('Target.receivedMessageFromTarget', listen); resolve(answer.result); }
+    };
+    cdp.on('Target.receivedMessageFromTarget', listen);
+    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+  });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 200 });
+  await call('Profiler.start');
+  const result = await work();
+  const { profile } = await call('Profiler.stop');
+  await writeFile(join(ROOT, 'target', 'bench', `${section}.cpuprofile`), JSON.stringify(profile));
+  await cdp.send('Target.detachFromTarget', { sessionId });
+  return result;
+};
+
 /** Opens a port, waits for `ready`, asks for diagnostics; times measured inside the page. */
 const wakeAndAsk = () => page.evaluate(() => new Promise((resolve, reject) => {
   const started = performance.now();
@@ -155,11 +186,11 @@ if (runs('core')) {
 if (runs('discovery')) await benchDiscovery({ record, median });
 
 // Logging (issue 8): durable logging against a plain-JS baseline, the call-log matcher.
-if (runs('logging')) await benchLogging({ context, page, crm, record, median, waitForFrame, stopWorker, wakeAndAsk });
+if (runs('logging')) await benchLogging({ context, page, crm, record, profiled, median, waitForFrame, stopWorker, wakeAndAsk });
 
 // The contact store at 100,000 contacts (issue 7), with plain-JS baselines from the same run.
 const storeCount = Number(process.env.BENCH_CONTACTS ?? 100_000);
-if (runs('store')) await benchStore({ context, extensionId, page, crm, record, stopWorker, waitForFrame, median, percentile, workerMemory, wakeAndAsk, count: storeCount });
+if (runs('store')) await benchStore({ context, extensionId, page, crm, record, profiled, stopWorker, waitForFrame, median, percentile, workerMemory, wakeAndAsk, count: storeCount });
 
 await context.close();
 await crm.close();

@@ -106,6 +106,26 @@ test('the options page imports a CSV file with progress and a row report, counts
   await options.close();
 });
 
+test('an import larger than a few chunks arrives whole, its chunks sent two at a time', async () => {
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.waitForSelector('body[data-state="ready"]');
+  await options.waitForFunction(() => /\d/.test(document.getElementById('contacts-count-0')?.textContent ?? ''));
+  const before = Number((await options.locator('#contacts-count-0').textContent()).match(/\d+/)[0]);
+  const dir = await mkdtemp(join(tmpdir(), 'crm-bridge-csv-'));
+  const file = join(dir, 'many.csv');
+  const rows = Array.from({ length: 4_500 }, (_, i) => `Bulk Person ${i};+1 415 555 ${String(i).padStart(4, '0')}`);
+  await writeFile(file, `Name;Mobile\n${rows.join('\n')}\n`);
+  await options.locator('#import-contacts-0').setInputFiles(file);
+  await options.waitForSelector('#contacts-status-0[data-kind]', { timeout: 30_000 });
+  assert.match(await options.locator('#contacts-status-0').textContent(), /Imported 4500 contacts; 0 rows skipped/);
+  assert.equal(await options.locator('#import-progress-0').getAttribute('value'), '4500');
+  await options.waitForFunction((n) => document.getElementById('contacts-count-0').textContent === `${n} contacts`, before + 4_500);
+  const found = await widget.evaluate(() => window.simTimes('contactMatchPath', [{ phoneNumbers: ['+14155554499', '+14155550000'], callerIds: {} }]));
+  assert.deepEqual(Object.values(found.last.data).map((list) => list[0].name).sort(), ['Bulk Person 0', 'Bulk Person 4499']);
+  await options.close();
+});
+
 test("a call from the company's own main line is never shown as the customer whose record lists it", async () => {
   const current = await ask({ kind: 'getSettings' });
   const saved = await ask({ kind: 'saveSettings', settings: { ...current.settings, ownNumbers: ['+1 206 555 0134'] } });
