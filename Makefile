@@ -22,6 +22,7 @@ test: setup
 
 ## Benchmarks: a table, and target/bench/results.json.
 bench: dist
+	cargo bench --bench core
 	node tests/bench/run.mjs
 
 ## Pictures of the popup, the options page and each widget placement into docs/screenshots/.

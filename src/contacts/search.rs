@@ -23,6 +23,10 @@ const MIN_DIGITS: usize = 3;
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars() {
+        if c.is_ascii() {
+            folded.push(c.to_ascii_lowercase()); // nothing to decompose: the common case, fast
+            continue;
+        }
         if ('\u{300}'..='\u{36f}').contains(&c) {
             continue;
         }

@@ -38,9 +38,8 @@ pub fn same_line(listed: &str, asked: &str) -> bool {
 
 /// The extension of a number (`x123`, `ext. 123`, `;ext=123`, `#123`), if it has one.
 pub fn extension(number: &str) -> Option<String> {
-    let lower = number.to_ascii_lowercase();
-    let start = extension_start(&lower)?;
-    let digits: String = lower[start..]
+    let start = extension_start(number)?;
+    let digits: String = number[start..]
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
@@ -48,18 +47,23 @@ pub fn extension(number: &str) -> Option<String> {
 }
 
 fn strip_extension(number: &str) -> &str {
-    let lower = number.to_ascii_lowercase();
-    match extension_start(&lower) {
+    match extension_start(number) {
         Some(start) => &number[..start],
         None => number,
     }
 }
 
-fn extension_start(lower: &str) -> Option<usize> {
-    [";ext=", "ext.", "ext", "x", "#", "*"]
-        .iter()
-        .filter_map(|marker| lower.find(marker))
-        .min()
+/// Where the first extension marker starts (`;ext=`, `ext`, `x`, `#`, `*`, in any case): one
+/// pass over the bytes, no lowercased copy (every stored number goes through it).
+fn extension_start(number: &str) -> Option<usize> {
+    let bytes = number.as_bytes();
+    (0..bytes.len()).find(|&at| {
+        let rest = &bytes[at..];
+        let starts = |marker: &[u8]| {
+            rest.len() >= marker.len() && rest[..marker.len()].eq_ignore_ascii_case(marker)
+        };
+        matches!(bytes[at], b'x' | b'X' | b'#' | b'*') || starts(b";ext=") || starts(b"ext")
+    })
 }
 
 #[cfg(test)]
@@ -74,11 +78,43 @@ mod tests {
     }
 
     #[test]
+    fn the_one_pass_marker_search_finds_what_searching_each_marker_finds() {
+        let earliest_of_each = |number: &str| {
+            let lower = number.to_ascii_lowercase();
+            [";ext=", "ext.", "ext", "x", "#", "*"]
+                .iter()
+                .filter_map(|marker| lower.find(marker))
+                .min()
+        };
+        let parts = [
+            "+1", " 206", "-555", " ", "0147", ";EXT=", "ext", "Ext.", "X", "x", "#", "*", "é",
+            ";", "e", "t",
+        ];
+        let mut seed = 7u32;
+        for _ in 0..5_000 {
+            let mut number = String::new();
+            for _ in 0..6 {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                number.push_str(parts[(seed >> 16) as usize % parts.len()]);
+            }
+            assert_eq!(
+                extension_start(&number),
+                earliest_of_each(&number),
+                "{number}"
+            );
+        }
+    }
+
+    #[test]
     fn extensions_are_split_off() {
         assert_eq!(match_key("(206) 555-0147 x204"), "2065550147");
         assert_eq!(extension("(206) 555-0147 x204").as_deref(), Some("204"));
         assert_eq!(extension("+1 206 555 0147;ext=17").as_deref(), Some("17"));
         assert_eq!(extension("+1 206 555 0147 ext. 9").as_deref(), Some("9"));
         assert_eq!(extension("+12065550147"), None);
+        assert_eq!(extension("+1 206 555 0147 EXT 5").as_deref(), Some("5"));
+        assert_eq!(extension("+1 206 555 0147 X 6").as_deref(), Some("6"));
+        assert_eq!(match_key("+1 206 555 0147 Ext. 7"), "12065550147");
+        assert_eq!(match_key("+1 206 555 0147*8"), "12065550147");
     }
 }

@@ -1,6 +1,6 @@
 // `make bench`: the benchmark table, also written to target/bench/results.json as
 // [{name, value, unit, target, met}] so runs can be compared across commits.
-// Each later issue adds its rows here (browser figures) or through criterion (core figures).
+// Each later issue adds its rows here (browser figures) or to benches/core.rs (criterion, core figures).
 import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';

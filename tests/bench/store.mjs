@@ -227,7 +227,7 @@ export async function benchStore({ context, extensionId, page, crm, record, prof
   await widget.waitForSelector('body[data-suite]:not([data-suite="waiting"])', { timeout: 300_000 });
   const fulls = [];
   const busyBefore = (await wakeAndAsk()).worker.busyMs;
-  for (let i = 0; i < 3; i += 1) fulls.push(await widget.evaluate(() => window.simSync('manual', true)));
+  await profiled('fullsync', async () => { for (let i = 0; i < 3; i += 1) fulls.push(await widget.evaluate(() => window.simSync('manual', true))); });
   const busyFull = ((await wakeAndAsk()).worker.busyMs - busyBefore) / 3;
   const tab = Math.min(count, TAB_LIMIT);
   if (fulls[0].held !== tab) throw new Error(`the widget holds ${fulls[0].held}, expected the newest ${tab}`);
