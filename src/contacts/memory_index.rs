@@ -24,6 +24,8 @@ use std::collections::{BTreeMap, HashMap};
 pub const MEMORY_BUDGET: usize = 96 << 20;
 /// At most this many candidates of a search are decoded and ranked (as the store's index read).
 pub const SEARCH_CANDIDATES: usize = 200;
+/// Estimated bytes of one entry of the sequence map (key, value, its share of a node).
+const BY_SEQ_ENTRY_BYTES: usize = 32;
 /// Token delimiter in the arena (never part of a token: tokens are folded words and digits).
 const END: char = '\0';
 
@@ -51,6 +53,10 @@ pub struct MemoryIndex {
     slots: Vec<Slot>,
     free: Vec<u32>,
     keys: HashMap<Box<str>, KeyState>,
+    /// Each key's latest change sequence number → its slot (`None`: a tombstone), in sequence
+    /// order: a full sync's page is a range of it, not a scan and a sort of every key (which
+    /// cost the worker ≈8 ms a page at 100,000 contacts).
+    by_seq: BTreeMap<u64, Option<u32>>,
     /// Every slot's number hashes, each slot's in one run.
     number_arena: Vec<u64>,
     /// (number hash, slot), sorted: the slots on a number by binary search.
@@ -136,10 +142,14 @@ impl MemoryIndex {
         if known.is_some_and(|k| k.seq >= record.seq) {
             return;
         }
+        if let Some(known) = known {
+            self.by_seq.remove(&known.seq);
+        }
         if let Some(slot) = known.and_then(|k| k.slot) {
             self.release(slot);
         }
         let slot = (!record.deleted).then(|| self.hold(record));
+        self.by_seq.insert(record.seq, slot);
         match self.keys.get_mut(record.key.as_str()) {
             Some(state) => {
                 *state = KeyState {
@@ -148,7 +158,7 @@ impl MemoryIndex {
                 }
             }
             None => {
-                self.bytes += record.key.len() + 48;
+                self.bytes += record.key.len() + 48 + BY_SEQ_ENTRY_BYTES;
                 self.keys.insert(
                     record.key.as_str().into(),
                     KeyState {
@@ -397,31 +407,19 @@ impl MemoryIndex {
     /// The change sequence number of the `n`-th newest record, tombstones included (what one
     /// step back from the end of the store's `seq` index gives); `None` with fewer records.
     pub fn nth_newest(&self, n: usize) -> Option<u64> {
-        if n == 0 || self.keys.len() < n {
-            return None;
+        match n {
+            0 => None,
+            n => self.by_seq.keys().rev().nth(n - 1).copied(),
         }
-        let mut seqs: Vec<u64> = self.keys.values().map(|k| k.seq).collect();
-        let at = seqs.len() - n;
-        Some(*seqs.select_nth_unstable(at).1)
     }
 
     /// The records from sequence number `from_seq` on, in sequence order, at most `limit` (a
     /// read of the store's `seq` index): each a live contact, or `None` for a tombstone.
     pub fn in_sequence(&self, from_seq: u64, limit: usize) -> Vec<(u64, Option<Contact>)> {
-        let mut picked: Vec<(u64, Option<u32>)> = self
-            .keys
-            .values()
-            .filter(|k| k.seq >= from_seq)
-            .map(|k| (k.seq, k.slot))
-            .collect();
-        if picked.len() > limit {
-            picked.select_nth_unstable_by_key(limit, |&(seq, _)| seq);
-            picked.truncate(limit);
-        }
-        picked.sort_unstable_by_key(|&(seq, _)| seq);
-        picked
-            .into_iter()
-            .map(|(seq, slot)| (seq, slot.and_then(|at| self.contact_at(at))))
+        self.by_seq
+            .range(from_seq..)
+            .take(limit)
+            .map(|(&seq, slot)| (seq, slot.and_then(|at| self.contact_at(at))))
             .collect()
     }
 }
@@ -639,6 +637,7 @@ mod tests {
         let mut gone = record("2", "Ben", "+12065550135", 50);
         gone.deleted = true;
         index.apply(&gone);
+        index.apply(&record("1", "Ava Stale", "+12065550134", 5)); // older than what is held
         index.built();
         let read = |from, limit| -> Vec<(u64, Option<String>)> {
             index
