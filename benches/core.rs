@@ -2,7 +2,6 @@
 //! browser figures of `tests/bench/` — an import chunk's CPU in the worker, the in-memory index
 //! at 100,000 contacts (search, match, a full-sync page), number keys and call-log merging — so
 //! a change to the core shows its cost here, without a browser's noise.
-#![cfg_attr(target_arch = "wasm32", allow(unused))]
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
