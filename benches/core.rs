@@ -184,12 +184,13 @@ mod native {
         group.throughput(Throughput::Elements(1_000));
         group.bench_function("full-sync page of 1,000 as the widget's JSON", |b| {
             b.iter(|| {
-                let page: Vec<_> = index
+                let page: Vec<Contact> = index
                     .in_sequence(from, 1_000)
                     .into_iter()
-                    .filter_map(|(_, contact)| Some(contact?.to_widget("crm-bridge")))
+                    .filter_map(|(_, contact)| contact)
                     .collect();
-                serde_json::to_string(&page).unwrap()
+                let views: Vec<_> = page.iter().map(|c| c.widget_view("crm-bridge")).collect();
+                serde_json::to_string(&views).unwrap()
             })
         });
         group.finish();

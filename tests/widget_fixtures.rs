@@ -57,7 +57,7 @@ fn core_with_recorded_contacts() -> BackgroundCore {
 fn answers(core: &BackgroundCore, message: Value) -> Vec<Value> {
     let caller = admitted_caller(core);
     match block_on(core.handle(ToBackground::FromWidget { message }, &caller)).reply {
-        Reply::ToWidget { messages } => messages,
+        Reply::ToWidget { messages } => messages.iter().map(|m| m.value()).collect(),
         other => panic!("expected widget messages, got {other:?}"),
     }
 }

@@ -16,6 +16,7 @@ use crate::protocol::bridge::{
 use crate::protocol::bridge::{PageReading, PhoneLogin};
 use crate::protocol::events::WidgetEvent;
 use crate::protocol::evidence::{Pager, Truncation, Unplaced};
+use crate::protocol::widget::WidgetMessage;
 use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
@@ -727,7 +728,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 let (items, authorized) = (state.widget_settings().await, state.authorized().await);
                 let registration = registration(&self.settings.borrow(), items, authorized);
                 reply(Reply::ToWidget {
-                    messages: serde_json::to_value(registration).into_iter().collect(),
+                    messages: vec![WidgetMessage::of(&registration)],
                 })
             }
             ToBackground::FromWidget { message } => {
@@ -745,7 +746,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     .partition(|e| matches!(e, Effect::PostToWidget(_)));
                 let mut messages = vec![answer.response];
                 messages.extend(to_widget.into_iter().filter_map(|e| match e {
-                    Effect::PostToWidget(message) => Some(message),
+                    Effect::PostToWidget(message) => Some(WidgetMessage::from(message)),
                     _ => None,
                 }));
                 Handled {
@@ -1174,9 +1175,9 @@ mod tests {
         let Reply::ToWidget { messages } = handled.reply else {
             panic!("expected widget messages")
         };
-        assert_eq!(messages[0]["responseId"], "r1");
-        assert_eq!(messages[0]["type"], "rc-post-message-response");
-        assert!(messages[0]["response"]["error"]
+        assert_eq!(messages[0].value()["responseId"], "r1");
+        assert_eq!(messages[0].value()["type"], "rc-post-message-response");
+        assert!(messages[0].value()["response"]["error"]
             .as_str()
             .unwrap()
             .contains("/nope"));
@@ -1208,12 +1209,16 @@ mod tests {
             panic!("expected the registration")
         };
         assert_eq!(
-            messages[0]["type"],
+            messages[0].value()["type"],
             "rc-adapter-register-third-party-service"
         );
-        assert_eq!(messages[0]["service"]["name"], "crm-bridge");
-        assert!(messages[0]["service"].get("messageLoggerPath").is_none());
-        assert!(messages[0]["service"]["settings"].as_array().is_some());
+        assert_eq!(messages[0].value()["service"]["name"], "crm-bridge");
+        assert!(messages[0].value()["service"]
+            .get("messageLoggerPath")
+            .is_none());
+        assert!(messages[0].value()["service"]["settings"]
+            .as_array()
+            .is_some());
     }
 
     /// The phone's settings page switching its first toggle (`openRecordOnRing`) off.
@@ -1262,7 +1267,10 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(messages[0]["service"]["settings"][0]["value"], false);
+        assert_eq!(
+            messages[0].value()["service"]["settings"][0]["value"],
+            false
+        );
     }
 
     /// What the edge does with a request's settings write: applies it (storage aside).
@@ -1377,12 +1385,12 @@ mod tests {
             panic!()
         };
         assert_eq!(messages.len(), 2);
-        assert_eq!(messages[0]["responseId"], "a1");
+        assert_eq!(messages[0].value()["responseId"], "a1");
         assert_eq!(
-            messages[1]["type"],
+            messages[1].value()["type"],
             "rc-adapter-update-authorization-status"
         );
-        assert_eq!(messages[1]["authorized"], false);
+        assert_eq!(messages[1].value()["authorized"], false);
     }
 
     #[test]

@@ -88,31 +88,56 @@ impl Contact {
     /// fields (record URL, a number's display form) are not sent, nor `deleted` unless true.
     /// The widget keeps every field it gets in memory for as long as it is loaded.
     pub fn to_widget(&self, service_name: &str) -> serde_json::Value {
-        let numbers: Vec<_> = self
-            .phone_numbers
-            .iter()
-            .map(|phone| {
-                serde_json::json!({ "phoneNumber": phone.phone_number, "phoneType": phone.phone_type })
-            })
-            .collect();
-        let mut value = serde_json::json!({
-            "id": self.id,
-            "type": service_name,
-            "name": self.name,
-            "phoneNumbers": numbers,
-            "emails": self.emails,
-        });
-        if self.deleted {
-            value["deleted"] = true.into();
-        }
-        if let Some(company) = &self.company {
-            value["company"] = company.clone().into();
-        }
-        if let Some(title) = &self.job_title {
-            value["jobTitle"] = title.clone().into();
-        }
-        value
+        serde_json::to_value(self.widget_view(service_name)).unwrap_or_default()
     }
+
+    /// [`Contact::to_widget`]'s shape, borrowed: written straight to JSON text where many
+    /// contacts go at once (a full sync's page).
+    pub fn widget_view<'a>(&'a self, service_name: &'a str) -> WidgetContact<'a> {
+        WidgetContact {
+            id: &self.id,
+            kind: service_name,
+            name: &self.name,
+            phone_numbers: self
+                .phone_numbers
+                .iter()
+                .map(|phone| WidgetPhone {
+                    phone_number: &phone.phone_number,
+                    phone_type: &phone.phone_type,
+                })
+                .collect(),
+            emails: &self.emails,
+            deleted: self.deleted,
+            company: self.company.as_deref(),
+            job_title: self.job_title.as_deref(),
+        }
+    }
+}
+
+/// A contact as the widget reads it (see [`Contact::to_widget`]).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetContact<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    name: &'a str,
+    phone_numbers: Vec<WidgetPhone<'a>>,
+    emails: &'a [String],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_title: Option<&'a str>,
+}
+
+/// A number as the widget reads it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WidgetPhone<'a> {
+    phone_number: &'a str,
+    phone_type: &'a str,
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::protocol::bridge::{
     decode_envelope, FromBackground, Reply, ToBackground, ToContentScript,
 };
 use crate::protocol::commands::WidgetCommand;
+use crate::protocol::widget::WidgetMessage;
 use crate::service::Effect;
 use crate::settings::{Settings, ALL_SITES_PATTERNS};
 use crate::sites::SitePattern;
@@ -83,7 +84,9 @@ impl Hosts {
     /// Posts these commands into the widget of every admitted widget host.
     fn push_to_widgets(&self, messages: Vec<serde_json::Value>) {
         let push = FromBackground::Push {
-            reply: Reply::ToWidget { messages },
+            reply: Reply::ToWidget {
+                messages: messages.into_iter().map(WidgetMessage::from).collect(),
+            },
         };
         for (port, caller) in self.ports.borrow().iter() {
             if caller.is_admitted() {

@@ -224,7 +224,7 @@ fn deliver(
                 return;
             };
             for message in messages {
-                post_to(&widget, &origin.borrow(), &message);
+                post_text(&widget, &origin.borrow(), message.text());
             }
         }
         Reply::Error { message } => platform::log_error(&message),
@@ -261,7 +261,12 @@ fn post_to_widget(frame: &HtmlIFrameElement, origin: &WidgetOrigin, message: &se
 }
 
 fn post_to(widget: &web_sys::Window, origin: &WidgetOrigin, message: &serde_json::Value) {
-    match platform::from_json(&message.to_string()) {
+    post_text(widget, origin, &message.to_string());
+}
+
+/// Posts a message given as JSON text to the widget window, for the widget's origin only.
+fn post_text(widget: &web_sys::Window, origin: &WidgetOrigin, text: &str) {
+    match platform::from_json(text) {
         Ok(value) => post_js(widget, origin, &value),
         Err(err) => platform::log_error(&format!("could not post to the widget: {err:?}")),
     }

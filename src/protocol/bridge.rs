@@ -5,6 +5,7 @@
 use crate::contacts::Contact;
 use crate::protocol::evidence::{PageEvidence, Truncation};
 use crate::protocol::evidence_table::EvidenceDelta;
+use crate::protocol::widget::WidgetMessage;
 use crate::service::data::WriteSummary;
 use crate::settings::recipe::Recipe;
 use crate::settings::site_options::SiteOptionsText;
@@ -281,7 +282,7 @@ pub enum Reply {
     /// Messages the widget host must post into the widget iframe (often none).
     ToWidget {
         /// Each is posted to the widget window with the widget's origin as target.
-        messages: Vec<Value>,
+        messages: Vec<WidgetMessage>,
     },
     /// Answer to the site requests.
     Site(SiteStatus),

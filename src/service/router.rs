@@ -5,11 +5,13 @@
 //! What a handler needs done outside the answer (open a tab, post a command to the widget) comes
 //! back as [`Effect`]s for the edge to carry out.
 
-use crate::contacts::Contact;
+use crate::contacts::{Contact, WidgetContact};
 use crate::logging::entry::{JournalEntry, LoggedContact};
 use crate::logging::merge::ContactLink;
 use crate::protocol::commands::WidgetCommand;
-use crate::protocol::widget::{service_request, ServiceRequest, ServiceResponse, SERVICE_RESPONSE};
+use crate::protocol::widget::{
+    service_request, ServiceRequest, ServiceResponse, WidgetMessage, SERVICE_RESPONSE,
+};
 use crate::service::data::{
     ContactSource, LogMatch, LogStore, LogWritten, ServiceError, ServiceState,
 };
@@ -18,6 +20,7 @@ use crate::service::requests::*;
 use crate::settings::site_options::{note_only_log_page, NOTE_FIELD};
 use crate::url::{encode_component, WebUrl};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -85,7 +88,7 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     /// The `rc-post-message-response` to post into the widget.
-    pub response: Value,
+    pub response: WidgetMessage,
     /// What else to do.
     pub effects: Vec<Effect>,
 }
@@ -137,6 +140,20 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             }
         };
         let handled = match ServicePath::from_path(&request.path) {
+            // Written straight to text: a full sync's pages are the largest answers.
+            Some(ServicePath::Contacts) => {
+                let answer = async {
+                    self.contacts_page(&request.request_id, body(&request)?)
+                        .await
+                };
+                return Some(match answer.await {
+                    Ok(response) => Answer {
+                        response,
+                        effects: Vec::new(),
+                    },
+                    Err(err) => error_answer(&request.request_id, &err.0),
+                });
+            }
             Some(path) => self.route(path, &request).await,
             None => Err(ServiceError(format!(
                 "crm-bridge does not serve the path \"{}\"",
@@ -155,7 +172,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
     async fn route(&self, path: ServicePath, request: &ServiceRequest) -> Handled {
         let ok = || Ok((json!({ "data": "ok" }), Vec::new()));
         match path {
-            ServicePath::Contacts => self.contacts_page(body(request)?).await,
+            ServicePath::Contacts => unreachable!("answered in `answer`"),
             ServicePath::ContactSearch => self.search(body(request)?).await,
             ServicePath::ContactMatch => self.match_numbers(body(request)?).await,
             ServicePath::ViewMatchedContact => self.view_contact(&request.body).await,
@@ -235,21 +252,29 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         Value::Object(data)
     }
 
-    async fn contacts_page(&self, query: ContactsQuery) -> Handled {
+    /// A page of the contact sync, as the response message's text.
+    async fn contacts_page(
+        &self,
+        request_id: &str,
+        query: ContactsQuery,
+    ) -> Result<WidgetMessage, ServiceError> {
         let page = self
             .contacts
             .contacts_page(query.sync_timestamp, query.page)
             .await?;
-        let data: Vec<Value> = page
-            .contacts
-            .iter()
-            .map(|c| c.to_widget(&self.service_name))
-            .collect();
-        let mut response = Map::with_capacity(3);
-        response.insert("data".into(), Value::Array(data));
-        response.insert("nextPage".into(), json!(page.next_page));
-        response.insert("syncTimestamp".into(), json!(page.sync_timestamp.max(1)));
-        Ok((Value::Object(response), Vec::new()))
+        Ok(WidgetMessage::of(&ContactsAnswer {
+            kind: SERVICE_RESPONSE,
+            response_id: request_id,
+            response: ContactsData {
+                data: page
+                    .contacts
+                    .iter()
+                    .map(|c| c.widget_view(&self.service_name))
+                    .collect(),
+                next_page: page.next_page,
+                sync_timestamp: page.sync_timestamp.max(1),
+            },
+        }))
     }
 
     async fn search(&self, query: ContactSearch) -> Handled {
@@ -488,20 +513,37 @@ fn with_data(data: Value) -> Value {
     Value::Object(response)
 }
 
-/// The response message around `response`, which is moved in (`json!` would copy it, and a
-/// page of 5,000 contacts or 1,000 log matches is worth not copying).
-fn envelope(request_id: &str, response: Value) -> Value {
-    let mut message = Map::with_capacity(3);
-    message.insert("type".into(), Value::from(SERVICE_RESPONSE));
-    message.insert("responseId".into(), Value::from(request_id));
-    message.insert("response".into(), response);
-    Value::Object(message)
+/// The response message around `response`.
+fn envelope(request_id: &str, response: Value) -> WidgetMessage {
+    WidgetMessage::of(&ServiceResponse {
+        kind: SERVICE_RESPONSE,
+        response_id: request_id.to_owned(),
+        response,
+    })
+}
+
+/// A contact sync page's response message, borrowed from the page it is written from.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactsAnswer<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    response_id: &'a str,
+    response: ContactsData<'a>,
+}
+
+/// `response` of a contact sync page (protocol.md §4.1).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactsData<'a> {
+    data: Vec<WidgetContact<'a>>,
+    next_page: Option<u64>,
+    sync_timestamp: u64,
 }
 
 fn error_answer(request_id: &str, message: &str) -> Answer {
     Answer {
-        response: serde_json::to_value(ServiceResponse::error(request_id, message))
-            .unwrap_or(Value::Null),
+        response: WidgetMessage::of(&ServiceResponse::error(request_id, message)),
         effects: Vec::new(),
     }
 }
@@ -591,7 +633,7 @@ mod tests {
         );
         let hostile = ask(&router, "/contacts/view", json!({ "id": "2" }));
         assert!(hostile.effects.is_empty());
-        assert!(hostile.response["response"]["error"].is_string());
+        assert!(hostile.response.value()["response"]["error"].is_string());
     }
 
     #[test]
@@ -602,7 +644,7 @@ mod tests {
             "/contacts/match",
             json!({ "phoneNumbers": ["12065550134", "+19999999999"] }),
         );
-        let data = &answer.response["response"]["data"];
+        let data = &answer.response.value()["response"]["data"];
         assert_eq!(data["12065550134"].as_array().unwrap().len(), 2, "{data}");
         assert!(data.get("+19999999999").is_none(), "no match means no key");
     }
@@ -616,9 +658,9 @@ mod tests {
             json!({ "page": 1, "syncTimestamp": null }),
         );
         // Pages continue after the last sequence number sent (3 contacts, pages of 2).
-        let next = first.response["response"]["nextPage"].clone();
+        let next = first.response.value()["response"]["nextPage"].clone();
         assert_eq!(next, 3);
-        let cursor = first.response["response"]["syncTimestamp"]
+        let cursor = first.response.value()["response"]["syncTimestamp"]
             .as_u64()
             .unwrap();
         let second = ask(
@@ -627,20 +669,21 @@ mod tests {
             json!({ "page": next, "syncTimestamp": null }),
         );
         assert_eq!(
-            second.response["response"]["data"]
+            second.response.value()["response"]["data"]
                 .as_array()
                 .unwrap()
                 .len(),
             1
         );
-        assert!(second.response["response"]["nextPage"].is_null());
+        assert!(second.response.value()["response"]["nextPage"].is_null());
         router.contacts().remove("2");
         let delta = ask(
             &router,
             "/contacts",
             json!({ "page": 1, "syncTimestamp": cursor }),
         );
-        let changed = delta.response["response"]["data"].as_array().unwrap();
+        let delta = delta.response.value();
+        let changed = delta["response"]["data"].as_array().unwrap();
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0]["deleted"], true);
     }
@@ -663,10 +706,13 @@ mod tests {
             "/doNotContact",
             json!({ "actionType": "call", "phoneNumber": "+12065550147" }),
         );
-        assert_eq!(call.response["response"]["data"]["result"], true);
-        assert_eq!(call.response["response"]["data"]["mode"], "restrict");
+        assert_eq!(call.response.value()["response"]["data"]["result"], true);
         assert_eq!(
-            call.response["response"]["data"]["message"],
+            call.response.value()["response"]["data"]["mode"],
+            "restrict"
+        );
+        assert_eq!(
+            call.response.value()["response"]["data"]["message"],
             "+12065550147 is on the do-not-contact list of https://crm.example.com: asked in March"
         );
         let sms = ask(
@@ -674,7 +720,10 @@ mod tests {
             "/doNotContact",
             json!({ "actionType": "sms", "recipients": [{ "phoneNumber": "+12065550134" }] }),
         );
-        assert_eq!(sms.response["response"]["data"], json!({ "result": false }));
+        assert_eq!(
+            sms.response.value()["response"]["data"],
+            json!({ "result": false })
+        );
     }
 
     #[test]
@@ -691,7 +740,8 @@ mod tests {
             );
         }
         let activities = ask(&router, "/activities", json!({ "contact": { "id": "1" } }));
-        let rows = activities.response["response"]["data"].as_array().unwrap();
+        let activities = activities.response.value();
+        let rows = activities["response"]["data"].as_array().unwrap();
         assert_eq!(
             rows.iter()
                 .map(|r| r["id"].as_str().unwrap())
@@ -704,10 +754,12 @@ mod tests {
             json!({ "sessionIds": ["s1", "s9"] }),
         );
         assert_eq!(
-            matched.response["response"]["data"]["s1"][0]["note"],
+            matched.response.value()["response"]["data"]["s1"][0]["note"],
             "hello"
         );
-        assert!(matched.response["response"]["data"].get("s9").is_none());
+        assert!(matched.response.value()["response"]["data"]
+            .get("s9")
+            .is_none());
     }
 
     fn site_with(dnc: &str, restrict: bool, form: &str) -> (SitePattern, SiteOptions) {
@@ -732,9 +784,11 @@ mod tests {
             .set_site_options(BTreeMap::from([(warn_site.clone(), warn.clone())]));
         let body = json!({ "actionType": "call", "phoneNumber": "+12065550147" });
         let asked = ask(&router, "/doNotContact", body.clone());
-        assert_eq!(asked.response["response"]["data"]["result"], true);
+        assert_eq!(asked.response.value()["response"]["data"]["result"], true);
         assert!(
-            asked.response["response"]["data"].get("mode").is_none(),
+            asked.response.value()["response"]["data"]
+                .get("mode")
+                .is_none(),
             "asks"
         );
         let (block_site, block) = site_with("+12065550147", true, "");
@@ -742,7 +796,10 @@ mod tests {
             .state()
             .set_site_options(BTreeMap::from([(warn_site, warn), (block_site, block)]));
         let blocked = ask(&router, "/doNotContact", body);
-        assert_eq!(blocked.response["response"]["data"]["mode"], "restrict");
+        assert_eq!(
+            blocked.response.value()["response"]["data"]["mode"],
+            "restrict"
+        );
     }
 
     #[test]
@@ -764,7 +821,7 @@ mod tests {
             "/callLogger",
             json!({ "call": call, "triggerType": "createLog", "fromEntity": { "id": "9" } }),
         );
-        assert_eq!(pressed.response["response"]["data"], "ok");
+        assert_eq!(pressed.response.value()["response"]["data"], "ok");
         let [Effect::PostToWidget(page), Effect::PostToWidget(open)] = pressed.effects.as_slice()
         else {
             panic!("{:?}", pressed.effects)
@@ -779,7 +836,7 @@ mod tests {
             json!({ "sessionIds": ["s/7"] }),
         );
         assert_eq!(
-            not_yet.response["response"]["data"],
+            not_yet.response.value()["response"]["data"],
             json!({}),
             "not logged on Log"
         );
@@ -797,7 +854,7 @@ mod tests {
             json!({ "sessionIds": ["s/7"] }),
         );
         assert_eq!(
-            logged.response["response"]["data"]["s/7"][0]["note"],
+            logged.response.value()["response"]["data"]["s/7"][0]["note"],
             "wants a demo"
         );
 
@@ -829,7 +886,10 @@ mod tests {
             "/callLogger/match",
             json!({ "sessionIds": ["s1"] }),
         );
-        assert_eq!(logged.response["response"]["data"]["s1"][0]["note"], "n");
+        assert_eq!(
+            logged.response.value()["response"]["data"]["s1"][0]["note"],
+            "n"
+        );
     }
 
     #[test]
@@ -838,7 +898,7 @@ mod tests {
         let call = json!({ "sessionId": "s2", "direction": "Inbound", "startTime": 1.0 });
         let match_s2 = |router: &ServiceRouter<MemoryContacts, MemoryLogs, MemoryState>| {
             let answer = ask(router, "/callLogger/match", json!({ "sessionIds": ["s2"] }));
-            answer.response["response"]["data"]["s2"].clone()
+            answer.response.value()["response"]["data"]["s2"].clone()
         };
         for note in [json!(null), json!(""), json!("   ")] {
             let pressed = ask(
@@ -846,7 +906,7 @@ mod tests {
                 "/callLogger",
                 json!({ "call": call, "triggerType": "createLog", "note": note }),
             );
-            assert_eq!(pressed.response["response"]["data"], "ok");
+            assert_eq!(pressed.response.value()["response"]["data"], "ok");
             let [Effect::PostToWidget(page), Effect::PostToWidget(open)] =
                 pressed.effects.as_slice()
             else {
@@ -890,7 +950,7 @@ mod tests {
             "/contacts/match",
             json!({ "phoneNumbers": ["+12065550134", "+12065550134*101", "+12065550147"] }),
         );
-        let data = &answer.response["response"]["data"];
+        let data = &answer.response.value()["response"]["data"];
         assert!(data.get("+12065550134").is_none(), "the main line");
         assert!(data.get("+12065550134*101").is_none(), "an extension of it");
         assert_eq!(
@@ -936,7 +996,7 @@ mod tests {
         let named = json!({ "call": { "sessionId": "d", "direction": "Outbound", "to": { "phoneNumber": "+12065550147" } },
                             "toEntity": { "id": "gone" } });
         assert_eq!(
-            ask(&router, "/callLogger", named).response["response"]["data"],
+            ask(&router, "/callLogger", named).response.value()["response"]["data"],
             "ok"
         );
         let unknown = logged(&router, "call:d");
@@ -981,7 +1041,7 @@ mod tests {
                 "/callLogger/match",
                 json!({ "sessionIds": ["w", "x"] }),
             );
-            answer.response["response"]["data"].clone()
+            answer.response.value()["response"]["data"].clone()
         };
         assert_eq!(matched(&router)["w"].as_array().map(Vec::len), Some(1));
         let refused = outbox[0].after_attempt(&AttemptResult::Status(401), 5.0);
