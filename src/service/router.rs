@@ -21,6 +21,7 @@ use crate::settings::site_options::{note_only_log_page, NOTE_FIELD};
 use crate::url::{encode_component, WebUrl};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -93,7 +94,29 @@ pub struct Answer {
     pub effects: Vec<Effect>,
 }
 
-type Handled = Result<(Value, Vec<Effect>), ServiceError>;
+/// A handler's `response` object: a value, or (a contact sync page, the largest answer) JSON
+/// text written straight from the contacts, with no value tree built first.
+enum Response {
+    Value(Value),
+    Text(Box<RawValue>),
+}
+
+impl From<Value> for Response {
+    fn from(value: Value) -> Self {
+        Self::Value(value)
+    }
+}
+
+impl Serialize for Response {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Value(value) => value.serialize(serializer),
+            Self::Text(text) => text.serialize(serializer),
+        }
+    }
+}
+
+type Handled = Result<(Response, Vec<Effect>), ServiceError>;
 
 /// Routes widget service requests to handlers over the data traits.
 pub struct ServiceRouter<C, L, S> {
@@ -140,20 +163,6 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             }
         };
         let handled = match ServicePath::from_path(&request.path) {
-            // Written straight to text: a full sync's pages are the largest answers.
-            Some(ServicePath::Contacts) => {
-                let answer = async {
-                    self.contacts_page(&request.request_id, body(&request)?)
-                        .await
-                };
-                return Some(match answer.await {
-                    Ok(response) => Answer {
-                        response,
-                        effects: Vec::new(),
-                    },
-                    Err(err) => error_answer(&request.request_id, &err.0),
-                });
-            }
             Some(path) => self.route(path, &request).await,
             None => Err(ServiceError(format!(
                 "crm-bridge does not serve the path \"{}\"",
@@ -170,9 +179,9 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
     }
 
     async fn route(&self, path: ServicePath, request: &ServiceRequest) -> Handled {
-        let ok = || Ok((json!({ "data": "ok" }), Vec::new()));
+        let ok = || Ok((json!({ "data": "ok" }).into(), Vec::new()));
         match path {
-            ServicePath::Contacts => unreachable!("answered in `answer`"),
+            ServicePath::Contacts => self.contacts_page(body(request)?).await,
             ServicePath::ContactSearch => self.search(body(request)?).await,
             ServicePath::ContactMatch => self.match_numbers(body(request)?).await,
             ServicePath::ViewMatchedContact => self.view_contact(&request.body).await,
@@ -182,7 +191,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 let query: CallLogMatch = body(request)?;
                 let matches = self.logs.call_log_matches(&query.session_ids).await?;
                 let data = self.with_status_lines(matches, JournalEntry::call_key);
-                Ok((with_data(data), Vec::new()))
+                Ok((with_data(data).into(), Vec::new()))
             }
             ServicePath::MessageLogger => self.log_messages(body(request)?).await,
             ServicePath::MessageLogEntityMatcher => {
@@ -192,14 +201,14 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                     .message_log_matches(&query.conversation_log_ids)
                     .await?;
                 let data = self.with_status_lines(matches, JournalEntry::messages_key);
-                Ok((with_data(data), Vec::new()))
+                Ok((with_data(data).into(), Vec::new()))
             }
             ServicePath::Settings => {
                 let change: SettingsChange = body(request)?;
                 let values = crate::service::description::toggle_values(&change.settings);
                 self.state.save_widget_settings(change.settings).await?;
                 Ok((
-                    json!({ "data": "ok" }),
+                    json!({ "data": "ok" }).into(),
                     vec![Effect::SaveWidgetToggles(values)],
                 ))
             }
@@ -212,16 +221,18 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                     }
                     _ => Vec::new(),
                 };
-                Ok((json!({ "data": "ok" }), effects))
+                Ok((json!({ "data": "ok" }).into(), effects))
             }
-            ServicePath::Feedback => Ok((json!({ "data": "ok" }), vec![Effect::OpenOptions])),
+            ServicePath::Feedback => {
+                Ok((json!({ "data": "ok" }).into(), vec![Effect::OpenOptions]))
+            }
             ServicePath::Authorization => self.authorization(body(request)?).await,
             ServicePath::DoNotContact => {
                 let check: DoNotContactCheck = body(request)?;
                 let verdict = self.state.do_not_contact(&check.numbers()).await?;
-                Ok((json!({ "data": verdict }), Vec::new()))
+                Ok((json!({ "data": verdict }).into(), Vec::new()))
             }
-            ServicePath::MeetingUpcoming => Ok((json!({ "data": [] }), Vec::new())),
+            ServicePath::MeetingUpcoming => Ok((json!({ "data": [] }).into(), Vec::new())),
             // Form and page events, activity clicks, vCards and meeting invites need no data
             // back; the widget ignores these answers, but always gets one.
             ServicePath::Activity => self.open_activity(&request.body).await,
@@ -252,29 +263,24 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         Value::Object(data)
     }
 
-    /// A page of the contact sync, as the response message's text.
-    async fn contacts_page(
-        &self,
-        request_id: &str,
-        query: ContactsQuery,
-    ) -> Result<WidgetMessage, ServiceError> {
+    /// A page of the contact sync, written straight to text.
+    async fn contacts_page(&self, query: ContactsQuery) -> Handled {
         let page = self
             .contacts
             .contacts_page(query.sync_timestamp, query.page)
             .await?;
-        Ok(WidgetMessage::of(&ContactsAnswer {
-            kind: SERVICE_RESPONSE,
-            response_id: request_id,
-            response: ContactsData {
-                data: page
-                    .contacts
-                    .iter()
-                    .map(|c| c.widget_view(&self.service_name))
-                    .collect(),
-                next_page: page.next_page,
-                sync_timestamp: page.sync_timestamp.max(1),
-            },
-        }))
+        let data = ContactsData {
+            data: page
+                .contacts
+                .iter()
+                .map(|c| c.widget_view(&self.service_name))
+                .collect(),
+            next_page: page.next_page,
+            sync_timestamp: page.sync_timestamp.max(1),
+        };
+        let text = serde_json::value::to_raw_value(&data)
+            .map_err(|err| ServiceError(format!("the contact page cannot be written: {err}")))?;
+        Ok((Response::Text(text), Vec::new()))
     }
 
     async fn search(&self, query: ContactSearch) -> Handled {
@@ -288,7 +294,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .iter()
             .map(|c| c.to_widget(&self.service_name))
             .collect();
-        Ok((with_data(Value::Array(data)), Vec::new()))
+        Ok((with_data(Value::Array(data)).into(), Vec::new()))
     }
 
     async fn match_numbers(&self, query: ContactMatch) -> Handled {
@@ -316,7 +322,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 (number, Value::Array(list))
             })
             .collect();
-        Ok((with_data(Value::Object(data)), Vec::new()))
+        Ok((with_data(Value::Object(data)).into(), Vec::new()))
     }
 
     /// Logs a call, unless the user pressed Log/Edit on a site with its own call-log form:
@@ -357,7 +363,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                     .iter()
                     .map(|c| Effect::PostToWidget(c.to_message()))
                     .collect();
-                return Ok((json!({ "data": "ok" }), effects));
+                return Ok((json!({ "data": "ok" }).into(), effects));
             }
         }
         let link = self
@@ -365,7 +371,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .await?;
         let destinations = self.state.log_destinations().await;
         let written = self.logs.log_call(&log, link, &destinations).await?;
-        Ok((json!({ "data": "ok" }), delivery_effects(&written)))
+        Ok((json!({ "data": "ok" }).into(), delivery_effects(&written)))
     }
 
     /// Logs one conversation-day of messages.
@@ -375,7 +381,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .await?;
         let destinations = self.state.log_destinations().await;
         let written = self.logs.log_message(&log, link, &destinations).await?;
-        Ok((json!({ "data": "ok" }), delivery_effects(&written)))
+        Ok((json!({ "data": "ok" }).into(), delivery_effects(&written)))
     }
 
     /// Who a log is about: the contact the widget named, if this browser knows it; else the
@@ -427,7 +433,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         // The URL came from a web page: open it only if it is a plain http(s) URL.
         match record.as_deref().map(WebUrl::parse) {
             Some(Ok(url)) => Ok((
-                json!({ "data": "ok" }),
+                json!({ "data": "ok" }).into(),
                 vec![Effect::OpenUrl(url.to_string())],
             )),
             _ => Err(ServiceError(format!(
@@ -441,7 +447,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         let query = ActivitiesQuery::from_body(body)
             .ok_or_else(|| ServiceError("the activities request names no contact".into()))?;
         let rows = self.logs.activities(&query.contact_id).await?;
-        Ok((json!({ "data": rows }), Vec::new()))
+        Ok((json!({ "data": rows }).into(), Vec::new()))
     }
 
     /// A click on an activity row opens the contact's CRM record, or the journal when the entry
@@ -460,7 +466,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             Some(Ok(url)) => Effect::OpenUrl(url.to_string()),
             _ => Effect::OpenOptions,
         };
-        Ok((json!({ "data": "ok" }), vec![effect]))
+        Ok((json!({ "data": "ok" }).into(), vec![effect]))
     }
 
     async fn authorization(&self, press: AuthorizationPress) -> Handled {
@@ -471,7 +477,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             authorized_account: if authorized { "this browser" } else { "" }.into(),
         };
         Ok((
-            json!({ "data": "ok" }),
+            json!({ "data": "ok" }).into(),
             vec![Effect::PostToWidget(update.to_message())],
         ))
     }
@@ -514,22 +520,22 @@ fn with_data(data: Value) -> Value {
 }
 
 /// The response message around `response`.
-fn envelope(request_id: &str, response: Value) -> WidgetMessage {
-    WidgetMessage::of(&ServiceResponse {
+fn envelope(request_id: &str, response: Response) -> WidgetMessage {
+    WidgetMessage::of(&ResponseMessage {
         kind: SERVICE_RESPONSE,
-        response_id: request_id.to_owned(),
+        response_id: request_id,
         response,
     })
 }
 
-/// A contact sync page's response message, borrowed from the page it is written from.
+/// An `rc-post-message-response` (see [`ServiceResponse`]), borrowing its parts.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ContactsAnswer<'a> {
+struct ResponseMessage<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     response_id: &'a str,
-    response: ContactsData<'a>,
+    response: Response,
 }
 
 /// `response` of a contact sync page (protocol.md §4.1).
