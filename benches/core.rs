@@ -13,7 +13,7 @@ mod native {
     use crm_bridge::contacts::{Contact, ContactPhone};
     use crm_bridge::logging::merge::{merge_call, ContactLink};
     use crm_bridge::phone::match_key;
-    use crm_bridge::protocol::bridge::{decode_envelope, Envelope, ToBackground};
+    use crm_bridge::protocol::bridge::{decode_envelope, Envelope, ImportBatch, ToBackground};
     use crm_bridge::service::requests::CallLog;
     use std::hint::black_box;
 
@@ -115,6 +115,11 @@ mod native {
             body: ToBackground::ImportContacts {
                 site: SITE.into(),
                 contacts: contacts.clone(),
+                batch: Some(ImportBatch {
+                    id: "bench".into(),
+                    part: 3,
+                    last: false,
+                }),
             },
         })
         .unwrap();

@@ -11,3 +11,6 @@ mod contact_store_cases;
 
 #[path = "common/journal_cases.rs"]
 mod journal_cases;
+
+#[path = "common/import_stream_cases.rs"]
+mod import_stream_cases;

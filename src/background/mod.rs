@@ -513,12 +513,25 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     effects: all_sites_effects(settings, was_on),
                 }
             }
-            ToBackground::ImportContacts { site, contacts } => {
+            ToBackground::ImportContacts {
+                site,
+                contacts,
+                batch,
+            } => {
                 let site = match self.enabled_site(&site) {
                     Ok(site) => site,
                     Err(message) => return reply(Reply::Error { message }),
                 };
-                match self.router.contacts().import(&site, contacts).await {
+                let sink = self.router.contacts();
+                let written = match &batch {
+                    Some(batch) => sink.import_part(&site, contacts, batch).await,
+                    None => sink.import(&site, contacts).await,
+                };
+                match written {
+                    // Written into the batch's transaction, not kept yet: nothing to sync.
+                    Ok(count) if batch.is_some_and(|batch| !batch.last) => {
+                        reply(Reply::ImportWritten { count })
+                    }
                     Ok(count) => Handled {
                         reply: Reply::Imported { count },
                         effects: vec![Effect::ContactsChanged],
@@ -1967,6 +1980,79 @@ mod tests {
         ));
     }
 
+    /// Asks to import chunk `part` of batch `id` (`count` people numbered from `first`).
+    fn import_part(
+        core: &BackgroundCore,
+        id: &str,
+        part: u32,
+        last: bool,
+        first: usize,
+        count: usize,
+    ) -> Handled {
+        let contacts = (first..first + count)
+            .map(|i| crate::contacts::Contact {
+                id: i.to_string(),
+                name: format!("Person {i}"),
+                ..Default::default()
+            })
+            .collect();
+        ask(
+            core,
+            ToBackground::ImportContacts {
+                site: "crm.example.com".into(),
+                contacts,
+                batch: Some(crate::protocol::bridge::ImportBatch {
+                    id: id.into(),
+                    part,
+                    last,
+                }),
+            },
+        )
+    }
+
+    fn site_count(core: &BackgroundCore) -> usize {
+        let Reply::ContactCounts { sites, .. } = ask(core, ToBackground::ContactCounts).reply
+        else {
+            panic!()
+        };
+        sites["https://crm.example.com"]
+    }
+
+    #[test]
+    fn a_batch_is_kept_whole_when_its_last_part_arrives_and_not_at_all_when_broken() {
+        let core = BackgroundCore::default();
+        core.set_settings(Settings::from_json(r#"{"sites":["crm.example.com"]}"#).unwrap());
+        let first = import_part(&core, "a", 0, false, 0, 3);
+        assert_eq!(first.reply, Reply::ImportWritten { count: 3 });
+        assert!(
+            first.effects.is_empty(),
+            "nothing kept yet, nothing to sync"
+        );
+        assert_eq!(
+            import_part(&core, "a", 1, false, 3, 2).reply,
+            Reply::ImportWritten { count: 2 }
+        );
+        assert_eq!(site_count(&core), 0, "written, not kept");
+        let last = import_part(&core, "a", 2, true, 5, 1);
+        assert_eq!(last.reply, Reply::Imported { count: 6 });
+        assert_eq!(last.effects, vec![Effect::ContactsChanged]);
+        assert_eq!(site_count(&core), 6);
+
+        assert_eq!(
+            import_part(&core, "b", 0, false, 10, 4).reply,
+            Reply::ImportWritten { count: 4 }
+        );
+        let skipped = import_part(&core, "b", 2, true, 14, 1);
+        assert!(
+            matches!(skipped.reply, Reply::Error { ref message } if message.contains("out of order"))
+        );
+        let after = import_part(&core, "b", 1, true, 14, 1);
+        assert!(
+            matches!(after.reply, Reply::Error { ref message } if message.contains("nothing of it was kept"))
+        );
+        assert_eq!(site_count(&core), 6, "nothing of the broken batch");
+    }
+
     #[test]
     fn imported_contacts_are_counted_synced_and_forgotten_with_their_site() {
         let core = BackgroundCore::default();
@@ -1981,6 +2067,7 @@ mod tests {
             ToBackground::ImportContacts {
                 site: "other.example.com".into(),
                 contacts: contacts.clone(),
+                batch: None,
             },
         );
         assert!(
@@ -1992,6 +2079,7 @@ mod tests {
             ToBackground::ImportContacts {
                 site: "crm.example.com".into(),
                 contacts,
+                batch: None,
             },
         );
         assert_eq!(imported.reply, Reply::Imported { count: 1 });

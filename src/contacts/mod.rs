@@ -4,6 +4,7 @@
 pub mod change_tail;
 pub mod exchange;
 pub mod explain;
+pub mod import_batch;
 pub mod import_flow;
 pub mod memory_index;
 pub mod merge;

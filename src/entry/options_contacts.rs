@@ -2,14 +2,15 @@
 //! CSV or vCard file with a progress bar and a row-by-row report, export as CSV or vCard.
 //!
 //! The file is read here with the core's parser (`contacts::exchange`), then sent to the worker
-//! in chunks, each written all or nothing, so the bar moves and a failure names what was kept.
+//! in chunks of one batch, kept whole or not at all: the bar moves as chunks are written, and a
+//! failure leaves nothing half-imported (the same file can simply be imported again).
 
 use super::bridge_client::BridgeClient;
 use super::options_ui::{download, say, status_line};
 use crate::contacts::exchange::{export_csv, export_vcards, import_file};
 use crate::contacts::import_flow::{send_chunks, ChunkAnswer};
 use crate::platform;
-use crate::protocol::bridge::{Reply, ToBackground};
+use crate::protocol::bridge::{ImportBatch, Reply, ToBackground};
 use gloo::events::EventListener;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -170,17 +171,29 @@ impl ImportTarget {
             .map_err(js)?;
         self.progress.set_attribute("value", "0").map_err(js)?;
         let progress = self.progress.clone();
+        let batch = format!(
+            "{}-{}",
+            js_sys::Date::now(),
+            (js_sys::Math::random() * 1e9) as u64
+        );
+        let parts = file.contacts.chunks(CHUNK).len();
         let outcome = send_chunks(
-            file.contacts.chunks(CHUNK),
+            file.contacts.chunks(CHUNK).enumerate(),
             CHUNKS_IN_FLIGHT,
-            |chunk| {
+            |(part, chunk)| {
                 let answer = self.bridge.request(ToBackground::ImportContacts {
                     site: self.site.clone(),
                     contacts: chunk.to_vec(),
+                    batch: Some(ImportBatch {
+                        id: batch.clone(),
+                        part: part as u32,
+                        last: part + 1 == parts,
+                    }),
                 });
                 async move {
                     match answer.await {
-                        Ok(Reply::Imported { count }) => Ok(ChunkAnswer::Written(count)),
+                        Ok(Reply::ImportWritten { count }) => Ok(ChunkAnswer::Written(count)),
+                        Ok(Reply::Imported { count }) => Ok(ChunkAnswer::Kept(count)),
                         Ok(Reply::Error { message }) => Ok(ChunkAnswer::Refused(message)),
                         other => Err(format!("{other:?}")),
                     }
@@ -191,12 +204,9 @@ impl ImportTarget {
             },
         )
         .await?;
-        self.finish(outcome.written, total, &file.problems);
+        self.finish(outcome.kept, total, &file.problems);
         match outcome.refused {
-            Some(message) => Err(platform::message(
-                "optionsImportStopped",
-                &[&outcome.written.to_string(), &message],
-            )),
+            Some(message) => Err(platform::message("optionsImportStopped", &[&message])),
             None => Ok(()),
         }
     }

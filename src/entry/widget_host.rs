@@ -238,6 +238,7 @@ fn deliver(
         | Reply::Site(_)
         | Reply::Done
         | Reply::Imported { .. }
+        | Reply::ImportWritten { .. }
         | Reply::Import { .. }
         | Reply::Discovered { .. }
         | Reply::EvidenceWanted

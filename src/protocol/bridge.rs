@@ -104,12 +104,16 @@ pub enum ToBackground {
         options: SiteOptionsText,
     },
     /// Store contacts for a site (an import from the options page, sent in chunks so the page
-    /// can show progress); each chunk is written all or nothing.
+    /// can show progress). A chunk without `batch` is written all or nothing on its own; the
+    /// chunks of one batch go into one transaction, kept only when its last chunk commits.
     ImportContacts {
         /// The site as listed.
         site: String,
         /// The contacts, ids local to the site.
         contacts: Vec<Contact>,
+        /// Which import the chunk belongs to, when it is one of several kept as a whole.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<ImportBatch>,
     },
     /// Turn contacts of a site into tombstones (open widgets drop them at their next sync).
     RemoveContacts {
@@ -219,6 +223,19 @@ pub enum ToBackground {
     },
 }
 
+/// Where a chunk stands in an import kept as a whole (the options page's imports): all its
+/// chunks are written into one transaction, so an import is either kept whole or not at all,
+/// and IndexedDB pays for one commit instead of one per chunk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportBatch {
+    /// Chosen by the sender, different for every import it starts.
+    pub id: String,
+    /// The chunk's place, from 0; a batch's chunks must arrive in order.
+    pub part: u32,
+    /// Whether this is the batch's last chunk (its answer waits for the commit).
+    pub last: bool,
+}
+
 /// What the background worker sends on a port.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -297,9 +314,16 @@ pub enum Reply {
     NumberExplained(crate::contacts::explain::MatchExplanation),
     /// Answer to [`ToBackground::ImportJournal`].
     JournalImported(crate::logging::journal_import::JournalImport),
-    /// Answer to [`ToBackground::ImportContacts`].
+    /// Answer to [`ToBackground::ImportContacts`]: the chunk (or, for a batch's last chunk,
+    /// the whole batch) committed.
     Imported {
-        /// Contacts written.
+        /// Contacts kept.
+        count: usize,
+    },
+    /// Answer to a batch's chunk before its last: written into the batch's transaction, kept
+    /// only if the batch's last chunk commits.
+    ImportWritten {
+        /// Contacts of this chunk written.
         count: usize,
     },
     /// Answer to [`ToBackground::PageEvidence`].
@@ -571,6 +595,7 @@ pub fn decode_envelope(text: &str) -> Result<Envelope, DecodeError> {
                 body: ToBackground::ImportContacts {
                     site: bulk.body.site,
                     contacts: bulk.body.contacts,
+                    batch: bulk.body.batch,
                 },
             });
         }
@@ -605,6 +630,8 @@ struct ImportBody {
     kind: ImportKind,
     site: String,
     contacts: Vec<Contact>,
+    #[serde(default)]
+    batch: Option<ImportBatch>,
 }
 
 #[derive(Deserialize)]
@@ -632,11 +659,27 @@ mod tests {
             body: ToBackground::ImportContacts {
                 site: "https://crm.example".into(),
                 contacts: contacts.clone(),
+                batch: None,
             },
         };
         let text = serde_json::to_string(&import).unwrap();
         assert!(text.len() >= BULK_TEXT_BYTES);
         assert_eq!(decode_envelope(&text).unwrap(), import);
+        let part = Envelope {
+            id: 6,
+            body: ToBackground::ImportContacts {
+                site: "https://crm.example".into(),
+                contacts: contacts.clone(),
+                batch: Some(ImportBatch {
+                    id: "import-1".into(),
+                    part: 3,
+                    last: true,
+                }),
+            },
+        };
+        let text = serde_json::to_string(&part).unwrap();
+        assert!(text.contains(r#""batch":{"id":"import-1","part":3,"last":true}"#));
+        assert_eq!(decode_envelope(&text).unwrap(), part);
         let removal = Envelope {
             id: 5,
             body: ToBackground::RemoveContacts {

@@ -13,6 +13,7 @@ use crate::logging::entry::JournalEntry;
 use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::ContactLink;
 use crate::logging::outbox::Delivery;
+use crate::protocol::bridge::ImportBatch;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
 use serde::Serialize;
@@ -121,6 +122,15 @@ pub trait ContactSink {
     ) -> Result<WriteSummary, ServiceError>;
     /// Writes many contacts of a site at once (an import), all or nothing.
     async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError>;
+    /// Writes one chunk of an import kept as a whole (rules: [`crate::contacts::import_batch`]):
+    /// answers the chunk's count once written, and for the last chunk the whole import's
+    /// count once kept. A refused chunk, or any failure, leaves nothing of the import.
+    async fn import_part(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+        batch: &ImportBatch,
+    ) -> Result<usize, ServiceError>;
     /// Turns these contacts of a site into tombstones.
     async fn remove(&self, site: &str, ids: &[String]) -> Result<WriteSummary, ServiceError>;
     /// Turns every contact of a site into a tombstone.

@@ -1,6 +1,7 @@
 //! In-memory data for the router: the fakes the core is tested with, and what the background
 //! uses until the IndexedDB store (issue 7) and the log journal (issue 8) replace them.
 
+use crate::contacts::import_batch::{admit, BatchStep, OpenBatch};
 use crate::contacts::number_key::NumberKey;
 use crate::contacts::record::{
     newest_sighting, record_key, ContactRecord, SyncWindow, SyncedRecord,
@@ -13,6 +14,7 @@ use crate::logging::journal::{activity, log_match, JournalWrite};
 use crate::logging::journal_view::JournalQuery;
 use crate::logging::merge::{merge_call, merge_messages, ContactLink};
 use crate::logging::outbox::Delivery;
+use crate::protocol::bridge::ImportBatch;
 use crate::service::data::*;
 use crate::service::requests::{CallLog, MessageLog};
 use crate::settings::site_options::SiteOptions;
@@ -30,6 +32,8 @@ pub struct MemoryContacts {
     last_read: RefCell<BTreeMap<String, f64>>,
     sequence: Cell<u64>,
     page_size: usize,
+    /// The import batch being written, and its chunks so far (kept when the last arrives).
+    batch: RefCell<Option<(OpenBatch, Vec<Contact>)>>,
 }
 
 impl MemoryContacts {
@@ -40,6 +44,7 @@ impl MemoryContacts {
             last_read: RefCell::new(BTreeMap::new()),
             sequence: Cell::new(0),
             page_size: page_size.max(1),
+            batch: RefCell::new(None),
         }
     }
 
@@ -86,6 +91,43 @@ impl ContactSink for MemoryContacts {
             }
         }
         Ok(summary)
+    }
+
+    async fn import_part(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+        batch: &ImportBatch,
+    ) -> Result<usize, ServiceError> {
+        let written = {
+            let mut open = self.batch.borrow_mut();
+            match admit(open.as_ref().map(|(open, _)| open), site, batch) {
+                Ok(BatchStep::Open) => {
+                    *open = Some((OpenBatch::opened_by(site, batch), Vec::new()));
+                }
+                Ok(BatchStep::Continue) => {}
+                Err(refusal) => {
+                    if refusal.ends_open {
+                        *open = None;
+                    }
+                    return Err(ServiceError(refusal.message));
+                }
+            }
+            let Some((state, written)) = open.as_mut() else {
+                unreachable!("opened above")
+            };
+            state.next_part += 1;
+            if !batch.last {
+                let count = contacts.len();
+                written.extend(contacts);
+                return Ok(count);
+            }
+            let mut written = std::mem::take(written);
+            written.extend(contacts);
+            *open = None;
+            written
+        };
+        self.import(site, written).await
     }
 
     async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError> {

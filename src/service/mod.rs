@@ -11,5 +11,6 @@ pub mod memory;
 pub mod paths;
 pub mod requests;
 pub mod router;
+pub mod write_gate;
 
 pub use router::{Answer, Effect, ServiceRouter};

@@ -14,7 +14,11 @@
 //! Ordering: IndexedDB runs transactions on the same store in the order they were created, and
 //! a sequence number is taken only after its write transaction exists. A read takes the latest
 //! number when its transaction is created, so it sees every write numbered up to it, and a
-//! `syncTimestamp` never skips a change.
+//! `syncTimestamp` never skips a change. An import kept as a whole ([`import_stream`]) numbers
+//! its records as its chunks arrive, inside one long transaction: it holds the store alone
+//! ([`WriteGate`]) and makes its numbers the latest only once it has committed.
+
+mod import_stream;
 
 use super::lazy::LazyDatabase;
 use super::records::{
@@ -29,7 +33,9 @@ use crate::contacts::record::{
 };
 use crate::contacts::search::{best_first, SearchQuery};
 use crate::contacts::Contact;
+use crate::protocol::bridge::ImportBatch;
 use crate::service::data::{ContactSink, ContactSource, ContactsPage, ServiceError, WriteSummary};
+use crate::service::write_gate::WriteGate;
 use rexie::{Direction, KeyRange, Rexie, TransactionMode};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -178,10 +184,16 @@ fn prefix_range(prefix: &str) -> Result<KeyRange, StoreError> {
 pub struct StoreContacts {
     name: String,
     db: LazyDatabase,
-    latest: Cell<u64>,
+    latest: Rc<Cell<u64>>,
     /// The changes this worker committed since it opened the database (`None` after a write
     /// failed: then every delta is read from the database).
-    tail: RefCell<Option<ChangeTail>>,
+    tail: Rc<RefCell<Option<ChangeTail>>>,
+    /// Ordinary writes share the store; an import kept as a whole holds it alone.
+    gate: Rc<WriteGate>,
+    /// The import kept as a whole being written, if any.
+    stream: Rc<RefCell<Option<Rc<import_stream::ImportStream>>>>,
+    /// How long such an import may wait for its next chunk before it is given up.
+    abandoned_after_ms: f64,
     /// Write transactions under way: a delta waits for them in the database's order, so it is
     /// read from the tail only when there are none.
     under_way: Rc<Cell<u32>>,
@@ -191,6 +203,24 @@ pub struct StoreContacts {
     builds: Cell<u32>,
     page_size: usize,
     full_sync_limit: Option<u32>,
+}
+
+/// Applies records a write committed to the tail and the in-memory index.
+fn keep_committed(
+    tail: &RefCell<Option<ChangeTail>>,
+    memory: &RefCell<Memory>,
+    records: Vec<ContactRecord>,
+) {
+    let mut memory = memory.borrow_mut();
+    if let Some(index) = memory.index_mut() {
+        records.iter().for_each(|record| index.apply(record));
+        if index.over_budget() {
+            *memory = Memory::OverBudget;
+        }
+    }
+    if let Some(tail) = tail.borrow_mut().as_mut() {
+        tail.note(records.into_iter().map(SyncedRecord::from));
+    }
 }
 
 /// Counts a write as under way for as long as it lives (every way out of the write).
@@ -216,8 +246,11 @@ impl StoreContacts {
         Self {
             name: name.to_owned(),
             db: LazyDatabase::default(),
-            latest: Cell::new(0),
-            tail: RefCell::new(None),
+            latest: Rc::new(Cell::new(0)),
+            tail: Rc::new(RefCell::new(None)),
+            gate: Rc::new(WriteGate::default()),
+            stream: Rc::new(RefCell::new(None)),
+            abandoned_after_ms: import_stream::ABANDONED_AFTER_MS,
             under_way: Rc::new(Cell::new(0)),
             memory: Rc::new(RefCell::new(Memory::Absent)),
             builds: Cell::new(0),
@@ -263,26 +296,18 @@ impl StoreContacts {
         &self,
         write: impl std::future::Future<Output = Result<(T, Vec<ContactRecord>), StoreError>>,
     ) -> Result<T, StoreError> {
+        let _hold = self.gate.shared().await;
         let under_way = Writing::new(&self.under_way);
         let result = write.await;
         drop(under_way);
-        let mut tail = self.tail.borrow_mut();
-        let mut memory = self.memory.borrow_mut();
         match result {
             Ok((answer, records)) => {
-                if let Some(index) = memory.index_mut() {
-                    records.iter().for_each(|record| index.apply(record));
-                    if index.over_budget() {
-                        *memory = Memory::OverBudget;
-                    }
-                }
-                if let Some(tail) = tail.as_mut() {
-                    tail.note(records.into_iter().map(SyncedRecord::from));
-                }
+                keep_committed(&self.tail, &self.memory, records);
                 Ok(answer)
             }
             Err(err) => {
-                *tail = None;
+                *self.tail.borrow_mut() = None;
+                let mut memory = self.memory.borrow_mut();
                 if memory.index_mut().is_some() {
                     *memory = Memory::Absent; // rebuilt from what the database kept
                 }
@@ -369,6 +394,14 @@ impl StoreContacts {
     /// The highest change sequence number handed out.
     pub fn latest(&self) -> u64 {
         self.latest.get()
+    }
+
+    /// Gives an import kept as a whole up after `ms` without a chunk (tests: the default is
+    /// long enough for any page that is still sending).
+    #[doc(hidden)]
+    pub fn abandon_imports_after_for_tests(mut self, ms: f64) -> Self {
+        self.abandoned_after_ms = ms;
+        self
     }
 
     /// Never builds the in-memory index, so every answer comes from IndexedDB (tests compare
@@ -847,6 +880,17 @@ impl ContactSink for StoreContacts {
 
     async fn import(&self, site: &str, contacts: Vec<Contact>) -> Result<usize, ServiceError> {
         self.writing(self.put_blind(site, contacts))
+            .await
+            .map_err(service_error)
+    }
+
+    async fn import_part(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+        batch: &ImportBatch,
+    ) -> Result<usize, ServiceError> {
+        self.stream_part(site, contacts, batch)
             .await
             .map_err(service_error)
     }

@@ -13,9 +13,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const SITE: &str = "https://crm.example.com";
+pub(crate) const SITE: &str = "https://crm.example.com";
 
-fn fresh_name() -> String {
+pub(crate) fn fresh_name() -> String {
     format!("crm-bridge-contacts-{}", js_sys::Math::random())
 }
 
@@ -33,13 +33,13 @@ fn person(id: usize, name: &str, number: &str) -> Contact {
     }
 }
 
-fn people(range: std::ops::Range<usize>) -> Vec<Contact> {
+pub(crate) fn people(range: std::ops::Range<usize>) -> Vec<Contact> {
     range
         .map(|i| person(i, &format!("Person {i}"), &format!("+1206555{i:04}")))
         .collect()
 }
 
-async fn all_pages(store: &StoreContacts, since: Option<u64>) -> (Vec<Contact>, u64) {
+pub(crate) async fn all_pages(store: &StoreContacts, since: Option<u64>) -> (Vec<Contact>, u64) {
     let mut page = 1;
     let mut all = Vec::new();
     let first = store.contacts_page(since, page).await.expect("page");
@@ -55,7 +55,7 @@ async fn all_pages(store: &StoreContacts, since: Option<u64>) -> (Vec<Contact>, 
     (all, cursor)
 }
 
-async fn drop_database(store: StoreContacts, name: &str) {
+pub(crate) async fn drop_database(store: StoreContacts, name: &str) {
     store.close();
     Rexie::delete(name).await.expect("delete");
 }
