@@ -34,8 +34,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use wasm_bindgen::JsValue;
 
-/// An import whose next chunk has not come for this long is given up (its page was closed);
-/// nothing of it is kept.
+/// An import whose writer has waited this long for its next chunk (counted from the later of
+/// the last chunk's arrival and the writer's last write) is given up: its page was closed.
+/// Nothing of it is kept.
 pub const ABANDONED_AFTER_MS: f64 = 15_000.0;
 
 /// Puts waited on together: small enough that chunks arriving meanwhile are issued soon
@@ -256,6 +257,8 @@ impl Writer {
         let mut kept = Some(Vec::new());
         let (mut total, mut sighting, mut last) = (0, None::<f64>, None);
         let mut blocks: VecDeque<Block<'_>> = VecDeque::new();
+        // Since when the writer has had nothing to write (the page owes the next chunk).
+        let mut idle_since = js_sys::Date::now();
         loop {
             // The transaction takes requests here: just made, or a request just reported back.
             let given_up = self.stream.given_up.borrow().clone();
@@ -314,12 +317,14 @@ impl Writer {
                 if let Some((answer, count)) = answer {
                     answer.give(Ok(count));
                 }
+                idle_since = js_sys::Date::now();
                 continue;
             }
             if last.is_some() {
                 break;
             }
-            if js_sys::Date::now() - self.stream.arrived_at.get() > self.abandoned_after_ms {
+            let waited = js_sys::Date::now() - idle_since.max(self.stream.arrived_at.get());
+            if waited > self.abandoned_after_ms {
                 self.stream
                     .give_up("the import stopped arriving before its end; nothing of it was kept");
                 continue;
