@@ -126,6 +126,36 @@ test('an import larger than a few chunks arrives whole, its chunks sent two at a
   await options.close();
 });
 
+test('an import is kept whole: a second one started meanwhile is refused and keeps nothing', async () => {
+  const open = async () => {
+    const options = await browser.context.newPage();
+    await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+    await options.waitForSelector('body[data-state="ready"]');
+    await options.waitForFunction(() => /\d/.test(document.getElementById('contacts-count-0')?.textContent ?? ''));
+    return options;
+  };
+  const [first, second] = [await open(), await open()];
+  const before = Number((await first.locator('#contacts-count-0').textContent()).match(/\d+/)[0]);
+  const dir = await mkdtemp(join(tmpdir(), 'crm-bridge-csv-'));
+  const big = join(dir, 'big.csv');
+  await writeFile(big, `Name;Mobile\n${Array.from({ length: 20_000 }, (_, i) => `Whole Person ${i};+1 212 555 ${String(i % 10_000).padStart(4, '0')}`).join('\n')}\n`);
+  const small = join(dir, 'small.csv');
+  await writeFile(small, 'Name;Mobile\nLate Person;+1 646 555 0101\n');
+  await first.locator('#import-contacts-0').setInputFiles(big);
+  // Once the first import's chunks are being written, the second asks to import.
+  await first.waitForFunction(() => Number(document.getElementById('import-progress-0').getAttribute('value')) > 0, null, { timeout: 30_000 });
+  await second.locator('#import-contacts-0').setInputFiles(small);
+  await second.waitForSelector('#contacts-status-0[data-kind]', { timeout: 30_000 });
+  assert.match(await second.locator('#contacts-status-0').textContent(), /Import stopped; nothing of it was kept: another import is being written/);
+  await first.waitForSelector('#contacts-status-0[data-kind]', { timeout: 60_000 });
+  assert.match(await first.locator('#contacts-status-0').textContent(), /Imported 20000 contacts; 0 rows skipped/);
+  await first.waitForFunction((n) => document.getElementById('contacts-count-0').textContent === `${n} contacts`, before + 20_000);
+  const late = await widget.evaluate(() => window.simTimes('contactSearchPath', [{ searchString: 'late person' }]));
+  assert.deepEqual(late.last.data, [], 'nothing of the refused import');
+  await first.close();
+  await second.close();
+});
+
 test("a call from the company's own main line is never shown as the customer whose record lists it", async () => {
   const current = await ask({ kind: 'getSettings' });
   const saved = await ask({ kind: 'saveSettings', settings: { ...current.settings, ownNumbers: ['+1 206 555 0134'] } });
