@@ -17,7 +17,7 @@ pub enum ChunkAnswer {
     Written(usize),
     /// The last chunk: the whole import kept, with this many contacts.
     Kept(usize),
-    /// Refused, with the worker's reason (nothing of the chunk was kept).
+    /// Refused, with the worker's reason (nothing of the import is kept).
     Refused(String),
 }
 

@@ -72,7 +72,8 @@ impl WriteGate {
     }
 
     /// Whether an import holds the store alone.
-    pub fn held_alone(&self) -> bool {
+    #[cfg(test)]
+    fn held_alone(&self) -> bool {
         self.state.borrow().alone
     }
 

@@ -184,7 +184,7 @@ fn end_stream(slot: &RefCell<Option<Rc<ImportStream>>>, stream: &Rc<ImportStream
     }
 }
 
-/// What a committed import leaves for the bookkeeping.
+/// What an import written whole leaves for the bookkeeping once committed.
 struct Committed {
     total: usize,
     last_seq: u64,
@@ -244,14 +244,34 @@ impl Writer {
         drop(hold);
     }
 
-    /// Writes the chunks as they come, in one transaction, until the last has committed.
-    /// `waiting` collects the answers of chunks taken and not yet answered, for a failure.
+    /// Writes the chunks as they come, in one transaction, until the last has committed; on
+    /// any failure the transaction is aborted, so nothing written before it is kept. `waiting`
+    /// collects the answers of chunks taken, for a failure.
     async fn write(&self, waiting: &mut Vec<Rc<Answer>>) -> Result<Committed, StoreError> {
-        let site = self.stream.open.borrow().site.clone();
         let transaction = self.db.transaction(
             &[CONTACTS_STORE, SYNC_STATE_STORE],
             TransactionMode::ReadWrite,
         )?;
+        match self.fill(&transaction, waiting).await {
+            Ok(filled) => {
+                finish(transaction.done().await?)?;
+                Ok(filled)
+            }
+            Err(err) => {
+                // A refused request has aborted it already (then this reports so, ignored).
+                let _ = transaction.abort().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Issues every chunk's puts into `transaction` until the last chunk is written.
+    async fn fill(
+        &self,
+        transaction: &rexie::Transaction,
+        waiting: &mut Vec<Rc<Answer>>,
+    ) -> Result<Committed, StoreError> {
+        let site = self.stream.open.borrow().site.clone();
         let store = transaction.store(CONTACTS_STORE)?;
         let mut seq = self.latest.get();
         let mut kept = Some(Vec::new());
@@ -261,10 +281,7 @@ impl Writer {
         let mut idle_since = js_sys::Date::now();
         loop {
             // The transaction takes requests here: just made, or a request just reported back.
-            let given_up = self.stream.given_up.borrow().clone();
-            if let Some(reason) = given_up {
-                drop(blocks);
-                transaction.abort().await?;
+            if let Some(reason) = self.stream.given_up.borrow().clone() {
                 return Err(StoreError(reason));
             }
             while let Some(part) = self.stream.parts.borrow_mut().pop_front() {
@@ -284,12 +301,13 @@ impl Writer {
                     .collect();
                 let values = js_items(&records)?;
                 total += count;
-                kept = kept
-                    .filter(|kept: &Vec<ContactRecord>| kept.len() + count <= KEPT_FOR_MEMORY)
-                    .map(|mut kept| {
+                kept = match kept {
+                    Some(mut kept) if kept.len() + count <= KEPT_FOR_MEMORY => {
                         kept.extend(records);
-                        kept
-                    });
+                        Some(kept)
+                    }
+                    _ => None,
+                };
                 let mut values = values.into_iter().peekable();
                 while values.peek().is_some() {
                     let block: Vec<_> = values.by_ref().take(PUTS_PER_BLOCK).collect();
@@ -332,8 +350,7 @@ impl Writer {
             // Nothing to write until the next chunk comes: a read keeps the transaction open.
             store.get(JsValue::from_str(NO_SUCH_KEY)).await?;
         }
-        super::note_read(&transaction, &site, sighting).await?;
-        finish(transaction.done().await?)?;
+        super::note_read(transaction, &site, sighting).await?;
         Ok(Committed {
             total,
             last_seq: seq,
