@@ -2,9 +2,18 @@
 //
 // Plain JavaScript on purpose: Chromium applies the page's CSP to WebAssembly compiled in a
 // content script, so a CRM page with `script-src 'self'` would block a Wasm one
-// (../shared/toolchain.md). It reads no page data and exposes none: the widget, the contacts and
+// (docs/toolchain.md). It reads no page data and exposes none: the widget, the contacts and
 // every message live inside the extension frame, which the page can neither read nor script.
-// The frame sits in a closed shadow root so page scripts and styles cannot reach or restyle it.
+// The page is hostile by default (docs/security.md):
+// - the frame sits in a closed shadow root on a built-in element, so no page script can reach
+//   it (a custom tag would let a page that defined it first take the root through
+//   attachInternals);
+// - the frame's address holds no secret: the host inside asks the background for a claim code
+//   bound to its own frame and shows it here; this script vouches for it over the runtime
+//   channel only when it came from its own frame's window;
+// - inline !important styles keep the phone opaque and on top, and a guard pauses the phone
+//   whenever the page covers, hides or shrinks it, so a click meant for the page never lands
+//   on a phone the user cannot see.
 (() => {
   if (globalThis.__crmBridgeWidget) return; // injected twice (registration + manual scan)
   globalThis.__crmBridgeWidget = true;
@@ -12,11 +21,39 @@
   const PANEL = { width: 320, height: 588 }; // widget 300×500 + our bar and status line
   const BUTTON = 52; // minimised round button
   const MARGIN = 16;
+  const GUARD_MS = 300; // how often the guard looks at the phone
+  const CLEAR_FOR_MS = 600; // how long the phone must be in plain view before it works again
+  const MAX_CLAIMS = 20; // codes vouched for in this page's lifetime (one per host load)
   const placementKey = `placement:${location.origin}`;
 
-  const host = document.createElement('crm-bridge-phone');
-  host.style.cssText =
-    'all: initial; position: fixed; top: 0; left: 0; z-index: 2147483647; contain: layout;';
+  const host = document.createElement('div');
+  host.setAttribute('data-crm-bridge', 'phone');
+  // Every property that could hide, shrink, move or blend the phone, pinned inline and
+  // !important: no page rule outranks an inline !important declaration.
+  const PINNED = {
+    all: 'initial', position: 'fixed', top: '0px', left: '0px', right: 'auto', bottom: 'auto',
+    width: 'auto', height: 'auto', margin: '0px', padding: '0px', display: 'block',
+    visibility: 'visible', opacity: '1', filter: 'none', 'backdrop-filter': 'none',
+    'clip-path': 'none', mask: 'none', 'mix-blend-mode': 'normal', isolation: 'isolate',
+    contain: 'layout', 'pointer-events': 'auto', transition: 'none', animation: 'none',
+    'z-index': '2147483647', zoom: '1', 'content-visibility': 'visible', rotate: 'none',
+    scale: 'none', translate: 'none', 'transform-origin': '0px 0px',
+  };
+  let transform = 'none';
+  let pinnedStyle = '';
+  const pin = () => {
+    for (const { name } of [...host.attributes]) if (name !== 'data-crm-bridge') host.removeAttribute(name);
+    for (const [name, value] of Object.entries(PINNED)) host.style.setProperty(name, value, 'important');
+    host.style.setProperty('transform', transform, 'important');
+    pinnedStyle = host.getAttribute('style');
+  };
+  pin();
+  // A page that rewrites the host's attributes (style, hidden, inert, popover…) gets them put
+  // back at once.
+  new MutationObserver(() => {
+    if (host.getAttribute('style') !== pinnedStyle || host.attributes.length !== 2) pin();
+  }).observe(host, { attributes: true });
+
   const root = host.attachShadow({ mode: 'closed' });
   // Built with DOM calls, never from markup strings: nothing here can carry page input.
   const element = (tag, props = {}, ...children) => {
@@ -30,7 +67,7 @@
   const style = element('style');
   style.textContent = `
       :host { all: initial; }
-      .panel { width: ${PANEL.width}px; height: ${PANEL.height}px; display: flex; flex-direction: column;
+      .panel { position: relative; width: ${PANEL.width}px; height: ${PANEL.height}px; display: flex; flex-direction: column;
         background: #fff; border-radius: 10px; overflow: hidden;
         box-shadow: 0 8px 28px rgba(16, 24, 40, .28), 0 0 0 1px rgba(16, 24, 40, .08);
         font: 13px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -47,24 +84,47 @@
       .fab { width: ${BUTTON}px; height: ${BUTTON}px; border-radius: 50%; background: #0a6cf5;
         color: #fff; font-size: 22px; box-shadow: 0 6px 18px rgba(16, 24, 40, .3); }
       .fab:focus-visible { outline: 3px solid #1d2433; outline-offset: 2px; }
+      .body { position: relative; flex: 1; display: flex; }
+      .shield { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+        padding: 24px; text-align: center; background: rgba(255, 255, 255, .94); color: #1d2433;
+        font-size: 14px; line-height: 1.4; cursor: not-allowed; }
+      .shield.quiet { background: transparent; color: transparent; }
+      .sentinel { position: absolute; inset: 0; pointer-events: none; }
       [hidden] { display: none !important; }`;
   const text = (key) => chrome.i18n.getMessage(key); // every UI string lives in _locales
   const minimise = element('button', { className: 'min', type: 'button', title: text('widgetMinimise'),
     'aria-label': text('widgetMinimise') }, '\u2013');
   const bar = element('div', { className: 'bar' }, element('span', { className: 'title' }, text('widgetTitle')), minimise);
   const frame = element('iframe', { allow: 'microphone; autoplay', title: text('widgetFrameTitle') });
-  const panel = element('div', { className: 'panel', role: 'dialog', 'aria-label': text('widgetTitle') }, bar, frame);
+  const shield = element('div', { className: 'shield', role: 'status', hidden: true }, text('widgetPaused'));
+  const sentinel = element('div', { className: 'sentinel', 'aria-hidden': 'true' });
+  const body = element('div', { className: 'body' }, frame, shield);
+  const panel = element('div', { className: 'panel', role: 'dialog', 'aria-label': text('widgetTitle') }, bar, body, sentinel);
   const fab = element('button', { className: 'fab', type: 'button', title: text('widgetOpen'),
     'aria-label': text('widgetOpen'), hidden: true }, '\u260e');
   root.append(style, panel, fab);
-  // The widget host frames the phone only with a single-use ticket from the background, which
-  // gives one only to this script on an enabled site; the fragment never leaves the browser and
-  // the page cannot read the frame's address (closed shadow root, cross-origin frame).
-  const hostUrl = chrome.runtime.getURL('widget.html?placement=floating');
-  chrome.runtime.sendMessage({ id: 1, body: { kind: 'widgetTicket' } }).then((answer) => {
-    const ticket = answer && answer.reply && answer.reply.kind === 'ticket' ? answer.reply.ticket : '';
-    frame.src = `${hostUrl}#ticket=${encodeURIComponent(ticket)}`;
-  }, () => { frame.src = hostUrl; }); // the host then explains that it was not admitted
+  // Admission (background/tickets.rs): the host shows this window the claim code the background
+  // bound to its frame; only a code from our own frame's window, from our own origin, is
+  // vouched for. The page sees the code too, and can do nothing with it.
+  const ownOrigins = new Set([new URL(chrome.runtime.getURL('')).origin]);
+  if (chrome.runtime.getURL('').startsWith('chrome-extension:')) {
+    ownOrigins.add(`chrome-extension://${chrome.runtime.id}`); // a dynamic URL loads from the static origin
+  }
+  let claims = 0;
+  addEventListener('message', (event) => {
+    const data = event.data;
+    if (event.source !== frame.contentWindow || !ownOrigins.has(event.origin)) return;
+    if (!data || data.crmBridge !== 'claim' || typeof data.code !== 'string' || data.code.length > 128) return;
+    if (++claims > MAX_CLAIMS) return;
+    const vouched = event.origin;
+    chrome.runtime.sendMessage({ id: claims, body: { kind: 'vouchForHost', code: data.code } }).then((answer) => {
+      if (answer && answer.reply && answer.reply.kind === 'vouched' && answer.reply.ok) {
+        frame.contentWindow?.postMessage({ crmBridge: 'vouched' }, vouched);
+      }
+    }, () => {}); // unanswered: the host explains that it was not admitted
+  });
+  // A per-session address where the browser has one (Chromium's use_dynamic_url).
+  frame.src = chrome.runtime.getURL('widget.html?placement=floating');
 
   // Position of the panel's top-left corner; minimised, the button keeps the panel's corner.
   let place = {
@@ -83,7 +143,8 @@
     clamp();
     panel.hidden = place.minimised;
     fab.hidden = !place.minimised;
-    host.style.transform = `translate(${Math.round(place.x)}px, ${Math.round(place.y)}px)`;
+    transform = `translate(${Math.round(place.x)}px, ${Math.round(place.y)}px)`;
+    pin();
   };
   const save = () => chrome.storage.local.set({ [placementKey]: place }).catch(() => {});
 
@@ -94,6 +155,7 @@
     place = { x: place.x + sign * shift.x, y: place.y + sign * shift.y, minimised };
     render();
     save();
+    if (!minimised) guard(); // a phone shown again is looked at before it takes a click
     (minimised ? fab : minimise).focus();
   };
   minimise.addEventListener('click', () => setMinimised(true));
@@ -119,9 +181,81 @@
   });
   addEventListener('resize', render, { passive: true });
 
+  // The guard: the phone takes no clicks while the page covers it, makes it transparent,
+  // filters, clips or shrinks it (a click meant for the page must never land on a phone the
+  // user cannot see), and only after it has been in plain view for CLEAR_FOR_MS again.
+  const hidingFilter = (filter) => {
+    if (filter === 'none') return false;
+    if (/url\(/.test(filter)) return true;
+    for (const [, name, arg] of filter.matchAll(/([a-z-]+)\(([^)]*)\)/g)) {
+      const amount = parseFloat(arg) * (arg.trim().endsWith('%') ? 0.01 : 1);
+      if (name === 'opacity' && amount < 0.95) return true;
+      if (name === 'blur' && amount > 0) return true;
+      if ((name === 'brightness' || name === 'contrast') && (amount < 0.5 || amount > 3)) return true;
+      if (name === 'invert' && amount > 0.3 && amount < 0.7) return true;
+    }
+    return false;
+  };
+  // A transform on the root reaches the phone only through its box, which is checked below.
+  const problem = () => {
+    if (!host.isConnected) return 'detached';
+    for (let node = host; node; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      if (parseFloat(style.opacity) < 0.95) return 'transparent';
+      if (style.visibility !== 'visible' || style.display === 'none') return 'hidden';
+      if (hidingFilter(style.filter)) return 'filtered';
+      if (node !== host && (style.clipPath !== 'none' || (style.mask || 'none') !== 'none')) return 'clipped';
+    }
+    const box = panel.getBoundingClientRect();
+    if (Math.abs(box.width - PANEL.width) > 1 || Math.abs(box.height - PANEL.height) > 1) return 'resized';
+    const points = [[0.5, 0.5], [0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9], [0.5, 0.25], [0.5, 0.75]];
+    for (const [fx, fy] of points) {
+      const x = box.left + box.width * fx;
+      const y = box.top + box.height * fy;
+      if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+      if (document.elementFromPoint(x, y) !== host) return 'covered';
+    }
+    return null;
+  };
+  let occluded = false; // what IntersectionObserver v2 says, where the browser has it
+  let clearSince = 0;
+  let paused = false;
+  let spoiled = false; // the page hid the phone since it was last in plain view
+  const setPaused = (on) => {
+    paused = on;
+    shield.hidden = !on;
+    shield.classList.toggle('quiet', !spoiled); // blocks, says nothing, before the first look
+    frame.inert = on;
+  };
+  const guard = () => {
+    if (place.minimised) return paused && setPaused(false);
+    const now = performance.now();
+    if (problem() || occluded) {
+      clearSince = 0;
+      spoiled = true;
+      if (!paused || shield.classList.contains('quiet')) setPaused(true);
+    } else if (paused) {
+      clearSince ||= now;
+      if (!spoiled || now - clearSince >= CLEAR_FOR_MS) {
+        spoiled = false;
+        setPaused(false);
+      }
+    }
+  };
+  setPaused(true); // until the first look says the phone is in plain view
+  const guardTimer = setInterval(guard, GUARD_MS);
+  if (typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype) {
+    // Sees what hit testing cannot: an overlay with pointer-events: none drawn over the phone.
+    new IntersectionObserver((entries) => {
+      for (const entry of entries) occluded = entry.isIntersecting && !entry.isVisible;
+      guard();
+    }, { trackVisibility: true, delay: 100, threshold: [0, 1] }).observe(sentinel);
+  }
+
   // The background asks to take the widget away when the user switches the site off.
   chrome.runtime.onMessage.addListener((message) => {
     if (message && message.kind === 'removeWidget') {
+      clearInterval(guardTimer);
       host.remove();
       globalThis.__crmBridgeWidget = false;
     }
@@ -136,5 +270,8 @@
   }, render);
 
   render();
-  (document.body || document.documentElement).appendChild(host);
+  // On the root element, after the body: no page element but the root is an ancestor whose
+  // transform, filter or opacity could reach the phone (the guard checks that one).
+  document.documentElement.appendChild(host);
+  setTimeout(guard, 0); // the first look, as soon as the phone is laid out
 })();

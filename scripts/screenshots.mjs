@@ -50,12 +50,12 @@ try {
   await shoot(crmPage, 'crm-floating');
 
   // 2. Minimised to its round button (the bar's button, top right of the 320 px panel).
-  const transform = await crmPage.locator('crm-bridge-phone').evaluate((el) => el.style.transform);
+  const transform = await crmPage.locator('[data-crm-bridge="phone"]').evaluate((el) => el.style.transform);
   const [x, y] = transform.match(/-?\d+/g).map(Number);
   await crmPage.mouse.click(x + 320 - 19, y + 16);
   await crmPage.waitForTimeout(300);
   await shoot(crmPage, 'crm-minimised');
-  const [fx, fy] = (await crmPage.locator('crm-bridge-phone').evaluate((el) => el.style.transform))
+  const [fx, fy] = (await crmPage.locator('[data-crm-bridge="phone"]').evaluate((el) => el.style.transform))
     .match(/-?\d+/g).map(Number);
   await crmPage.mouse.click(fx + 26, fy + 26); // restored for the next visitor of this profile
 

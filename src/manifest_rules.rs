@@ -120,22 +120,29 @@ pub fn check_manifest(manifest: &Value) -> Vec<String> {
             "missing; the packaging step derives Firefox's background.scripts from it".into(),
         ),
     }
-    let widget_is_accessible = manifest
+    let widget_entry = manifest
         .get("web_accessible_resources")
         .and_then(Value::as_array)
-        .is_some_and(|entries| {
-            entries.iter().any(|entry| {
+        .and_then(|entries| {
+            entries.iter().find(|entry| {
                 entry
                     .get("resources")
                     .and_then(Value::as_array)
                     .is_some_and(|r| r.iter().any(|r| r.as_str() == Some("widget.html")))
             })
         });
-    if !widget_is_accessible {
-        problem(
+    match widget_entry {
+        None => problem(
             "web_accessible_resources",
             "must list widget.html, the widget host page the content script frames".into(),
-        );
+        ),
+        Some(entry) if entry.get("use_dynamic_url") != Some(&Value::Bool(true)) => problem(
+            "web_accessible_resources",
+            "widget.html's entry must set \"use_dynamic_url\": true (a fixed address lets any \
+             site tell that crm-bridge is installed)"
+                .into(),
+        ),
+        Some(_) => {}
     }
     match manifest
         .pointer("/browser_specific_settings/gecko/id")
@@ -220,6 +227,11 @@ mod tests {
             (
                 "/web_accessible_resources",
                 serde_json::json!([]),
+                "`web_accessible_resources`",
+            ),
+            (
+                "/web_accessible_resources/0/use_dynamic_url",
+                Value::from(false),
                 "`web_accessible_resources`",
             ),
         ];

@@ -29,8 +29,9 @@ use crate::settings::{AllSites, Settings, ALL_SITES_PATTERNS, SETTINGS_SCHEMA_VE
 use crate::sites::SitePattern;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use tickets::TicketBook;
+use tickets::{FrameRef, TicketBook};
 
+mod admission;
 pub mod imports;
 pub mod kept_pages;
 pub mod tickets;
@@ -98,6 +99,7 @@ pub enum CallerKind {
 pub struct Caller {
     kind: CallerKind,
     tab_id: Option<i64>,
+    frame_id: Option<i64>,
     admitted: Cell<bool>,
 }
 
@@ -107,7 +109,22 @@ impl Caller {
         Self {
             kind,
             tab_id,
+            frame_id: None,
             admitted: Cell::new(false),
+        }
+    }
+
+    /// The same sender, in this frame of its tab (`runtime.MessageSender.frameId`).
+    pub fn in_frame(mut self, frame_id: Option<i64>) -> Self {
+        self.frame_id = frame_id;
+        self
+    }
+
+    /// The tab and frame the browser says this sender is in.
+    fn frame(&self) -> FrameRef {
+        FrameRef {
+            tab_id: self.tab_id,
+            frame_id: self.frame_id,
         }
     }
 
@@ -407,40 +424,11 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                     effects: vec![Effect::KeepErrors("[]".into())],
                 }
             }
-            ToBackground::WidgetTicket => {
-                // A content script's ticket works only in its own tab.
-                let bound_to = match caller.kind {
-                    CallerKind::ContentScript => caller.tab_id,
-                    CallerKind::ExtensionPage => None,
-                };
-                reply(Reply::Ticket {
-                    ticket: self.issue_ticket(bound_to),
-                })
-            }
-            ToBackground::Admit { ticket } => {
-                let now = (self.environment.now_ms)();
-                let ok = caller.kind == CallerKind::ExtensionPage
-                    && self.tickets.borrow_mut().admit(&ticket, caller.tab_id, now);
-                if !ok {
-                    return reply(Reply::Admitted { ok, pass: None });
-                }
-                caller.admitted.set(true);
-                let pass = (self.environment.random_token)();
-                self.passes.borrow_mut().insert(pass.clone(), caller.tab_id);
-                Handled {
-                    reply: Reply::Admitted {
-                        ok,
-                        pass: Some(pass),
-                    },
-                    effects: vec![Effect::KeepPasses(self.passes.borrow().clone())],
-                }
-            }
-            ToBackground::Resume { pass } => {
-                let ok = caller.kind == CallerKind::ExtensionPage
-                    && self.passes.borrow().get(&pass) == Some(&caller.tab_id);
-                caller.admitted.set(ok);
-                reply(Reply::Admitted { ok, pass: None })
-            }
+            request @ (ToBackground::WidgetTicket
+            | ToBackground::ClaimCode
+            | ToBackground::VouchForHost { .. }
+            | ToBackground::Admit { .. }
+            | ToBackground::Resume { .. }) => self.handle_admission(request, caller),
             ToBackground::SiteStatus { url } => {
                 let mut status = self.site_status(&url);
                 if let Some(site) = &status.enabled_as {
@@ -697,7 +685,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 Handled {
                     reply: Reply::Done,
                     effects: vec![Effect::OpenPhoneWindow {
-                        ticket: self.issue_ticket(None),
+                        ticket: self.issue_ticket(),
                     }],
                 }
             }
@@ -770,13 +758,11 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         }
     }
 
-    /// A fresh admission ticket, for one tab or (`None`) any.
-    fn issue_ticket(&self, bound_to: Option<i64>) -> String {
+    /// A fresh admission ticket for our own extension pages.
+    fn issue_ticket(&self) -> String {
         let ticket = (self.environment.random_token)();
         let now = (self.environment.now_ms)();
-        self.tickets
-            .borrow_mut()
-            .issue(ticket.clone(), bound_to, now);
+        self.tickets.borrow_mut().issue(ticket.clone(), now);
         ticket
     }
 
@@ -1442,57 +1428,61 @@ mod tests {
     }
 
     #[test]
-    fn a_content_script_ticket_admits_one_host_in_its_tab() {
+    fn a_framed_host_is_admitted_only_through_its_own_claim_code_vouched_for_in_its_tab() {
         let core = BackgroundCore::default();
-        let content = Caller::new(CallerKind::ContentScript, Some(5));
-        let Reply::Ticket { ticket } =
-            block_on(core.handle(ToBackground::WidgetTicket, &content)).reply
-        else {
-            panic!()
+        let content = Caller::new(CallerKind::ContentScript, Some(5)).in_frame(Some(0));
+        let refused = |request, caller: &Caller| {
+            let reply = block_on(core.handle(request, caller)).reply;
+            assert!(
+                matches!(
+                    reply,
+                    Reply::Error { .. } | Reply::Admitted { ok: false, .. }
+                ),
+                "{reply:?}"
+            );
         };
-        // A content script cannot admit itself.
-        let reply = block_on(core.handle(
+        // A content script lives in the page's tab: it never holds a ticket.
+        refused(ToBackground::WidgetTicket, &content);
+        let host = Caller::new(CallerKind::ExtensionPage, Some(5)).in_frame(Some(3));
+        let claim =
+            |caller: &Caller| match block_on(core.handle(ToBackground::ClaimCode, caller)).reply {
+                Reply::ClaimCode { code } => code,
+                other => panic!("{other:?}"),
+            };
+        let vouch = |code: &str, caller: &Caller| {
+            let body = ToBackground::VouchForHost { code: code.into() };
+            block_on(core.handle(body, caller)).reply == Reply::Vouched { ok: true }
+        };
+        // Not vouched for: the code admits nothing; a host cannot vouch for itself.
+        let code = claim(&host);
+        refused(
             ToBackground::Admit {
-                ticket: ticket.clone(),
+                ticket: code.clone(),
             },
-            &content,
-        ))
-        .reply;
-        assert_eq!(
-            reply,
-            Reply::Admitted {
-                ok: false,
-                pass: None
-            }
+            &host,
         );
-        let Reply::Ticket { ticket } =
-            block_on(core.handle(ToBackground::WidgetTicket, &content)).reply
-        else {
-            panic!()
-        };
-        let other_tab = Caller::new(CallerKind::ExtensionPage, Some(6));
-        let reply = block_on(core.handle(
+        let code = claim(&host);
+        assert!(!vouch(&code, &host), "a host cannot vouch for itself");
+        // Vouched from another tab: spent.
+        let code = claim(&host);
+        let other_tab = Caller::new(CallerKind::ContentScript, Some(6));
+        assert!(!vouch(&code, &other_tab));
+        assert!(!vouch(&code, &content), "spent");
+        // A page read the code and frames a host of its own in the same tab: another frame.
+        let code = claim(&host);
+        assert!(vouch(&code, &content));
+        let page_frame = Caller::new(CallerKind::ExtensionPage, Some(5)).in_frame(Some(4));
+        refused(
             ToBackground::Admit {
-                ticket: ticket.clone(),
+                ticket: code.clone(),
             },
-            &other_tab,
-        ))
-        .reply;
-        assert_eq!(
-            reply,
-            Reply::Admitted {
-                ok: false,
-                pass: None
-            },
-            "the ticket is spent and was for tab 5"
+            &page_frame,
         );
-        let Reply::Ticket { ticket } =
-            block_on(core.handle(ToBackground::WidgetTicket, &content)).reply
-        else {
-            panic!()
-        };
-        let host = Caller::new(CallerKind::ExtensionPage, Some(5));
-        let handled = block_on(core.handle(ToBackground::Admit { ticket }, &host));
+        refused(ToBackground::Admit { ticket: code }, &host);
+        // The host's own, vouched-for code admits it.
+        let code = claim(&host);
+        assert!(vouch(&code, &content));
+        let handled = block_on(core.handle(ToBackground::Admit { ticket: code }, &host));
         let Reply::Admitted {
             ok: true,
             pass: Some(pass),

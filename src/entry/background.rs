@@ -165,10 +165,11 @@ impl Background {
         let hosts = self.hosts.clone();
         let reply_port = port.clone();
         // Admission (see background::tickets) belongs to this port and dies with it.
-        let caller = Rc::new(Caller::new(
-            CallerKind::ExtensionPage,
-            platform::sender_tab_id(&port.sender()),
-        ));
+        let sender = port.sender();
+        let caller = Rc::new(
+            Caller::new(CallerKind::ExtensionPage, platform::sender_tab_id(&sender))
+                .in_frame(platform::sender_frame_id(&sender)),
+        );
         self.hosts
             .ports
             .borrow_mut()
@@ -252,7 +253,7 @@ impl Background {
     }
 
     /// A one-off message from `runtime.onMessage`: only our content scripts, in a tab of an
-    /// enabled site, may ask (for a widget ticket, or to read a page's evidence); everything
+    /// enabled site, may ask (to vouch for their widget host, or to read a page's evidence); everything
     /// else is refused.
     pub fn message(&self, message: JsValue, sender: JsValue) -> js_sys::Promise {
         let core = self.core.clone();
@@ -274,9 +275,9 @@ impl Background {
             // Set whenever `from_enabled_site` is.
             let tab = sender_tab.unwrap_or_default();
             let reply = match envelope.body {
-                ToBackground::WidgetTicket if from_enabled_site => {
+                request @ ToBackground::VouchForHost { .. } if from_enabled_site => {
                     let caller = Caller::new(CallerKind::ContentScript, sender_tab);
-                    core.handle(ToBackground::WidgetTicket, &caller).await.reply
+                    core.handle(request, &caller).await.reply
                 }
                 ToBackground::SiteRecipe if from_enabled_site => {
                     let recipe = settings

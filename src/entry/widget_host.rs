@@ -77,12 +77,17 @@ pub async fn start_widget_host() -> Result<(), JsValue> {
     });
 
     // No widget before the background admits this host (see background::tickets).
-    let ticket = match ticket {
-        None if is_side_panel(&window) => match bridge.request(ToBackground::WidgetTicket).await {
+    let ticket = if is_framed(&window) {
+        // In a page: never a ticket from the address, only a code the content script vouched
+        // for (whatever the address says the placement is).
+        claimed_ticket(&window, &bridge).await
+    } else if is_side_panel(&window) {
+        match bridge.request(ToBackground::WidgetTicket).await {
             Ok(Reply::Ticket { ticket }) => Some(ticket),
             _ => None,
-        },
-        ticket => ticket,
+        }
+    } else {
+        ticket
     };
     let admitted = match ticket {
         Some(ticket) => match bridge.request(ToBackground::Admit { ticket }).await {
@@ -234,6 +239,8 @@ fn deliver(
         | Reply::JournalImported(_)
         | Reply::NumberExplained(_)
         | Reply::Ticket { .. }
+        | Reply::ClaimCode { .. }
+        | Reply::Vouched { .. }
         | Reply::Admitted { .. }
         | Reply::Site(_)
         | Reply::Done
@@ -343,6 +350,65 @@ fn offer_phone_window(document: &Document, bridge: &BridgeClient) -> Result<(), 
         "storage-blocked",
         Some(open),
     )
+}
+
+/// Whether this host is framed by another document (a page), not a window or panel of its own.
+fn is_framed(window: &web_sys::Window) -> bool {
+    match window.parent() {
+        Ok(Some(parent)) => JsValue::from(parent) != JsValue::from(window.clone()),
+        _ => true,
+    }
+}
+
+/// How long a framed host waits for its content script to vouch for its claim code.
+const VOUCH_WAIT_MS: u32 = 10_000;
+
+/// The admission of a host framed in a page: a claim code bound to this frame, shown to the
+/// parent (our content script, which vouches for it over the runtime channel; the page may
+/// read it too, but cannot use it). Resolves with the code once vouched for.
+async fn claimed_ticket(window: &web_sys::Window, bridge: &BridgeClient) -> Option<String> {
+    let Ok(Reply::ClaimCode { code }) = bridge.request(ToBackground::ClaimCode).await else {
+        return None;
+    };
+    let parent = window.parent().ok().flatten()?;
+    let vouched = wait_for_vouch(window, &parent);
+    let claim = js_sys::Object::new();
+    js_sys::Reflect::set(&claim, &"crmBridge".into(), &"claim".into()).ok()?;
+    js_sys::Reflect::set(&claim, &"code".into(), &code.as_str().into()).ok()?;
+    parent.post_message(&claim, "*").ok()?;
+    let ok = wasm_bindgen_futures::JsFuture::from(vouched).await.ok()?;
+    ok.is_truthy().then_some(code)
+}
+
+/// Resolves `true` when the parent window says it vouched for this host's code, `false` after
+/// [`VOUCH_WAIT_MS`]. Only messages whose source is the parent window count.
+fn wait_for_vouch(window: &web_sys::Window, parent: &web_sys::Window) -> js_sys::Promise {
+    let window = window.clone();
+    let parent = JsValue::from(parent.clone());
+    js_sys::Promise::new(&mut |resolve, _| {
+        let parent = parent.clone();
+        let listener = Rc::new(RefCell::new(None::<EventListener>));
+        let kept = listener.clone();
+        let done = resolve.clone();
+        *listener.borrow_mut() = Some(EventListener::new(&window, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            let from_parent = event.source().is_some_and(|s| JsValue::from(s) == parent);
+            let said = js_sys::Reflect::get(&event.data(), &"crmBridge".into())
+                .ok()
+                .and_then(|v| v.as_string());
+            if from_parent && said.as_deref() == Some("vouched") {
+                let _ = done.call1(&JsValue::NULL, &JsValue::TRUE);
+                kept.borrow_mut().take();
+            }
+        }));
+        gloo::timers::callback::Timeout::new(VOUCH_WAIT_MS, move || {
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::FALSE);
+            listener.borrow_mut().take();
+        })
+        .forget();
+    })
 }
 
 /// Reads the admission ticket from `#ticket=…` and removes it from the address.

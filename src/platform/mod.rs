@@ -133,6 +133,11 @@ pub fn sender_tab_id(sender: &JsValue) -> Option<i64> {
     number_field(&tab, "id").map(|id| id as i64)
 }
 
+/// The frame a `runtime.MessageSender` (or a port's sender) is in, if the browser says.
+pub fn sender_frame_id(sender: &JsValue) -> Option<i64> {
+    number_field(sender, "frameId").map(|id| id as i64)
+}
+
 /// A numeric property of an API object (`tab.id`, …).
 pub fn number_field(object: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(object, &key.into()).ok()?.as_f64()

@@ -43,11 +43,19 @@ pub enum ToBackground {
     ClearErrors,
     /// The service registration for a widget that just loaded (sent once per widget load).
     Register,
-    /// A single-use ticket that admits one widget host (asked by the content script on an
-    /// enabled site, or by our own extension pages before they open one).
+    /// A single-use ticket that admits one widget host (asked by our own extension pages
+    /// before they open one; never by a content script).
     WidgetTicket,
-    /// A widget host presents the ticket from its URL; nothing widget-related is served to a
-    /// port that was not admitted.
+    /// A widget host framed in a page asks for a claim code bound to its own frame, to show
+    /// its parent (see `background::tickets`).
+    ClaimCode,
+    /// Our content script vouches for the claim code its own frame showed it.
+    VouchForHost {
+        /// The code, as the frame posted it.
+        code: String,
+    },
+    /// A widget host presents its ticket (from its URL, or its vouched-for claim code);
+    /// nothing widget-related is served to a port that was not admitted.
     Admit {
         /// The ticket.
         ticket: String,
@@ -285,8 +293,18 @@ pub enum Reply {
     About(crate::diagnostics::About),
     /// Answer to [`ToBackground::WidgetTicket`].
     Ticket {
-        /// Put into the widget host's URL fragment as `#ticket=…`.
+        /// Put into the address of a window or panel our own pages open, as `#ticket=…`.
         ticket: String,
+    },
+    /// Answer to [`ToBackground::ClaimCode`].
+    ClaimCode {
+        /// Shown to the host's parent; admits only that host once vouched for.
+        code: String,
+    },
+    /// Answer to [`ToBackground::VouchForHost`].
+    Vouched {
+        /// Whether the code was open, fresh and made for a frame of the sender's tab.
+        ok: bool,
     },
     /// Answer to [`ToBackground::Admit`] and [`ToBackground::Resume`].
     Admitted {

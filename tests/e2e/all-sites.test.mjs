@@ -15,7 +15,7 @@ let crm;
 let browser;
 let options;
 const origin = (n) => `http://127.0.0.${n}:${crm.port}`;
-const widgetOn = (page) => page.locator('crm-bridge-phone').count();
+const widgetOn = (page) => page.locator('[data-crm-bridge="phone"]').count();
 const stored = async () => (await browser.worker.evaluate(() => chrome.storage.local.get('settings'))).settings;
 const registered = () => browser.worker.evaluate(() => chrome.scripting.getRegisteredContentScripts());
 const isSim = (f) => f.url().startsWith(`${crm.origin}/widget-sim/`);
@@ -73,7 +73,7 @@ test('switched on, every site but the exceptions gets the phone, open tabs inclu
   assert.deepEqual(await accessibilityViolations(options), []);
 
   // The open tab got it without a reload, and its phone works.
-  await covered.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await covered.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached', timeout: 5_000 });
   const phone = await waitForFrame(covered, isSim);
   await phone.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
   await replayed(covered);
@@ -90,7 +90,7 @@ test('switched on, every site but the exceptions gets the phone, open tabs inclu
   await excepted.close();
   const fresh = await browser.context.newPage();
   await fresh.goto(`${origin(4)}/contacts`);
-  await fresh.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await fresh.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached', timeout: 5_000 });
   await replayed(fresh);
   await fresh.close();
 
@@ -103,7 +103,7 @@ test('switched on, every site but the exceptions gets the phone, open tabs inclu
   assert.deepEqual(await accessibilityViolations(popup), []);
   await popup.locator('#site-switch').click();
   await popup.waitForSelector('body[data-state="off"]');
-  await covered.waitForFunction(() => !document.querySelector('crm-bridge-phone'), null, { timeout: 5_000 });
+  await covered.waitForFunction(() => !document.querySelector('[data-crm-bridge="phone"]'), null, { timeout: 5_000 });
   assert.deepEqual((await stored()).allSites.except, ['http://127.0.0.3', 'http://127.0.0.2']);
   await covered.reload();
   await covered.waitForTimeout(1500);
@@ -118,16 +118,16 @@ test('switched on, every site but the exceptions gets the phone, open tabs inclu
 test('switched off, only the listed sites keep the phone', async () => {
   const listed = await browser.context.newPage();
   await listed.goto(`${origin(1)}/settings`);
-  await listed.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await listed.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached', timeout: 5_000 });
   await replayed(listed);
   const covered = await browser.context.newPage();
   await covered.goto(`${origin(4)}/settings`);
-  await covered.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await covered.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached', timeout: 5_000 });
   await replayed(covered);
 
   const status = await save(false, 'http://127.0.0.3');
   assert.equal(await status.getAttribute('data-kind'), 'ok', await status.textContent());
-  await covered.waitForFunction(() => !document.querySelector('crm-bridge-phone'), null, { timeout: 5_000 });
+  await covered.waitForFunction(() => !document.querySelector('[data-crm-bridge="phone"]'), null, { timeout: 5_000 });
   await listed.waitForTimeout(500);
   assert.equal(await widgetOn(listed), 1, 'a listed site keeps its phone');
   assert.deepEqual((await registered()).map((s) => s.id), ['crm-bridge-sites']);

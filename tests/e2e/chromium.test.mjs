@@ -43,7 +43,7 @@ async function openWatched(url) {
 const isWidgetHost = () => (frame) => frame.url().startsWith(`chrome-extension://${browser.extensionId}/widget.html`);
 
 async function assertWidgetRelays(page) {
-  await page.waitForSelector('crm-bridge-phone', { state: 'attached' });
+  await page.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached' });
   const host = await waitForFrame(page, isWidgetHost());
   // A ping from the widget host reached the Rust worker and its answer came back.
   await host.waitForSelector('body[data-ping="ok"]', { timeout: 10_000 });
@@ -129,15 +129,15 @@ test('a site that is not enabled gets no content script and no widget', async ()
   const page = await openWatched(`${other}/contacts`);
   await page.waitForLoadState('load');
   await page.waitForTimeout(1500);
-  assert.equal(await page.locator('crm-bridge-phone').count(), 0);
+  assert.equal(await page.locator('[data-crm-bridge="phone"]').count(), 0);
   assert.equal(page.frames().filter(isWidgetHost()).length, 0);
   await page.close();
 });
 
 test('the widget can be minimised and restored, and keeps its place per site', async () => {
   const page = await openWatched(`${crm.origin}/contacts/101`);
-  await page.waitForSelector('crm-bridge-phone', { state: 'attached' });
-  const box = async () => page.locator('crm-bridge-phone').evaluate((el) => el.style.transform);
+  await page.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached' });
+  const box = async () => page.locator('[data-crm-bridge="phone"]').evaluate((el) => el.style.transform);
   // Drag the title bar 200 px left with real input events (the shadow root is closed to scripts).
   const before = await box();
   const [x, y] = before.match(/-?\d+/g).map(Number);
@@ -148,8 +148,8 @@ test('the widget can be minimised and restored, and keeps its place per site', a
   const moved = await box();
   assert.notEqual(moved, before);
   await page.reload();
-  await page.waitForSelector('crm-bridge-phone', { state: 'attached' });
-  await page.waitForFunction((t) => document.querySelector('crm-bridge-phone').style.transform === t, moved);
+  await page.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached' });
+  await page.waitForFunction((t) => document.querySelector('[data-crm-bridge="phone"]').style.transform === t, moved);
   // Minimise with the bar's button (top right of the 320 px panel), restore with the round button.
   const [mx, my] = moved.match(/-?\d+/g).map(Number);
   await page.mouse.click(mx + 320 - 19, my + 16);

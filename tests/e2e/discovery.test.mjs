@@ -109,7 +109,7 @@ test('a page of a site that is not switched on is never read', async () => {
   // Another origin (localhost, not 127.0.0.1): not enabled, so no content script runs there.
   await other.goto(crm.origin.replace('127.0.0.1', 'localhost') + '/contacts');
   await other.waitForTimeout(1_500);
-  assert.equal(await other.evaluate(() => document.querySelector('crm-bridge-phone')), null);
+  assert.equal(await other.evaluate(() => document.querySelector('[data-crm-bridge="phone"]')), null);
   assert.deepEqual((await ask({ kind: 'contactCounts' })).sites, { [SITE]: before });
   await other.close();
 });

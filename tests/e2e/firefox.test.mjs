@@ -54,7 +54,7 @@ async function openWithWidget(url) {
   const deadline = Date.now() + 15_000;
   for (;;) {
     await driver.get(url);
-    const found = await driver.wait(until.elementLocated(By.css('crm-bridge-phone')), 2_000).then(() => true, () => false);
+    const found = await driver.wait(until.elementLocated(By.css('[data-crm-bridge="phone"]')), 2_000).then(() => true, () => false);
     if (found) return;
     if (Date.now() > deadline) throw new Error(`no widget host on ${url}`);
   }
@@ -101,7 +101,7 @@ test('firefox: a strict page CSP does not block the widget host', async () => {
 test('firefox: a site that is not enabled gets no widget', async () => {
   await driver.get(`${crm.origin.replace('127.0.0.1', 'localhost')}/contacts`);
   await driver.sleep(1500);
-  assert.equal((await driver.findElements(By.css('crm-bridge-phone'))).length, 0);
+  assert.equal((await driver.findElements(By.css('[data-crm-bridge="phone"]'))).length, 0);
 });
 
 test('firefox: a hostile page gets no handle on the phone, and what it posts changes nothing', async () => {
@@ -119,7 +119,7 @@ test('firefox: a hostile page gets no handle on the phone, and what it posts cha
   // WebDriver scripts run in the page's own world, like a script of the CRM page would.
   const seen = await driver.executeAsyncScript(`
     const done = arguments[arguments.length - 1];
-    const host = document.querySelector('crm-bridge-phone');
+    const host = document.querySelector('[data-crm-bridge="phone"]');
     const seen = { shadowRoot: host.shadowRoot, frames: window.frames.length,
       iframes: document.querySelectorAll('iframe').length, extensionApi: typeof globalThis.browser?.runtime?.connect };
     const heard = [];
@@ -136,6 +136,23 @@ test('firefox: a hostile page gets no handle on the phone, and what it posts cha
   const after = await driver.executeScript('return window.simState()');
   assert.equal(after.registrations, before.registrations, 'no service was registered into the widget');
   assert.deepEqual(after.stats, before.stats, 'no answer the widget did not ask for');
+  await driver.switchTo().defaultContent();
+});
+
+test('firefox: a host the page frames itself, in the enabled tab, is never vouched for', async () => {
+  await openWithWidget(`${crm.origin}/contacts`);
+  await assertRelays();
+  await driver.switchTo().defaultContent();
+  await driver.switchTo().frame(0);
+  const base = await driver.executeScript('return location.origin');
+  await driver.switchTo().defaultContent();
+  // The page knows the address here (a test's privilege) and shows a made-up ticket too.
+  await driver.executeScript(`const frame = document.createElement('iframe');
+    frame.id = 'own'; frame.src = arguments[0] + '/widget.html?placement=floating#ticket=0011';
+    document.body.append(frame);`, base);
+  await driver.switchTo().frame(await driver.findElement(By.id('own')));
+  await driver.wait(until.elementLocated(By.css('body[data-widget="refused"]')), 20_000);
+  assert.equal((await driver.findElements(By.id('rc-widget-adapter-frame'))).length, 0, 'no widget was framed');
   await driver.switchTo().defaultContent();
 });
 
@@ -276,7 +293,7 @@ test('firefox: switching a site on and off from the toolbar popup', async () => 
   await driver.switchTo().window(crmTab);
   await driver.get(`${site}/contacts`);
   await driver.sleep(1000);
-  assert.equal((await driver.findElements(By.css('crm-bridge-phone'))).length, 0, 'not switched on yet');
+  assert.equal((await driver.findElements(By.css('[data-crm-bridge="phone"]'))).length, 0, 'not switched on yet');
   // The popup about the CRM tab: its id is found by asking the popup about each tab in turn
   // (WebDriver's scripts cannot list tabs; the toolbar button itself is outside the page).
   await driver.switchTo().window(popupTab);
@@ -292,7 +309,7 @@ test('firefox: switching a site on and off from the toolbar popup', async () => 
   await driver.wait(until.elementLocated(By.css('body[data-state="on"]')), 10_000);
   // Injected into the open tab without a reload.
   await driver.switchTo().window(crmTab);
-  await driver.wait(until.elementLocated(By.css('crm-bridge-phone')), 10_000);
+  await driver.wait(until.elementLocated(By.css('[data-crm-bridge="phone"]')), 10_000);
   await assertRelays();
   // Off again: taken out of the open tab.
   await driver.switchTo().window(popupTab);
@@ -302,11 +319,11 @@ test('firefox: switching a site on and off from the toolbar popup', async () => 
   await driver.wait(until.elementLocated(By.css('body[data-state="off"]')), 10_000);
   await driver.close();
   await driver.switchTo().window(crmTab);
-  await driver.wait(async () => (await driver.findElements(By.css('crm-bridge-phone'))).length === 0, 10_000,
+  await driver.wait(async () => (await driver.findElements(By.css('[data-crm-bridge="phone"]'))).length === 0, 10_000,
     'the widget stayed after switching off');
   await driver.navigate().refresh();
   await driver.sleep(1000);
-  assert.equal((await driver.findElements(By.css('crm-bridge-phone'))).length, 0, 'gone after a reload too');
+  assert.equal((await driver.findElements(By.css('[data-crm-bridge="phone"]'))).length, 0, 'gone after a reload too');
 });
 
 test('firefox: the bulk import reads the rest of a list in the event page and stores each person', async () => {

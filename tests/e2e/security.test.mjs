@@ -34,7 +34,7 @@ after(async () => {
 
 test('the enabled page gets no handle on the widget host or the widget', async () => {
   const seen = await page.evaluate(() => {
-    const host = document.querySelector('crm-bridge-phone');
+    const host = document.querySelector('[data-crm-bridge="phone"]');
     return {
       shadowRoot: host.shadowRoot, // closed
       frames: window.frames.length, // frames in a shadow tree are not in window.frames
@@ -63,54 +63,135 @@ test('messages a page posts reach neither the host nor the background', async ()
   assert.equal(await handledByWorker(), before + 1, 'nothing but the probe reached the background');
 });
 
-test('a site that frames widget.html itself gets a refusal, not a phone', async () => {
+test('a site cannot load widget.html at its fixed address: framed, fetched or opened', async () => {
   const before = await handledByWorker();
   const attacker = await browser.context.newPage();
   await attacker.goto(`${foreignOrigin}/contacts`);
   const url = `chrome-extension://${browser.extensionId}/widget.html?placement=floating`;
-  await attacker.evaluate((src) => {
+  const probe = await attacker.evaluate(async (src) => {
     const frame = document.createElement('iframe');
     frame.src = src;
     document.body.append(frame);
+    let fetched;
+    try { fetched = (await fetch(src)).status; } catch { fetched = 'failed'; }
+    return { fetched };
   }, url);
-  const host = await waitForFrame(attacker, (f) => f.url().startsWith(url));
-  await host.waitForSelector('body[data-widget="refused"]', { timeout: 10_000 });
-  assert.equal(await host.locator('#rc-widget-adapter-frame').count(), 0, 'no widget was framed');
-  // The page now holds the host's window: whatever it posts there is ignored.
-  await attacker.evaluate(() => {
-    const hostWindow = window.frames[0];
-    hostWindow.postMessage({ type: 'rc-login-status-notify', loggedIn: true }, '*');
-    hostWindow.postMessage({ type: 'rc-post-message-request', requestId: 'x', path: '/contacts' }, '*');
+  assert.deepEqual(probe, { fetched: 'failed' }, 'the extension cannot be detected by its address');
+  const opened = await attacker.evaluate((src) => { try { return Boolean(window.open(src)); } catch { return false; } }, url);
+  await attacker.waitForTimeout(1500);
+  for (const frame of attacker.frames().slice(1)) {
+    assert.equal(await frame.locator('#bridge-status-text').count().catch(() => 0), 0, `our host ran in ${frame.url()}`);
+  }
+  for (const other of browser.context.pages().filter((p) => p.url().includes('/widget.html'))) {
+    assert.equal(await other.locator('#bridge-status-text').count(), 0, 'our host ran in a window a page opened');
+    await other.close();
+  }
+  assert.equal(await handledByWorker(), before + 1, `nothing reached the background (window.open returned ${opened})`);
+  await attacker.close();
+});
+
+test('a page that defines our old tag first, and listens to the host, gets no root, no ticket and no phone', async () => {
+  const attacker = await browser.context.newPage();
+  // Runs before any content script, in the page's own world.
+  await attacker.addInitScript(() => {
+    window.stolen = { roots: 0, codes: [], frames: [] };
+    customElements.define('crm-bridge-phone', class extends HTMLElement {
+      constructor() { super(); window.stolen.roots += 1; window.stolen.internals = this.attachInternals(); }
+    });
+    const attach = Element.prototype.attachShadow;
+    Element.prototype.attachShadow = function (init) {
+      const root = attach.call(this, { ...init, mode: 'open' });
+      window.stolen.roots += 1;
+      return root;
+    };
+    addEventListener('message', (e) => { if (e.data && e.data.code) window.stolen.codes.push(e.data.code); });
   });
-  await attacker.waitForTimeout(500);
-  // The refused host pinged and presented no ticket: two requests at most, no widget traffic.
-  assert.ok(await handledByWorker() <= before + 1 + 2);
+  await attacker.goto(`${crm.origin}/contacts`);
+  const phone = await waitForFrame(attacker, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`), 20_000);
+  await phone.waitForSelector('body[data-suite]', { timeout: 60_000 });
+  const hostFrame = attacker.frames().find((f) => f.url().includes('/widget.html'));
+  assert.ok(hostFrame, 'the phone loaded');
+  assert.ok(!hostFrame.url().includes('#'), `the host's address carries nothing: ${hostFrame.url()}`);
+  const stolen = await attacker.evaluate(() => {
+    const host = document.querySelector('[data-crm-bridge="phone"]');
+    return {
+      roots: window.stolen.roots,
+      tag: host.tagName,
+      shadowRoot: host.shadowRoot,
+      internalsRoot: window.stolen.internals?.shadowRoot ?? null,
+      codes: window.stolen.codes.length,
+      iframes: document.querySelectorAll('iframe').length,
+    };
+  });
+  assert.deepEqual(stolen, { roots: 0, tag: 'DIV', shadowRoot: null, internalsRoot: null, codes: 1, iframes: 0 },
+    'the page saw the claim code (useless to it) and nothing else');
   await attacker.close();
 });
 
-test('a guessed or reused ticket admits nothing', async () => {
+test('page styles cannot make the phone transparent, and a hidden or covered phone takes no clicks', async () => {
   const attacker = await browser.context.newPage();
-  await attacker.goto(`${foreignOrigin}/contacts`);
-  const url = `chrome-extension://${browser.extensionId}/widget.html?placement=floating#ticket=00112233445566778899aabbccddeeff`;
-  await attacker.evaluate((src) => {
-    const frame = document.createElement('iframe');
-    frame.src = src;
-    document.body.append(frame);
-  }, url);
-  const host = await waitForFrame(attacker, (f) => f.url().startsWith(`chrome-extension://${browser.extensionId}/widget.html`));
-  await host.waitForSelector('body[data-widget="refused"]', { timeout: 10_000 });
-  await attacker.close();
-});
-
-test('window.open of the widget host from a page is refused the same way', async () => {
-  const attacker = await browser.context.newPage();
-  await attacker.goto(`${foreignOrigin}/contacts`);
-  const [popup] = await Promise.all([
-    browser.context.waitForEvent('page'),
-    attacker.evaluate((id) => { window.open(`chrome-extension://${id}/widget.html`); }, browser.extensionId),
-  ]);
-  await popup.waitForSelector('body[data-widget="refused"]', { timeout: 10_000 });
-  await popup.close();
+  await attacker.goto(`${crm.origin}/contacts`);
+  const phone = await waitForFrame(attacker, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`), 20_000);
+  await phone.waitForSelector('body[data-suite]', { timeout: 60_000 });
+  await phone.evaluate(() => {
+    window.clicksSeen = 0;
+    document.addEventListener('pointerdown', () => { window.clicksSeen += 1; }, true);
+  });
+  const box = await (await phone.frameElement()).boundingBox();
+  const clickPhone = async () => {
+    const before = await phone.evaluate(() => window.clicksSeen);
+    await attacker.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await attacker.waitForTimeout(100);
+    return (await phone.evaluate(() => window.clicksSeen)) - before;
+  };
+  // The guard looks every 300 ms (a tab in the background, as this one may be among the test's
+  // pages, has its timers slowed to once a second).
+  const worksWithin = async (ms) => {
+    for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+      if (await clickPhone() === 1) return true;
+      await attacker.waitForTimeout(250);
+    }
+    return false;
+  };
+  assert.ok(await worksWithin(5_000), 'the phone in plain view takes a click');
+  // Rules aimed at the host, with !important, lose to its inline !important styles.
+  const opacity = await attacker.evaluate(() => {
+    const css = document.createElement('style');
+    css.id = 'hostile';
+    css.textContent = 'div, [data-crm-bridge] { opacity: .02 !important; filter: opacity(.02) !important; z-index: 0 !important; }';
+    document.head.append(css);
+    const host = document.querySelector('[data-crm-bridge="phone"]');
+    host.style.setProperty('opacity', '0.02', 'important'); // put back at once
+    return new Promise((r) => setTimeout(() => r(getComputedStyle(host).opacity + ' ' + getComputedStyle(host).filter + ' ' + getComputedStyle(host).zIndex), 50));
+  });
+  assert.equal(opacity, '1 none 2147483647');
+  await attacker.evaluate(() => document.getElementById('hostile').remove()); // it would fade the decoy below too
+  // What the page can still do to the phone's ancestors or on top of it pauses the phone.
+  const attacks = [
+    ['the root made transparent', () => { document.documentElement.style.opacity = '0.02'; },
+      () => { document.documentElement.style.opacity = ''; }],
+    ['a clickable cover', () => {
+      const cover = Object.assign(document.createElement('div'), { id: 'cover' });
+      cover.style.cssText = 'position:fixed;inset:0;z-index:2147483647;background:#fff';
+      document.documentElement.append(cover);
+      const dialog = document.createElement('dialog');
+      dialog.id = 'top';
+      document.body.append(dialog);
+      dialog.showModal();
+    }, () => { document.getElementById('cover').remove(); document.getElementById('top').remove(); }],
+    ['a decoy drawn over it that lets clicks through', () => {
+      const cover = Object.assign(document.createElement('div'), { id: 'decoy' });
+      cover.style.cssText = 'position:fixed;inset:0;z-index:2147483647;background:#fff;pointer-events:none';
+      document.documentElement.append(cover);
+    }, () => { document.getElementById('decoy').remove(); }],
+  ];
+  for (const [name, attack, undo] of attacks) {
+    await attacker.evaluate(attack);
+    await attacker.waitForTimeout(1200);
+    assert.equal(await clickPhone(), 0, `${name}: the click did not reach the phone`);
+    await attacker.evaluate(undo);
+    assert.ok(await worksWithin(5_000), `${name}, undone: the phone works again`);
+  }
   await attacker.close();
 });
 

@@ -24,7 +24,7 @@ after(async () => {
   await crm?.close();
 });
 
-const widgetOn = (page) => page.locator('crm-bridge-phone').count();
+const widgetOn = (page) => page.locator('[data-crm-bridge="phone"]').count();
 
 async function popupFor(page) {
   const [tab] = await browser.worker.evaluate(() => chrome.tabs.query({ url: 'http://127.0.0.1/*' }));
@@ -52,12 +52,12 @@ test('switching a site on and off from the popup', async () => {
   assert.deepEqual(await accessibilityViolations(popup), [], 'popup (on)');
 
   // Injected into the open tab without a reload, and working.
-  await page.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await page.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached', timeout: 5_000 });
   const widget = await waitForFrame(page, (f) => f.url().startsWith(`${crm.origin}/widget-sim/`));
   await widget.waitForSelector('body[data-relay="answered"]', { timeout: 10_000 });
   // And after a reload, through the persistent registration.
   await page.reload();
-  await page.waitForSelector('crm-bridge-phone', { state: 'attached', timeout: 5_000 });
+  await page.waitForSelector('[data-crm-bridge="phone"]', { state: 'attached', timeout: 5_000 });
   const stored = await browser.worker.evaluate(() => chrome.storage.local.get('settings'));
   assert.deepEqual(stored.settings.sites, ['http://127.0.0.1']);
 
@@ -81,7 +81,7 @@ test('switching a site on and off from the popup', async () => {
   assert.match(await again.locator('#phone-status').textContent(), /^Phone not logged in/);
   await again.locator('#site-switch').click();
   await again.waitForSelector('body[data-state="off"]');
-  await page.waitForFunction(() => !document.querySelector('crm-bridge-phone'), null, { timeout: 5_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-crm-bridge="phone"]'), null, { timeout: 5_000 });
   await page.reload();
   await page.waitForTimeout(1000);
   assert.equal(await widgetOn(page), 0, 'gone after a reload too');

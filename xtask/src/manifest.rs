@@ -65,6 +65,13 @@ pub fn for_browser(source: &Value, browser: Browser, version: &str) -> Value {
                 // No offscreen documents either: its event page parses HTML itself.
                 permissions.retain(|p| p != "sidePanel" && p != "offscreen");
             }
+            // Firefox has no dynamic URLs (and warns about the key); its extension origin is
+            // a random id per installation already, so a site cannot probe for it.
+            if let Some(Value::Array(resources)) = object.get_mut("web_accessible_resources") {
+                for entry in resources.iter_mut().filter_map(Value::as_object_mut) {
+                    entry.remove("use_dynamic_url");
+                }
+            }
         }
     }
     manifest
@@ -85,6 +92,17 @@ mod tests {
         assert_eq!(manifest["background"]["service_worker"], "background.js");
         assert_eq!(manifest["background"]["type"], "module");
         assert!(manifest.get("browser_specific_settings").is_none());
+    }
+
+    #[test]
+    fn only_chrome_gets_dynamic_urls_for_the_widget_host() {
+        let dynamic = |browser| {
+            for_browser(&source(), browser, "1.0.0")["web_accessible_resources"][0]
+                ["use_dynamic_url"]
+                .clone()
+        };
+        assert_eq!(dynamic(Browser::Chrome), json!(true));
+        assert_eq!(dynamic(Browser::Firefox), Value::Null);
     }
 
     #[test]
