@@ -69,7 +69,9 @@ pub fn registration(
     let path = |enabled: bool, path: ServicePath| enabled.then(|| path.as_str().to_owned());
     let mut service = ServiceDescription {
         name: SERVICE_NAME.into(),
-        display_name: Some("CRM".into()),
+        // The name contacts, search results and details show (the service name) and the one
+        // on the widget's settings page are the same: the product's.
+        display_name: Some(SERVICE_NAME.into()),
         info: Some("Contacts and call logging for the CRM sites you enabled".into()),
         contacts_path: path(on.contacts, ServicePath::Contacts),
         contact_search_path: path(on.contacts, ServicePath::ContactSearch),
@@ -160,6 +162,15 @@ mod tests {
             service.get("conferenceInvitePath").is_none(),
             "removed from the widget in 2023"
         );
+    }
+
+    #[test]
+    fn the_phone_shows_one_name_for_the_service_everywhere() {
+        let service = registration(&Settings::default(), vec![], true).service;
+        // The widget labels contacts, search results and details with `name`, and its
+        // settings page with `displayName`: a user must see the product's name in both.
+        assert_eq!(service.display_name.as_deref(), Some(service.name.as_str()));
+        assert_eq!(service.name, "crm-bridge");
     }
 
     #[test]

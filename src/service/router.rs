@@ -342,14 +342,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
                 log.note_text().is_some_and(|n| !n.trim().is_empty()) || log.form_data.is_some();
             if own_form || !brings_note {
                 let session = log.call.session_id.clone();
-                let logged = self
-                    .logs
-                    .call_log_matches(std::slice::from_ref(&session))
-                    .await?;
-                let mut form_data = Map::new();
-                if let Some(note) = logged.get(&session).and_then(|l| l.first()?.note.clone()) {
-                    form_data.insert(NOTE_FIELD.into(), Value::from(note));
-                }
+                let form_data = self.saved_form(&session).await?;
                 let page = options
                     .and_then(|o| o.log_page(LOG_PAGE_TITLE, &form_data))
                     .unwrap_or_else(|| note_only_log_page(LOG_PAGE_TITLE, &form_data));
@@ -372,6 +365,22 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         let destinations = self.state.log_destinations().await;
         let written = self.logs.log_call(&log, link, &destinations).await?;
         Ok((json!({ "data": "ok" }).into(), delivery_effects(&written)))
+    }
+
+    /// What the user saved in a call's log form (every field) and its note, to pre-fill the
+    /// form when they log the call again or press Edit; empty for a call not logged yet.
+    async fn saved_form(&self, session: &str) -> Result<Map<String, Value>, ServiceError> {
+        let Some(entry) = self.logs.entry(&JournalEntry::call_key(session)).await? else {
+            return Ok(Map::new());
+        };
+        let mut form_data = match entry.form {
+            Some(Value::Object(saved)) => saved,
+            _ => Map::new(),
+        };
+        if let Some(note) = entry.note {
+            form_data.insert(NOTE_FIELD.into(), Value::from(note));
+        }
+        Ok(form_data)
     }
 
     /// Logs one conversation-day of messages.
@@ -811,7 +820,11 @@ mod tests {
     #[test]
     fn a_sites_log_form_is_shown_on_log_and_its_data_logged_on_save() {
         let router = router();
-        let (site, options) = site_with("", false, "Disposition*: Interested | Not now");
+        let (site, options) = site_with(
+            "",
+            false,
+            "Disposition*: Interested | Not now | Call back\nFollow-up needed [x]\nSubject",
+        );
         router
             .state()
             .set_site_options(BTreeMap::from([(site.clone(), options)]));
@@ -835,6 +848,10 @@ mod tests {
         assert_eq!(page["type"], "rc-adapter-update-call-log-page");
         assert_eq!(page["page"]["title"], LOG_PAGE_TITLE);
         assert_eq!(page["page"]["schema"]["required"], json!(["disposition"]));
+        assert_eq!(
+            page["page"]["uiSchema"]["ui:order"],
+            json!(["disposition", "followUpNeeded", "subject", "note"])
+        );
         assert_eq!(open["path"], "/log/call/s%2F7");
         let not_yet = ask(
             &router,
@@ -864,18 +881,32 @@ mod tests {
             "wants a demo"
         );
 
-        let edit = ask(
-            &router,
-            "/callLogger",
-            json!({ "call": call, "triggerType": "editLog", "fromEntity": { "id": "9" } }),
-        );
-        let Effect::PostToWidget(page) = &edit.effects[0] else {
-            panic!()
+        let edit_form_data = || {
+            let edit = ask(
+                &router,
+                "/callLogger",
+                json!({ "call": call, "triggerType": "editLog", "fromEntity": { "id": "9" } }),
+            );
+            let Effect::PostToWidget(page) = &edit.effects[0] else {
+                panic!("{:?}", edit.effects)
+            };
+            page["page"]["formData"].clone()
         };
         assert_eq!(
-            page["page"]["formData"]["note"], "wants a demo",
+            edit_form_data(),
+            json!({ "disposition": "Interested", "note": "wants a demo" }),
             "pre-filled"
         );
+        // Saved again with every field: Edit brings every saved value back.
+        let full = json!({ "disposition": "Call back", "followUpNeeded": true,
+                           "subject": "Q3 order", "note": "ring after 3" });
+        ask(
+            &router,
+            "/callLogger",
+            json!({ "call": call, "triggerType": "logForm", "fromEntity": { "id": "9" },
+                    "formData": full }),
+        );
+        assert_eq!(edit_form_data(), full, "every saved value");
     }
 
     #[test]

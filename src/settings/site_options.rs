@@ -240,11 +240,15 @@ fn note_field() -> LogField {
     }
 }
 
-/// A call-log page (protocol.md §8.3) with these fields, pre-filled with `form_data`.
+/// A call-log page (docs/protocol.md §8.3) with these fields in this order, pre-filled with the
+/// values of `form_data` that belong to them. The widget renders it with react-jsonschema-form,
+/// which orders fields by `ui:order` (object keys alone would come out sorted).
 fn log_page_of(fields: &[LogField], title: &str, form_data: &Map<String, Value>) -> Value {
     let mut properties = Map::new();
     let mut ui_schema = Map::new();
     let mut required = Vec::new();
+    let mut order = Vec::new();
+    let mut filled = Map::new();
     for field in fields {
         let (schema, ui) = field.schema();
         properties.insert(field.id.clone(), schema);
@@ -254,12 +258,17 @@ fn log_page_of(fields: &[LogField], title: &str, form_data: &Map<String, Value>)
         if field.required {
             required.push(field.id.clone());
         }
+        if let Some(value) = form_data.get(&field.id) {
+            filled.insert(field.id.clone(), value.clone());
+        }
+        order.push(Value::from(field.id.clone()));
     }
+    ui_schema.insert("ui:order".into(), Value::Array(order));
     json!({
         "title": title,
         "schema": { "type": "object", "required": required, "properties": properties },
         "uiSchema": ui_schema,
-        "formData": form_data,
+        "formData": filled,
     })
 }
 
@@ -581,8 +590,38 @@ mod tests {
             "boolean"
         );
         assert_eq!(page["uiSchema"]["note"]["ui:widget"], "textarea");
+        assert_eq!(
+            page["uiSchema"]["ui:order"],
+            json!(ids),
+            "the order the user wrote, the note last"
+        );
         assert_eq!(options.to_text().parse().unwrap(), options, "round trip");
         assert!(SiteOptions::default().log_page("x", &Map::new()).is_none());
+    }
+
+    #[test]
+    fn a_log_page_is_pre_filled_with_the_values_of_its_own_fields() {
+        let options = text(
+            "",
+            "Disposition*: Call back | Other\nFollow-up needed [x]\nSubject",
+        )
+        .parse()
+        .unwrap();
+        let saved = json!({ "disposition": "Call back", "followUpNeeded": true,
+                            "subject": "Q3 order", "note": "n", "removedField": "x" });
+        let page = options
+            .log_page("Log call", saved.as_object().unwrap())
+            .unwrap();
+        assert_eq!(
+            page["formData"],
+            json!({ "disposition": "Call back", "followUpNeeded": true,
+                    "subject": "Q3 order", "note": "n" }),
+            "a field no longer in the form is left out"
+        );
+        assert_eq!(
+            page["uiSchema"]["ui:order"],
+            json!(["disposition", "followUpNeeded", "subject", "note"])
+        );
     }
 
     #[test]

@@ -121,23 +121,27 @@ test("a site's do-not-contact list stops calls in the open phone at once", async
   await crmPage.close();
 });
 
-test("a site's call-log form is shown in the phone, and what the user enters is logged", async () => {
-  const saved = await saveSite({ form: 'Disposition*: Interested | Not now | Call back\nFollow-up [x]' });
+test("a site's call-log form is shown in the phone in its order, logged, and Edit brings every value back", async () => {
+  const form = 'Disposition*: Interested | Not now | Call back\nFollow-up needed [x]\nSubject';
+  const saved = await saveSite({ form });
   assert.equal(saved.ok, true, saved.text);
-  assert.equal(await page.locator('#log-form-0').inputValue(), 'Disposition*: Interested | Not now | Call back\nFollow-up [x]');
+  assert.equal(await page.locator('#log-form-0').inputValue(), form);
   const { crmPage, widget } = await openPhone();
   await crmPage.bringToFront();
   await widget.locator('#log-call').click();
   await widget.waitForSelector('#log-page:not([hidden])');
   await widget.waitForSelector('#log-result:has-text("Fill in the log form")');
   assert.equal(await widget.locator('#log-page-title').textContent(), 'Log call to CRM');
+  const names = () => widget.locator('#log-page-fields [name]').evaluateAll((fields) => fields.map((f) => f.name));
+  assert.deepEqual(await names(), ['disposition', 'followUpNeeded', 'subject', 'note'], 'the order the user wrote');
   await widget.locator('#log-page button[type="submit"]').click();
   await widget.waitForSelector('#log-result:has-text("Required: disposition")');
-  await widget.locator('select[name="disposition"]').selectOption('Interested');
+  await widget.locator('select[name="disposition"]').selectOption('Call back');
+  await widget.locator('input[name="followUpNeeded"]').check();
+  await widget.locator('input[name="subject"]').fill('Q3 order');
   await widget.locator('textarea[name="note"]').fill('<b>wants</b> a demo');
   await widget.locator('#log-page button[type="submit"]').click();
   await widget.waitForSelector('#log-result:has-text("Call logged")');
-  // Log again on the same call: the form comes back pre-filled with what was logged.
   const session = await widget.locator('#log-page').getAttribute('data-session');
   const matched = await widget.evaluate(async (id) => {
     const service = window.simService();
@@ -150,6 +154,19 @@ test("a site's call-log form is shown in the phone, and what the user enters is 
     });
   }, session);
   assert.equal(matched[session][0].note, '<b>wants</b> a demo', 'stored as text, as typed');
+  // Edit log: the form comes back in its order with every saved value, so Save works at once.
+  await widget.locator('#edit-log').click();
+  await widget.waitForSelector('#log-result:has-text("Fill in the log form")');
+  await widget.waitForSelector('#log-page:not([hidden])');
+  assert.deepEqual(await names(), ['disposition', 'followUpNeeded', 'subject', 'note']);
+  assert.deepEqual({
+    disposition: await widget.locator('select[name="disposition"]').inputValue(),
+    followUpNeeded: await widget.locator('input[name="followUpNeeded"]').isChecked(),
+    subject: await widget.locator('input[name="subject"]').inputValue(),
+    note: await widget.locator('textarea[name="note"]').inputValue(),
+  }, { disposition: 'Call back', followUpNeeded: true, subject: 'Q3 order', note: '<b>wants</b> a demo' });
+  await widget.locator('#log-page button[type="submit"]').click();
+  await widget.waitForSelector('#log-result:has-text("Call logged")');
   await saveSite({ form: '' });
   await crmPage.close();
 });

@@ -114,13 +114,27 @@ document.addEventListener('click', (event) => {
   request(service.buttonEventPath, { button: { id: banner.id, type: 'customizedBanner', label: banner.action.label } });
 });
 
+/**
+ * The order react-jsonschema-form (the widget's renderer) gives the fields: `ui:order`, with
+ * `*` standing for the fields it does not name; without it, the properties' own order. Like
+ * rjsf, an order that leaves fields out without `*` is an error.
+ */
+function orderedKeys(properties, order) {
+  const keys = Object.keys(properties);
+  if (!Array.isArray(order)) return keys;
+  const rest = keys.filter((key) => !order.includes(key));
+  if (!order.includes('*') && rest.length) throw new Error(`uiSchema order list does not contain ${rest.join(', ')}`);
+  return order.filter((key) => key === '*' || keys.includes(key)).flatMap((key) => (key === '*' ? rest : [key]));
+}
+
 /** The widget's log page: the host's custom form (schema + uiSchema + formData) for a call. */
 function showLogPage(sessionId) {
   const form = $('log-page');
   const page = callLogPage;
   if (!page?.schema?.properties) return;
   $('log-page-title').textContent = page.title ?? 'Log call';
-  const fields = Object.entries(page.schema.properties).map(([key, property]) => {
+  const fields = orderedKeys(page.schema.properties, page.uiSchema?.['ui:order']).map((key) => {
+    const property = page.schema.properties[key];
     const label = document.createElement('label');
     label.textContent = property.title ?? key;
     let input;
@@ -320,6 +334,29 @@ $('ring').addEventListener('click', async () => {
   const match = answer.response.data?.[number]?.[0];
   $('call-result').textContent = match ? `Incoming call from ${match.name}` : `Incoming call from ${number} (unknown)`;
 });
+/**
+ * The host's page update and navigation follow its answer as separate messages: give them up
+ * to a second to arrive (the host may be busy, e.g. pushing a contact re-sync) before deciding
+ * whether a log page opened.
+ */
+async function logPageOpened(answer, sessionId) {
+  const route = `/log/call/${encodeURIComponent(sessionId)}`;
+  for (let waited = 0; waited < 1_000 && body.dataset.route !== route; waited += 20) {
+    if (answer.response.data !== 'ok') break;
+    await new Promise((resolve) => { setTimeout(resolve, 20); });
+  }
+  return body.dataset.route === route;
+}
+const entities = new Map(); // sessionId → the call's contact, as the widget keeps it
+// "Edit log" on the last logged call, as in the widget's call history.
+$('edit-log').addEventListener('click', async () => {
+  const sessionId = $('log-page').dataset.session;
+  const call = calls.get(sessionId);
+  if (!call) return;
+  body.dataset.route = '/history';
+  const answer = await request(service.callLoggerPath, { call, triggerType: 'editLog', fromEntity: entities.get(sessionId) ?? null, redirect: true }, TIMEOUTS.callLoggerPath);
+  $('log-result').textContent = await logPageOpened(answer, sessionId) ? 'Fill in the log form' : 'Edit opened no form';
+});
 $('log-call').addEventListener('click', async () => {
   const sessionId = `sim-${Date.now()}`;
   const call = { sessionId, direction: 'Inbound', from: { phoneNumber: $('caller').value }, startTime: Date.now(), duration: 30, result: 'Call connected' };
@@ -330,16 +367,9 @@ $('log-call').addEventListener('click', async () => {
     : [];
   // Like the widget: the single match is the call's contact (fromEntity for inbound calls).
   const fromEntity = matches.length === 1 ? { id: matches[0].id, type: matches[0].type, name: matches[0].name } : null;
+  entities.set(sessionId, fromEntity);
   const answer = await request(service.callLoggerPath, { call, triggerType: 'createLog', fromEntity, note: $('note').value, redirect: true }, TIMEOUTS.callLoggerPath);
-  // The host's page update and navigation follow its answer as separate messages: give them up
-  // to a second to arrive (the host may be busy, e.g. pushing a contact re-sync) before deciding
-  // whether a log page opened.
-  const route = `/log/call/${encodeURIComponent(sessionId)}`;
-  for (let waited = 0; waited < 1_000 && body.dataset.route !== route; waited += 20) {
-    if (answer.response.data !== 'ok') break;
-    await new Promise((resolve) => { setTimeout(resolve, 20); });
-  }
-  if (body.dataset.route === route) { $('log-result').textContent = 'Fill in the log form'; return; }
+  if (await logPageOpened(answer, sessionId)) { $('log-result').textContent = 'Fill in the log form'; return; }
   const matched = await request(service.callLogEntityMatcherPath, { sessionIds: [sessionId], activeSessionIds: [] }, TIMEOUTS.callLogEntityMatcherPath);
   $('log-result').textContent = answer.response.data === 'ok' && matched.response.data[sessionId] ? 'Call logged' : 'Logging failed';
 });
