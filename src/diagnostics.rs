@@ -8,6 +8,7 @@
 
 use crate::logging::journal_view::iso_time;
 use crate::protocol::bridge::WorkerTimings;
+use crate::settings::secrets::redacted_url;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 
@@ -116,11 +117,11 @@ pub struct About {
 }
 
 /// What stands in for a secret or a customer's number in a support report.
-pub const HIDDEN: &str = "(hidden)";
+pub use crate::settings::secrets::HIDDEN;
 
 /// A report a user can send to support: the versions, the recent errors and the settings
-/// without secrets (webhook header values, signing secrets) or customers' numbers (the
-/// do-not-contact lists keep their length only). No contacts, no logs.
+/// without secrets (webhook header values, signing secrets, tokens in addresses) or customers'
+/// numbers (the do-not-contact lists keep their length only). No contacts, no logs.
 pub fn support_report(
     about: &About,
     settings: &Settings,
@@ -144,8 +145,17 @@ pub fn without_secrets(settings: &Settings) -> Settings {
         }
     };
     let mut settings = settings.clone();
+    let widget = &mut settings.widget;
+    for url in [
+        &mut widget.app_url,
+        &mut widget.app_server,
+        &mut widget.redirect_uri,
+    ] {
+        *url = redacted_url(url);
+    }
     for options in settings.site_options.values_mut() {
         if let Some(webhook) = &mut options.webhook {
+            webhook.url = redacted_url(&webhook.url);
             hide(&mut webhook.header_value);
             hide(&mut webhook.signing_secret);
         }
@@ -234,8 +244,10 @@ mod tests {
     #[test]
     fn a_support_report_leaves_secrets_and_customer_numbers_out() {
         let settings = Settings::from_json(
-            r#"{"sites":["https://crm.example.com"],"siteOptions":{"https://crm.example.com":{
-                "webhook":{"url":"https://hooks.example.com/x","headerName":"Authorization",
+            r#"{"sites":["https://crm.example.com"],
+                "widget":{"appUrl":"https://w.example/app.html?clientId=pub&clientSecret=cl13nt-s3cret&jwt=eyJ.a.b"},
+                "siteOptions":{"https://crm.example.com":{
+                "webhook":{"url":"https://hooks.example.com/in/Zx81kq0PpAa?key=abc123","headerName":"Authorization",
                            "headerValue":"Bearer s3cr3t-token","signingSecret":"hmac-k3y"},
                 "doNotContact":{"restrict":true,"entries":[{"number":"+4930123456","reason":"asked us"}]}}}}"#,
         )
@@ -248,7 +260,16 @@ mod tests {
             errors: Vec::new(),
         };
         let report = support_report(&about, &settings, "Chromium 142", 0.0).to_string();
-        for secret in ["s3cr3t-token", "hmac-k3y", "+4930123456", "asked us"] {
+        for secret in [
+            "s3cr3t-token",
+            "hmac-k3y",
+            "+4930123456",
+            "asked us",
+            "Zx81kq0PpAa",
+            "abc123",
+            "cl13nt-s3cret",
+            "eyJ",
+        ] {
             assert!(!report.contains(secret), "{secret} leaked: {report}");
         }
         for kept in [

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod diagnostics;
 pub mod logging;
 pub mod manifest_rules;
+pub mod network_address;
 pub mod phone;
 pub mod protocol;
 pub mod service;

@@ -29,6 +29,7 @@ fn used_keys() -> BTreeSet<String> {
         "src/entry/popup_import.rs",
         "src/entry/options.rs",
         "src/entry/options_contacts.rs",
+        "src/entry/options_webhook.rs",
     ] {
         keys.extend(keys_after(&read(file), "platform::message(\"", '"'));
     }

@@ -23,10 +23,12 @@ use crate::service::description::{
 };
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
 use crate::service::{Effect, ServiceRouter};
+use crate::settings::limits::HeldBackNote;
 use crate::settings::recipe::Recipe;
 use crate::settings::site_options::SiteOptionsText;
 use crate::settings::{AllSites, Settings, ALL_SITES_PATTERNS, SETTINGS_SCHEMA_VERSION};
 use crate::sites::SitePattern;
+use learning::{HeldBack, LearningGate, LearningLimits};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use tickets::{FrameRef, TicketBook};
@@ -34,6 +36,7 @@ use tickets::{FrameRef, TicketBook};
 mod admission;
 pub mod imports;
 pub mod kept_pages;
+pub mod learning;
 pub mod tickets;
 
 /// Contacts per page of the widget's contact sync.
@@ -146,6 +149,8 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     settings_lane: futures_util::lock::Mutex<()>,
     router: BackgroundRouter<C, L>,
     tickets: RefCell<TicketBook>,
+    /// New contacts per site and minute, for the limits on what pages may add.
+    learning: RefCell<LearningGate>,
     /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
     /// a host stays admitted across worker restarts for the browser session.
     passes: RefCell<BTreeMap<String, Option<i64>>>,
@@ -241,6 +246,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 MemoryState::new(default_widget_settings()),
             ),
             tickets: RefCell::new(TicketBook::default()),
+            learning: RefCell::new(LearningGate::default()),
             passes: RefCell::new(BTreeMap::new()),
             page_readings: RefCell::new(BTreeMap::new()),
             errors: RefCell::new(RecentErrors::default()),
@@ -662,7 +668,13 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 settings: serde_json::to_value(self.settings()).unwrap_or_default(),
             }),
             ToBackground::SaveSettings { settings } => {
-                saving_settings(Settings::from_json(&settings.to_string()))
+                // A file exported without secrets keeps the secrets in place.
+                let current = self.settings();
+                saving_settings(
+                    Settings::from_json(&settings.to_string()).and_then(|imported| {
+                        crate::settings::secrets::with_credentials_from(imported, &current)
+                    }),
+                )
             }
             ToBackground::SaveOptions { changes } => {
                 saving_settings(self.settings().with_changes(&changes))
@@ -784,38 +796,94 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         contacts: Vec<Contact>,
         notes: PageNotes,
     ) -> Result<(WriteSummary, Vec<Effect>), String> {
-        {
-            let mut readings = self.page_readings.borrow_mut();
-            if readings.len() >= PAGE_READINGS_KEPT && !readings.contains_key(page_url) {
-                readings.pop_first();
-            }
-            let pager = notes.pager.as_ref();
-            let reading = PageReading {
-                found: contacts.len(),
-                truncated: notes.truncated,
-                unplaced: notes.unplaced,
-                next_page: pager.and_then(|pager| next_page(pager, page_url)),
-                last_page: pager.and_then(last_page),
-            };
-            readings.insert(page_url.to_owned(), reading);
-        }
-        let site = self
-            .settings()
+        let settings = self.settings();
+        let site = settings
             .site_for_url(page_url)
             .ok_or("crm-bridge is not on for this page's site")?;
-        let contacts = self.keepable(&site, page_url, contacts).await?;
+        let found = contacts.len();
+        let limits = settings.limits.sane();
+        let (room, binding) = self.allowance(&site, &settings, &limits).await?;
+        let mut contacts = self.keepable(&site, page_url, contacts).await?;
+        let mut held_back = None;
+        if contacts.len() > room {
+            // Known people are still updated; new ones past the room wait (see `learning`).
+            let (known, new) = self.split_known(&site.to_string(), contacts).await?;
+            if new.len() > room {
+                held_back = Some(binding);
+            }
+            contacts = known;
+            contacts.extend(new.into_iter().take(room));
+        }
         let summary = self
             .router
             .contacts()
             .upsert(&site.to_string(), contacts)
             .await
             .map_err(|e| e.0)?;
-        let effects = if summary.changed_anything() {
-            vec![Effect::ContactsChanged]
-        } else {
-            Vec::new()
-        };
+        let now = (self.environment.now_ms)();
+        self.learning
+            .borrow_mut()
+            .note_added(&site.to_string(), summary.added, now);
+        self.note_reading(page_url, found, &notes, held_back.map(|h| h.note(&limits)));
+        let mut effects = Vec::new();
+        if summary.changed_anything() {
+            effects.push(Effect::ContactsChanged);
+        }
+        if let Some(held_back) = held_back {
+            let sentence = held_back.sentence(&site.to_string(), &limits);
+            let wall = (self.environment.wall_clock_ms)();
+            if let Some(kept) = self.record_error(&sentence, wall) {
+                effects.push(Effect::KeepErrors(kept));
+            }
+        }
         Ok((summary, effects))
+    }
+
+    /// How many new contacts `site` may add now, and the limit that binds.
+    async fn allowance(
+        &self,
+        site: &SitePattern,
+        settings: &Settings,
+        limits: &LearningLimits,
+    ) -> Result<(usize, HeldBack), String> {
+        let contacts = self.router.contacts();
+        let in_site = contacts.count(&site.to_string()).await.map_err(|e| e.0)?;
+        let mut in_store = 0;
+        for other in &settings.sites {
+            in_store += match other == site {
+                true => in_site,
+                false => contacts.count(&other.to_string()).await.map_err(|e| e.0)?,
+            };
+        }
+        let now = (self.environment.now_ms)();
+        Ok(self
+            .learning
+            .borrow_mut()
+            .allowance(&site.to_string(), in_site, in_store, limits, now))
+    }
+
+    /// Keeps what the popup says of the page `page_url` (the newest readings only).
+    fn note_reading(
+        &self,
+        page_url: &str,
+        found: usize,
+        notes: &PageNotes,
+        held_back: Option<HeldBackNote>,
+    ) {
+        let mut readings = self.page_readings.borrow_mut();
+        if readings.len() >= PAGE_READINGS_KEPT && !readings.contains_key(page_url) {
+            readings.pop_first();
+        }
+        let pager = notes.pager.as_ref();
+        let reading = PageReading {
+            found,
+            truncated: notes.truncated.clone(),
+            unplaced: notes.unplaced.clone(),
+            next_page: pager.and_then(|pager| next_page(pager, page_url)),
+            last_page: pager.and_then(last_page),
+            held_back,
+        };
+        readings.insert(page_url.to_owned(), reading);
     }
 
     /// The contacts seen on `page_url` that may be kept: all of them, or, where `site` keeps
@@ -830,21 +898,35 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         if self.settings().keeps_new_from(site, page_url) {
             return Ok(contacts);
         }
-        let site = site.to_string();
-        let mut kept = Vec::new();
+        self.known_only(&site.to_string(), contacts).await
+    }
+
+    /// Those of `contacts` that `site` holds already (live).
+    async fn known_only(&self, site: &str, contacts: Vec<Contact>) -> Result<Vec<Contact>, String> {
+        Ok(self.split_known(site, contacts).await?.0)
+    }
+
+    /// `contacts` split into those `site` holds already (live) and the new ones.
+    async fn split_known(
+        &self,
+        site: &str,
+        contacts: Vec<Contact>,
+    ) -> Result<(Vec<Contact>, Vec<Contact>), String> {
+        let (mut known, mut new) = (Vec::new(), Vec::new());
         for contact in contacts {
-            let key = crate::contacts::record::record_key(&site, &contact.id);
+            let key = crate::contacts::record::record_key(site, &contact.id);
             let stored = self
                 .router
                 .contacts()
                 .contact(&key)
                 .await
                 .map_err(|e| e.0)?;
-            if stored.is_some_and(|stored| !stored.deleted) {
-                kept.push(contact);
+            match stored.is_some_and(|stored| !stored.deleted) {
+                true => known.push(contact),
+                false => new.push(contact),
             }
         }
-        Ok(kept)
+        Ok((known, new))
     }
 
     /// The enabled site with this pattern, as text (the key its contacts are stored under).
@@ -1514,6 +1596,78 @@ mod tests {
         let elsewhere = Caller::new(CallerKind::ExtensionPage, Some(9));
         block_on(restarted.handle(ToBackground::Resume { pass }, &elsewhere));
         assert!(!elsewhere.is_admitted(), "a pass works only in its tab");
+    }
+
+    #[test]
+    fn a_page_that_floods_new_people_is_held_back_and_known_people_are_still_updated() {
+        let clock = std::rc::Rc::new(Cell::new(0.0));
+        let now = clock.clone();
+        let core = BackgroundCore::new(
+            0.0,
+            0.0,
+            Environment {
+                now_ms: Box::new(move || now.get()),
+                ..Environment::default()
+            },
+        );
+        core.restore_errors(RecentErrors::default()); // as at every wake-up
+        let settings = json!({ "sites": ["https://crm.example.com", "https://b.example.com"],
+            "limits": { "perSite": 5, "total": 8, "newPerMinute": 4 } });
+        core.set_settings(Settings::from_json(&settings.to_string()).unwrap());
+        let people = |site: &str, from: usize, to: usize, name: &str| {
+            (from..to)
+                .map(|n| Contact {
+                    id: format!("{site}/c/{n}"),
+                    name: format!("{name} {n}"),
+                    phone_numbers: vec![crate::contacts::ContactPhone {
+                        phone_number: format!("+1206555{n:04}"),
+                        phone_type: "business".into(),
+                        display: None,
+                    }],
+                    ..Contact::default()
+                })
+                .collect::<Vec<_>>()
+        };
+        let store = |page: &str, contacts| {
+            block_on(core.store_discovered(page, contacts, PageNotes::default())).unwrap()
+        };
+        let page = "https://crm.example.com/forum";
+        let held = |page: &str| core.page_readings.borrow()[page].held_back;
+        // The minute's rate: 4 new people of 6.
+        let (first, _) = store(page, people("a", 0, 6, "Poster"));
+        assert_eq!(first.added, 4);
+        assert_eq!(
+            held(page),
+            Some(HeldBack::TooFast.note(&core.settings().limits))
+        );
+        // A minute later the site's cap: 1 more of 3, while the 4 known are still updated.
+        clock.set(61_000.0);
+        let mut again = people("a", 0, 4, "Renamed");
+        again.extend(people("a", 10, 13, "Poster"));
+        let (second, effects) = store(page, again);
+        assert_eq!((second.added, second.changed), (1, 4));
+        assert_eq!(held(page).map(|h| h.reason), Some(HeldBack::SiteFull));
+        assert!(
+            effects.iter().any(
+                |e| matches!(e, Effect::KeepErrors(text) if text.contains("holds 5 contacts"))
+            ),
+            "the user is told: {effects:?}"
+        );
+        // The total cap: the other site may add 3 of its 5.
+        let (other, _) = store("https://b.example.com/list", people("b", 0, 5, "B"));
+        assert_eq!(other.added, 3);
+        assert_eq!(
+            held("https://b.example.com/list").map(|h| h.reason),
+            Some(HeldBack::StoreFull)
+        );
+        let count = |site| block_on(core.router().contacts().count(site)).unwrap();
+        assert_eq!(
+            (
+                count("https://crm.example.com"),
+                count("https://b.example.com")
+            ),
+            (5, 3)
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! wipes the numbers its record page showed, and a record page is the truth about its record.
 
 use crate::contacts::number_key::NumberKey;
+use crate::contacts::search::fold;
 use crate::contacts::{Contact, ContactPhone};
 
 /// How stale `seen_at` may get before a sighting that changes nothing else is written again
@@ -13,7 +14,10 @@ pub const SEEN_AT_GRANULARITY_MS: f64 = 3_600_000.0;
 ///
 /// - Nothing stored, or a tombstone: the sighting as it is.
 /// - The sighting is a record page (`partial == false`): it replaces what was known; only a
-///   record URL it lacks is kept.
+///   record URL it lacks is kept. But a page's address alone is no proof of whose record it
+///   shows (a script can `history.replaceState` any address): a record page that shares
+///   neither the stored record's name nor any of its numbers replaces nothing until a second
+///   sighting shows the same again.
 /// - The sighting is a list row or card: its numbers and e-mails are added to the stored ones,
 ///   and its name and company are taken only when the stored contact was partial too.
 pub fn merge_seen(stored: Option<&Contact>, seen: Contact) -> Contact {
@@ -36,9 +40,17 @@ pub fn merge_seen(stored: Option<&Contact>, seen: Contact) -> Contact {
         merged.partial = stored.partial;
         merged.record_url = seen.record_url.clone().or(merged.record_url);
         merged
-    } else {
+    } else if stored.partial
+        || agrees(stored, &seen)
+        || stored.unconfirmed.as_deref() == Some(fingerprint(&seen).as_str())
+    {
         let mut merged = seen.clone();
         merged.record_url = merged.record_url.or_else(|| stored.record_url.clone());
+        merged.unconfirmed = None;
+        merged
+    } else {
+        let mut merged = stored.clone();
+        merged.unconfirmed = Some(fingerprint(&seen));
         merged
     };
     merged.id = seen.id;
@@ -51,6 +63,21 @@ pub fn merge_seen(stored: Option<&Contact>, seen: Contact) -> Contact {
         merged.seen_at = stored.seen_at;
     }
     merged
+}
+
+/// Whether a record page's sighting is plausibly the stored record: the same name (folded), or
+/// at least one of the same numbers.
+fn agrees(stored: &Contact, seen: &Contact) -> bool {
+    let same_name = !seen.name.is_empty() && fold(&stored.name) == fold(&seen.name);
+    let stored_lines: Vec<NumberKey> = stored.lines().collect();
+    same_name || seen.lines().any(|line| stored_lines.contains(&line))
+}
+
+/// What identifies a sighting's content, to tell a second, identical one.
+fn fingerprint(seen: &Contact) -> String {
+    let mut lines: Vec<String> = seen.lines().map(|l| l.national).collect();
+    lines.sort();
+    format!("{}|{}", fold(&seen.name), lines.join(","))
 }
 
 /// Adds the numbers not known yet. A number is known when it is the same line, or when the page
@@ -148,6 +175,28 @@ mod tests {
         assert_eq!(merged.phone_numbers, vec![phone("+447700900123")]);
         assert_eq!(merged.name, "Ada Lovelace");
         assert!(!merged.partial);
+    }
+
+    #[test]
+    fn a_record_page_that_shares_nothing_with_its_record_replaces_nothing_until_seen_twice() {
+        // A script rewrote the address to /contacts/7 and shows someone else.
+        let known = record_page(&["+442079460018"], 1.0);
+        let mut impostor = record_page(&["+19005550100"], 2.0);
+        impostor.name = "Mallory".into();
+        let merged = merge_seen(Some(&known), impostor.clone());
+        assert_eq!(merged.name, "Ada Lovelace");
+        assert_eq!(merged.phone_numbers, known.phone_numbers);
+        assert!(merged.unconfirmed.is_some());
+        // The same again (the record really changed): now it is taken.
+        let twice = merge_seen(Some(&merged), impostor);
+        assert_eq!(twice.name, "Mallory");
+        assert_eq!(twice.unconfirmed, None);
+        // A change that keeps the name or a number is taken at once.
+        let renamed = merge_seen(
+            Some(&known),
+            record_page(&["+442079460018", "+447700900123"], 3.0),
+        );
+        assert_eq!(renamed.phone_numbers.len(), 2);
     }
 
     #[test]

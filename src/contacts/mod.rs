@@ -52,6 +52,11 @@ pub struct Contact {
     /// When discovery last saw it on a page (ms since the epoch). Never sent to the widget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_at: Option<f64>,
+    /// A record page under this contact's address that shared neither its name nor a number
+    /// (see [`merge::merge_seen`]): what it showed, kept until a second sighting confirms it.
+    /// Never sent to the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<String>,
 }
 
 /// One number of a contact.

@@ -52,12 +52,26 @@ pub fn record_key(site: &str, id: &str) -> String {
     format!("{site}#{id}")
 }
 
+/// Whether `url` is a page of `site`. A contact's record URL from anywhere else is never
+/// stored nor opened: an enabled page's user content may link to any origin, and "view
+/// contact" must never take the user there.
+pub fn is_on_site(site: &str, url: &str) -> bool {
+    match (
+        crate::sites::SitePattern::parse(site),
+        crate::url::WebUrl::parse(url),
+    ) {
+        (Ok(site), Ok(url)) => site.matches(&url),
+        _ => false,
+    }
+}
+
 impl ContactRecord {
     /// A live record for `contact` (its `id` local to `site`) at sequence `seq`.
     pub fn live(site: &str, mut contact: Contact, seq: u64) -> Self {
         let key = record_key(site, &contact.id);
         contact.id = key.clone();
         contact.site = Some(site.to_owned());
+        contact.record_url = contact.record_url.filter(|url| is_on_site(site, url));
         contact.deleted = false;
         let mut numbers: Vec<String> = contact
             .phone_numbers
@@ -195,6 +209,31 @@ impl SyncWindow {
 mod tests {
     use super::*;
     use crate::contacts::ContactPhone;
+
+    #[test]
+    fn a_record_url_off_the_contacts_site_is_not_kept() {
+        let on = |url: &str| {
+            let contact = Contact {
+                id: "17".into(),
+                record_url: Some(url.into()),
+                ..Contact::default()
+            };
+            ContactRecord::live("https://*.crm.example", contact, 1)
+                .contact
+                .record_url
+        };
+        assert_eq!(on("https://evil.example/contacts/17"), None);
+        assert_eq!(
+            on("http://eu.crm.example/contacts/17"),
+            None,
+            "another scheme"
+        );
+        assert_eq!(on("javascript:alert(1)"), None);
+        assert_eq!(
+            on("https://eu.crm.example/contacts/17").as_deref(),
+            Some("https://eu.crm.example/contacts/17")
+        );
+    }
 
     fn ava() -> Contact {
         Contact {

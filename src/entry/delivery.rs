@@ -5,7 +5,7 @@
 
 use super::background::Core;
 use super::stored_settings::load_settings;
-use crate::logging::destinations::{target_for, Target};
+use crate::logging::destinations::{sendable_target, Target};
 use crate::logging::notice::DeliveryNotice;
 use crate::logging::outbox::{
     next_due, AttemptResult, Delivery, PARALLEL_DELIVERIES, REQUEST_TIMEOUT_MS,
@@ -149,24 +149,18 @@ impl Courier {
 /// One POST of one delivery to its destination as configured now.
 async fn attempt(delivery: &Delivery, settings: &crate::settings::Settings) -> AttemptResult {
     let (url, headers, with_session) =
-        match target_for(&settings.site_options, &delivery.destination) {
-            Some(Target::Webhook(webhook)) => {
+        match sendable_target(&settings.site_options, &delivery.destination) {
+            Ok(Target::Webhook(webhook)) => {
                 let headers =
                     webhook.headers(&delivery.body, &delivery.idempotency_key, &delivery.event);
                 (webhook.url, headers, false)
             }
             // The CRM knows the user by their session; the body and idempotency key are the same.
-            Some(Target::Crm { url }) => {
+            Ok(Target::Crm { url }) => {
                 let headers = delivery_headers(&delivery.idempotency_key, &delivery.event);
                 (url, headers, true)
             }
-            None => {
-                return AttemptResult::Unsendable(
-                    "its destination (webhook or the recipe's log address) was removed in the \
-                 options page; retry after adding it again, or discard"
-                        .into(),
-                )
-            }
+            Err(why) => return AttemptResult::Unsendable(why),
         };
     match platform::post(
         &url,

@@ -14,6 +14,7 @@ use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::settings::changes::changed_fields;
 use crate::settings::site_options::{SiteOptions, SiteOptionsText};
+use crate::settings::Settings;
 use gloo::events::EventListener;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -375,16 +376,33 @@ impl OptionsPage {
         settings
     }
 
-    /// Downloads the stored settings as `crm-bridge-settings.json`.
+    /// Downloads the stored settings as `crm-bridge-settings.json`: without secrets unless
+    /// the user ticked "Include secrets" (importing such a file keeps the secrets in place), and
+    /// says which it was.
     fn export(&self) -> Result<(), JsValue> {
-        let text = serde_json::to_string_pretty(&*self.settings.borrow())
-            .map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let js = |e: String| JsValue::from_str(&e);
+        let with_secrets = self
+            .input("export-secrets")
+            .is_some_and(|input| input.checked());
+        let settings = Settings::from_json(&self.settings.borrow().to_string())
+            .map_err(|e| js(e.to_string()))?;
+        let settings = match with_secrets {
+            true => settings,
+            false => crate::settings::secrets::without_credentials(&settings),
+        };
+        let text = serde_json::to_string_pretty(&settings).map_err(|e| js(e.to_string()))?;
         super::options_ui::download(
             &self.document,
             &text,
             "application/json",
             "crm-bridge-settings.json",
-        )
+        )?;
+        let said = match with_secrets {
+            true => "optionsExportedWithSecrets",
+            false => "optionsExportedWithoutSecrets",
+        };
+        self.say("file-status", !with_secrets, &platform::message(said, &[]));
+        Ok(())
     }
 }
 

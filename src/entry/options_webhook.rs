@@ -6,13 +6,15 @@ use crate::platform;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlInputElement};
 
-/// The four inputs of one site's webhook.
+/// The inputs of one site's webhook.
 #[derive(Clone)]
 pub struct WebhookFields {
     url: HtmlInputElement,
     header_name: HtmlInputElement,
     header_value: HtmlInputElement,
     secret: HtmlInputElement,
+    /// The user's word that a private-network URL is theirs (refused without it).
+    private_network: HtmlInputElement,
 }
 
 impl WebhookFields {
@@ -61,6 +63,13 @@ impl WebhookFields {
                 "password",
                 &webhook.signing_secret,
             )?,
+            private_network: check(
+                doc,
+                &group,
+                &format!("webhook-private-{index}"),
+                &platform::message("optionsWebhookPrivate", &[]),
+                webhook.private_network,
+            )?,
         };
         fields
             .url
@@ -76,6 +85,7 @@ impl WebhookFields {
             header_name: self.header_name.value().trim().to_owned(),
             header_value: self.header_value.value(),
             signing_secret: self.secret.value(),
+            private_network: self.private_network.checked(),
         }
     }
 
@@ -85,6 +95,7 @@ impl WebhookFields {
         self.header_name.set_value(&webhook.header_name);
         self.header_value.set_value(&webhook.header_value);
         self.secret.set_value(&webhook.signing_secret);
+        self.private_network.set_checked(webhook.private_network);
     }
 
     /// Marks the fields wrong (or right) for assistive technology and the eye.
@@ -104,6 +115,28 @@ impl WebhookFields {
                 .and_then(|origins| platform::call(&["permissions", "request"], &[origins])),
         )
     }
+}
+
+/// A checkbox with its label after it, as the editor's other switches.
+fn check(
+    doc: &Document,
+    parent: &Element,
+    id: &str,
+    label_text: &str,
+    checked: bool,
+) -> Result<HtmlInputElement, JsValue> {
+    let label = doc.create_element("label")?;
+    label.set_class_name("check");
+    let input: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
+    input.set_type("checkbox");
+    input.set_id(id);
+    input.set_checked(checked);
+    let text = doc.create_element("span")?;
+    text.set_text_content(Some(label_text));
+    label.append_child(&input)?;
+    label.append_child(&text)?;
+    parent.append_child(&label)?;
+    Ok(input)
 }
 
 fn input(

@@ -11,6 +11,7 @@ use crate::platform;
 use crate::protocol::bridge::{
     PageReading, PhoneLogin, Reply, SiteStatus, ToBackground, ToContentScript,
 };
+use crate::settings::limits::HeldBack;
 use crate::sites::SitePattern;
 use gloo::events::EventListener;
 use serde_json::json;
@@ -367,6 +368,24 @@ impl PopupView {
             .as_ref()
             .and_then(|p| p.unplaced.as_ref())
             .filter(|_| status.enabled_as.is_some());
+        let held_back = status
+            .page
+            .as_ref()
+            .and_then(|p| p.held_back)
+            .filter(|_| status.enabled_as.is_some());
+        if let Some(held) = held_back {
+            let key = match held.reason {
+                HeldBack::SiteFull => "popupHeldSiteFull",
+                HeldBack::StoreFull => "popupHeldStoreFull",
+                HeldBack::TooFast => "popupHeldTooFast",
+            };
+            let _ = self.page_hint.set_attribute("data-kind", "held-back");
+            self.page_hint
+                .set_text_content(Some(&platform::message(key, &[&held.limit.to_string()])));
+            self.page_hint.set_hidden(false);
+            return;
+        }
+        let _ = self.page_hint.remove_attribute("data-kind");
         match unplaced {
             Some(unplaced) => {
                 let assumed = unplaced

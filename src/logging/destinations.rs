@@ -126,6 +126,27 @@ pub fn target_for(
     crm_log(&site, site_options).map(|url| Target::Crm { url })
 }
 
+/// Where a delivery to `destination` goes now, if it can be sent as configured: not when it
+/// was removed, nor to a webhook whose settings no browser would send (stored before the rules
+/// were checked at save). Such a delivery stops with the reason instead of being retried.
+pub fn sendable_target(
+    options: &BTreeMap<SitePattern, SiteOptions>,
+    destination: &str,
+) -> Result<Target, String> {
+    match target_for(options, destination) {
+        Some(Target::Webhook(webhook)) => webhook
+            .validated()
+            .map(Target::Webhook)
+            .map_err(|why| format!("{why}; fix the webhook in the options page, then retry")),
+        Some(target) => Ok(target),
+        None => Err(
+            "its destination (webhook or the recipe's log address) was removed in the \
+                     options page; retry after adding it again, or discard"
+                .into(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,5 +252,37 @@ mod tests {
             "call:1",
             &[]
         ));
+    }
+
+    #[test]
+    fn a_stored_webhook_no_browser_would_send_is_unsendable_with_the_reason() {
+        let site = SitePattern::parse("https://crm.example").unwrap();
+        let with_header = |name: &str| {
+            let webhook = Webhook {
+                url: "https://hooks.example/in".into(),
+                header_name: name.into(),
+                header_value: "v".into(),
+                ..Webhook::default()
+            };
+            let options = SiteOptions {
+                webhook: Some(webhook),
+                ..SiteOptions::default()
+            };
+            BTreeMap::from([(site.clone(), options)])
+        };
+        let destination = format!("{WEBHOOK_PREFIX}https://crm.example");
+        let refused = sendable_target(&with_header("Proxy-Authorization"), &destination);
+        assert!(
+            matches!(&refused, Err(why) if why.contains("Proxy-Authorization") && why.contains("options page")),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            sendable_target(&with_header("Authorization"), &destination),
+            Ok(Target::Webhook(_))
+        ));
+        assert!(
+            sendable_target(&BTreeMap::new(), &destination).is_err(),
+            "removed"
+        );
     }
 }

@@ -29,21 +29,94 @@ pub struct Webhook {
     pub header_value: String,
     /// The HMAC-SHA256 key for the signature header, empty for no signature.
     pub signing_secret: String,
+    /// The user confirmed that the URL's host is on their own network (a private, link-local
+    /// or local-name address is refused without it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub private_network: bool,
 }
 
-/// Headers a page may not set (the browser owns them) or that would confuse the receiver.
+/// Headers that would confuse the receiver (we set them ourselves), besides those the browser
+/// owns ([`FORBIDDEN_HEADERS`]).
 const RESERVED_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
     "content-type",
-    "cookie",
-    "origin",
-    "referer",
-    "connection",
     "idempotency-key",
     "x-crm-bridge-signature",
     "x-crm-bridge-event",
 ];
+
+/// The Fetch standard's forbidden request-header names: a `fetch` with one of them never
+/// leaves the browser (or the browser drops the header), so every delivery would fail or
+/// arrive without it. `X-HTTP-Method*` are forbidden there for some values; refused here whole.
+const FORBIDDEN_HEADERS: &[&str] = &[
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+    "x-http-method",
+    "x-http-method-override",
+    "x-method-override",
+];
+
+/// Why a header name cannot be sent, if it cannot: a token (RFC 9110) of at most 64
+/// characters, not forbidden by the Fetch standard (nor `Proxy-*`, `Sec-*`), not one of ours.
+pub fn header_name_problem(name: &str) -> Option<String> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(token) {
+        return Some(format!(
+            "webhook header name refused: \"{}\" — letters, digits and - only, at most 64",
+            name.chars().take(80).collect::<String>()
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if FORBIDDEN_HEADERS.contains(&lower.as_str())
+        || lower.starts_with("proxy-")
+        || lower.starts_with("sec-")
+    {
+        return Some(format!(
+            "webhook header name refused: {name} — browsers do not let extensions send it"
+        ));
+    }
+    if RESERVED_HEADERS.contains(&lower.as_str()) {
+        return Some(format!(
+            "webhook header name refused: {name} — crm-bridge sets it itself"
+        ));
+    }
+    None
+}
+
+/// Why a header value cannot be sent, if it cannot: one line of at most 4,096 characters, no
+/// NUL, each character in Latin-1 (the Fetch standard's byte strings; `fetch` throws on others).
+pub fn header_value_problem(value: &str) -> Option<String> {
+    if value.contains(['\r', '\n', '\0']) || value.chars().count() > 4_096 {
+        return Some(
+            "webhook header value refused: one line, no NUL, at most 4,096 characters".into(),
+        );
+    }
+    if let Some(c) = value.chars().find(|c| u32::from(*c) > 0xFF) {
+        return Some(format!(
+            "webhook header value refused: \"{c}\" cannot be sent in a header (Latin-1 only; \
+             encode it, e.g. as Base64)"
+        ));
+    }
+    None
+}
 
 impl Webhook {
     /// The configuration if it is usable, else why not (shown next to the field).
@@ -57,27 +130,37 @@ impl Webhook {
                  (http is allowed for this computer only)"
             ));
         }
+        if let Some(kind) = crate::network_address::private_host_kind(url.host()) {
+            if !self.private_network {
+                return Err(format!(
+                    "webhook URL needs your confirmation: {} is {kind}, not a public log \
+                     receiver; tick \"On my own network\" if you trust it",
+                    url.host()
+                ));
+            }
+        }
         let name = self.header_name.trim();
-        let header_ok = name.is_empty()
-            || (name.len() <= 64
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-                && !RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()));
-        if !header_ok {
-            return Err(format!("webhook header name refused: {name}"));
+        // HTTP whitespace only (tab, space), as the Fetch standard normalises a value.
+        let value = self.header_value.trim_matches([' ', '\t']);
+        if let Some(problem) = (!name.is_empty())
+            .then(|| header_name_problem(name))
+            .flatten()
+        {
+            return Err(problem);
         }
-        if self.header_value.contains(['\r', '\n']) || self.header_value.len() > 4_096 {
-            return Err("webhook header value refused: one line, at most 4,096 characters".into());
+        if let Some(problem) = header_value_problem(value) {
+            return Err(problem);
         }
-        if name.is_empty() != self.header_value.trim().is_empty() {
+        if name.is_empty() != value.is_empty() {
             return Err("webhook header: give both its name and its value, or neither".into());
         }
         Ok(Self {
             url: text,
             header_name: name.to_owned(),
-            header_value: self.header_value.trim().to_owned(),
+            header_value: value.to_owned(),
             signing_secret: self.signing_secret,
+            private_network: self.private_network
+                && crate::network_address::private_host_kind(url.host()).is_some(),
         })
     }
 
@@ -191,6 +274,79 @@ mod tests {
         assert!(with("X Bad", "v").validated().is_err());
         assert!(with("X-Token", "a\r\nInjected: 1").validated().is_err());
         assert!(with("X-Token", "").validated().is_err());
+    }
+
+    #[test]
+    fn a_private_network_url_needs_the_users_confirmation() {
+        for url in [
+            "https://169.254.169.254/latest/meta-data",
+            "https://2852039166/",
+            "https://10.1.2.3/hook",
+            "https://metadata.google.internal/computeMetadata/v1/",
+        ] {
+            let refused = hook(url).validated().unwrap_err();
+            assert!(refused.contains("confirmation"), "{url}: {refused}");
+        }
+        let confirmed = Webhook {
+            private_network: true,
+            ..hook("https://10.1.2.3/hook")
+        };
+        assert!(confirmed.validated().unwrap().private_network);
+        let public = Webhook {
+            private_network: true,
+            ..hook("https://hooks.example.com/in")
+        };
+        assert!(
+            !public.validated().unwrap().private_network,
+            "the confirmation is kept only where it is needed"
+        );
+        assert!(
+            hook("http://127.0.0.1:8080/hook").validated().is_ok(),
+            "this computer"
+        );
+    }
+
+    #[test]
+    fn headers_the_fetch_standard_forbids_are_refused_at_save() {
+        let with = |name: &str, value: &str| Webhook {
+            header_name: name.into(),
+            header_value: value.into(),
+            ..hook("https://h.example/")
+        };
+        for name in [
+            "Proxy-Authorization",
+            "Keep-Alive",
+            "Expect",
+            "Sec-Fetch-Mode",
+            "sec-anything",
+            "Cookie",
+            "Host",
+            "TE",
+            "X-HTTP-Method-Override",
+            "X-Crm-Bridge-Event",
+            "Bad:Name",
+            "Ünïcode",
+        ] {
+            let refused = with(name, "v").validated();
+            assert!(refused.is_err(), "{name}");
+        }
+        for value in ["a\0b", "Bearer 🙂", "Bearer 名前", &"x".repeat(4_097)] {
+            assert!(with("Authorization", value).validated().is_err(), "{value}");
+        }
+        for (name, value) in [
+            ("Authorization", "Bearer abc"),
+            ("X-Api_Key", "café"),
+            ("X-Token", "\t spaced \t"),
+        ] {
+            assert!(with(name, value).validated().is_ok(), "{name}: {value}");
+        }
+        assert_eq!(
+            with("X-Token", "\t spaced \t")
+                .validated()
+                .unwrap()
+                .header_value,
+            "spaced"
+        );
     }
 
     #[test]

@@ -479,6 +479,9 @@ pub struct PageReading {
     /// The highest page number the list showed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<u32>,
+    /// New people on the page were not kept: a limit was reached (popup notice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_back: Option<crate::settings::limits::HeldBackNote>,
 }
 
 /// What the background asks the bulk import's page reader (`extension/page_reader.js`; on

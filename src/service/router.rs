@@ -438,8 +438,12 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .get("id")
             .and_then(Value::as_str)
             .ok_or_else(|| ServiceError("the contact to view has no id".into()))?;
-        let record = self.contacts.contact(id).await?.and_then(|c| c.record_url);
-        // The URL came from a web page: open it only if it is a plain http(s) URL.
+        let record = self
+            .contacts
+            .contact(id)
+            .await?
+            .and_then(|c| record_on_own_site(c.site.as_deref(), c.record_url));
+        // The URL came from a web page: open it only if it is a plain http(s) URL of its site.
         match record.as_deref().map(WebUrl::parse) {
             Some(Ok(url)) => Ok((
                 json!({ "data": "ok" }).into(),
@@ -468,7 +472,9 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let record = match self.logs.entry(id).await? {
-            Some(entry) => entry.contact.record_url,
+            Some(entry) => {
+                record_on_own_site(entry.contact.site.as_deref(), entry.contact.record_url)
+            }
             None => None,
         };
         let effect = match record.as_deref().map(WebUrl::parse) {
@@ -490,6 +496,12 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             vec![Effect::PostToWidget(update.to_message())],
         ))
     }
+}
+
+/// A record URL only when it is a page of the contact's own site (see
+/// [`crate::contacts::record::is_on_site`]); records stored before that rule are checked here.
+fn record_on_own_site(site: Option<&str>, url: Option<String>) -> Option<String> {
+    url.filter(|url| site.is_some_and(|site| crate::contacts::record::is_on_site(site, url)))
 }
 
 /// A contact as a journal entry records it.
@@ -619,6 +631,7 @@ mod tests {
                     display: None,
                 }],
                 record_url: Some(record.into()),
+                site: Some("https://crm.test".into()),
                 ..Default::default()
             });
         }
@@ -649,6 +662,16 @@ mod tests {
         let hostile = ask(&router, "/contacts/view", json!({ "id": "2" }));
         assert!(hostile.effects.is_empty());
         assert!(hostile.response.value()["response"]["error"].is_string());
+        // A record URL on another origin, kept before records were checked: never opened.
+        router.contacts().upsert(Contact {
+            id: "4".into(),
+            name: "Linked From A Comment".into(),
+            record_url: Some("https://evil.example/contacts/4".into()),
+            site: Some("https://crm.test".into()),
+            ..Default::default()
+        });
+        let foreign = ask(&router, "/contacts/view", json!({ "id": "4" }));
+        assert!(foreign.effects.is_empty(), "{:?}", foreign.effects);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! bad value is refused with a sentence and the previous settings stay untouched.
 
 pub mod changes;
+pub mod limits;
 pub mod recipe;
+pub mod secrets;
 pub mod site_options;
 pub mod synced;
 
@@ -52,6 +54,8 @@ pub struct Settings {
     pub default_region: Option<String>,
     /// Pages a bulk import asks a CRM for per second (0.1 to 10; the default is gentle).
     pub import_requests_per_second: f64,
+    /// How many contacts discovery may keep from pages (caps and a rate; README "Limits").
+    pub limits: limits::LearningLimits,
 }
 
 /// Why crm-bridge is on for a page: the site it belongs to, listed or through the all-sites
@@ -210,6 +214,7 @@ impl Default for Settings {
             own_numbers: Vec::new(),
             default_region: None,
             import_requests_per_second: crate::bulk_import::job::DEFAULT_REQUESTS_PER_SECOND,
+            limits: limits::LearningLimits::default(),
         }
     }
 }

@@ -363,6 +363,44 @@ test('corrupted, hostile and future settings files are refused whole', async () 
   assert.equal(await page.locator('#client-id').inputValue(), 'imported');
 });
 
+test('a settings file leaves the secrets out unless asked, and importing it keeps the secrets in place', async () => {
+  const before = await stored();
+  const withHook = { ...before, siteOptions: { ...before.siteOptions, 'http://127.0.0.1': { ...before.siteOptions?.['http://127.0.0.1'],
+    webhook: { url: 'https://hooks.example.com/calls', headerName: 'Authorization', headerValue: 'Bearer t0k3n-in-file?', signingSecret: 'k3y-in-file?' } } } };
+  await browser.worker.evaluate((settings) => chrome.storage.local.set({ settings }), withHook);
+  await page.reload();
+  await page.waitForSelector('body[data-state="ready"]');
+  const exportFile = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+    return readFile(await download.path(), 'utf8');
+  };
+  try {
+    assert.equal(await page.locator('#export-secrets').isChecked(), false, 'without secrets by default');
+    const plain = await exportFile();
+    assert.doesNotMatch(plain, /t0k3n-in-file|k3y-in-file/);
+    assert.match(plain, /"headerName": "Authorization"/);
+    assert.match(await page.locator('#file-status').textContent(), /without secrets/);
+    // Imported back: the secrets stay as they are.
+    const dir = await mkdtemp(join(tmpdir(), 'crm-bridge-export-'));
+    await writeFile(join(dir, 'plain.json'), plain);
+    await page.evaluate(() => document.getElementById('file-status').removeAttribute('data-kind'));
+    await page.locator('#import').setInputFiles(join(dir, 'plain.json'));
+    await page.waitForSelector('#file-status[data-kind="ok"]');
+    const webhook = (await stored()).siteOptions['http://127.0.0.1'].webhook;
+    assert.equal(webhook.headerValue, 'Bearer t0k3n-in-file?');
+    assert.equal(webhook.signingSecret, 'k3y-in-file?');
+    // Asked for: the secrets are in the file, and the page says so.
+    await page.locator('#export-secrets').check();
+    assert.match(await exportFile(), /t0k3n-in-file/);
+    assert.match(await page.locator('#file-status').textContent(), /plain text/);
+    await page.locator('#export-secrets').uncheck();
+  } finally {
+    await browser.worker.evaluate((settings) => chrome.storage.local.set({ settings }), before);
+    await page.reload();
+    await page.waitForSelector('body[data-state="ready"]');
+  }
+});
+
 test('diagnostics show the versions and the background errors, kept in storage; a report leaves secrets out', async () => {
   const saved = await stored();
   const version = await browser.worker.evaluate(() => chrome.runtime.getManifest().version);
@@ -388,7 +426,9 @@ test('diagnostics show the versions and the background errors, kept in storage; 
 
     // The report for support: versions and errors, no secrets.
     await browser.worker.evaluate((settings) => chrome.storage.local.set({ settings }), {
-      ...saved, siteOptions: { 'http://127.0.0.1': { webhook: { url: 'https://hooks.example.com/calls',
+      ...saved,
+      widget: { ...saved.widget, appUrl: `${saved.widget.appUrl}?clientId=pub&clientSecret=cl13nt-never-in-a-report` },
+      siteOptions: { 'http://127.0.0.1': { webhook: { url: 'https://hooks.example.com/calls/Zx81kq0never?token=t0k3n-never',
         headerName: 'Authorization', headerValue: 'Bearer never-in-a-report', signingSecret: 'k3y-never-in-a-report' } } },
     });
     await diag.reload();
@@ -398,8 +438,10 @@ test('diagnostics show the versions and the background errors, kept in storage; 
     const report = JSON.parse(text);
     assert.equal(report.about.version, version);
     assert.equal(report.about.errors.length, count);
-    assert.equal(report.settings.siteOptions['http://127.0.0.1'].webhook.url, 'https://hooks.example.com/calls');
-    assert.doesNotMatch(text, /never-in-a-report/);
+    assert.equal(report.settings.siteOptions['http://127.0.0.1'].webhook.url,
+      'https://hooks.example.com/calls/(hidden)?token=(hidden)', 'tokens in the path and query hidden');
+    assert.match(report.settings.widget.appUrl, /clientId=pub&clientSecret=\(hidden\)$/);
+    assert.doesNotMatch(text, /never/);
     await diag.waitForSelector('#errors-status[data-kind="ok"]');
 
     await diag.locator('#errors-clear').click();

@@ -16,6 +16,7 @@ use crate::regions::{country_region, locale_region};
 use crm_bridge::contacts::search::fold;
 use crm_bridge::contacts::{Contact, ContactPhone};
 use crm_bridge::protocol::evidence::{Field, FieldSource, PageEvidence, ScopeKind};
+use crm_bridge::url::WebUrl;
 
 /// What discovery knows besides the page.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -162,10 +163,15 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         else {
             continue;
         };
+        // A link to another origin (user content: a comment, a JSON-LD `url`) names no record
+        // of this site, so it gives neither an identity nor a record URL.
         let link = if is_page {
             Some(evidence.url.clone())
         } else {
-            scope.link.clone()
+            scope
+                .link
+                .clone()
+                .filter(|link| same_origin(link, &evidence.url))
         };
         let record = link.as_deref().and_then(record_id);
         let id = record.clone().unwrap_or_else(|| {
@@ -513,4 +519,12 @@ fn merge_same_ids(contacts: Vec<Contact>) -> Vec<Contact> {
         }
     }
     merged
+}
+
+/// Whether two addresses have the same origin (scheme, host and port).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (WebUrl::parse(a), WebUrl::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
 }

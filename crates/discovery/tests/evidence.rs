@@ -5,9 +5,14 @@ use crm_bridge::protocol::evidence::PageEvidence;
 use crm_discovery::{interpret, Context};
 
 fn read(name: &str) -> Vec<crm_bridge::contacts::Contact> {
+    read_with(name, |text| text)
+}
+
+/// Reads an evidence file after `edit` changed its text.
+fn read_with(name: &str, edit: impl Fn(String) -> String) -> Vec<crm_bridge::contacts::Contact> {
     let path = format!("{}/tests/evidence/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let evidence: PageEvidence =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        serde_json::from_str(&edit(std::fs::read_to_string(path).unwrap())).unwrap();
     interpret(
         &evidence,
         &Context {
@@ -68,6 +73,26 @@ fn cards_are_partial_contacts_with_their_record_links_and_no_messenger_numbers()
     assert_eq!(contacts.len(), 3);
     assert!(contacts.iter().all(|c| c.partial && c.record_url.is_some()));
     assert!(contacts.iter().all(|c| c.name != "WhatsApp"));
+}
+
+#[test]
+fn a_card_linking_to_another_origin_names_no_record_of_this_site() {
+    // User content (a comment, a post) can link anywhere; `/p/601` elsewhere is not this
+    // site's record 601.
+    let contacts = read_with("list-cards-de", |text| {
+        text.replace(
+            "\"link\": \"https://crm.example.com/p/601\"",
+            "\"link\": \"https://evil.example/p/601\"",
+        )
+    });
+    let foreign: Vec<_> = contacts.iter().filter(|c| c.record_url.is_none()).collect();
+    assert_eq!(foreign.len(), 1, "{contacts:#?}");
+    assert!(foreign[0].id.starts_with("seen:"), "{}", foreign[0].id);
+    assert!(contacts.iter().all(|c| !c.id.contains("601")));
+    assert!(contacts
+        .iter()
+        .filter_map(|c| c.record_url.as_deref())
+        .all(|url| url.starts_with("https://crm.example.com/")));
 }
 
 #[test]

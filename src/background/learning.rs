@@ -1,0 +1,119 @@
+//! How many contacts discovery may add: a page is untrusted input, and one that shows thousands
+//! of new people at every render (a forum, a hostile page on an enabled site) must not fill the
+//! store, push the memory index over its budget and slow every caller match. Contacts already
+//! stored are always updated; new ones are held back past a site's cap, the total cap, or the
+//! site's rate of new contacts per minute. Bulk imports and the user's own imports do not pass
+//! here: they have their own, larger bound (the import's size).
+
+pub use crate::settings::limits::{HeldBack, LearningLimits};
+use std::collections::BTreeMap;
+
+/// New contacts added per site in the running minute.
+#[derive(Debug, Default)]
+pub struct LearningGate {
+    minutes: BTreeMap<String, Minute>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Minute {
+    started_ms: f64,
+    added: usize,
+}
+
+const MINUTE_MS: f64 = 60_000.0;
+
+impl LearningGate {
+    /// How many new contacts of `site` may be added now, given what the store holds, and the
+    /// limit that binds (the one that a larger page would be held back by).
+    pub fn allowance(
+        &mut self,
+        site: &str,
+        in_site: usize,
+        in_store: usize,
+        limits: &LearningLimits,
+        now_ms: f64,
+    ) -> (usize, HeldBack) {
+        let minute = self.minute(site, now_ms);
+        [
+            (limits.per_site.saturating_sub(in_site), HeldBack::SiteFull),
+            (limits.total.saturating_sub(in_store), HeldBack::StoreFull),
+            (
+                limits.new_per_minute.saturating_sub(minute.added),
+                HeldBack::TooFast,
+            ),
+        ]
+        .into_iter()
+        .min_by_key(|(room, _)| *room)
+        .unwrap_or((0, HeldBack::SiteFull))
+    }
+
+    /// Counts contacts a write added for `site`.
+    pub fn note_added(&mut self, site: &str, added: usize, now_ms: f64) {
+        self.minute(site, now_ms).added += added;
+    }
+
+    fn minute(&mut self, site: &str, now_ms: f64) -> &mut Minute {
+        // Old sites' windows go when the map grows (the sites a user has are few).
+        if self.minutes.len() > 64 {
+            self.minutes
+                .retain(|_, m| now_ms - m.started_ms < MINUTE_MS);
+        }
+        let minute = self.minutes.entry(site.to_owned()).or_insert(Minute {
+            started_ms: now_ms,
+            added: 0,
+        });
+        if now_ms - minute.started_ms >= MINUTE_MS || now_ms < minute.started_ms {
+            *minute = Minute {
+                started_ms: now_ms,
+                added: 0,
+            };
+        }
+        minute
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: LearningLimits = crate::settings::limits::TEST_LIMITS;
+
+    #[test]
+    fn the_room_left_is_the_smallest_of_the_caps_and_the_minutes_rate() {
+        let mut gate = LearningGate::default();
+        assert_eq!(
+            gate.allowance("a", 95, 95, &LIMITS, 0.0),
+            (5, HeldBack::SiteFull)
+        );
+        assert_eq!(
+            gate.allowance("a", 100, 100, &LIMITS, 0.0),
+            (0, HeldBack::SiteFull)
+        );
+        assert_eq!(
+            gate.allowance("b", 10, 148, &LIMITS, 0.0),
+            (2, HeldBack::StoreFull)
+        );
+        assert_eq!(
+            gate.allowance("c", 0, 0, &LIMITS, 0.0),
+            (10, HeldBack::TooFast)
+        );
+    }
+
+    #[test]
+    fn new_contacts_are_rate_limited_per_site_and_minute() {
+        let mut gate = LearningGate::default();
+        gate.note_added("a", 8, 0.0);
+        assert_eq!(gate.allowance("a", 8, 8, &LIMITS, 1.0).0, 2);
+        gate.note_added("a", 2, 2.0);
+        assert_eq!(
+            gate.allowance("a", 10, 10, &LIMITS, 3.0),
+            (0, HeldBack::TooFast)
+        );
+        assert_eq!(gate.allowance("b", 0, 10, &LIMITS, 3.0).0, 10, "per site");
+        assert_eq!(
+            gate.allowance("a", 10, 10, &LIMITS, MINUTE_MS + 1.0).0,
+            10,
+            "a new minute"
+        );
+    }
+}
