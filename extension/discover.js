@@ -12,7 +12,8 @@
   globalThis.__crmBridgeDiscovery = true;
 
   const VERSION = 2; // 2: tables with column headers sent compactly (src/protocol/evidence_table.rs)
-  const LIMITS = { TEXT: 200, FIELDS: 40000, SCOPES: 10000, JSON_LD: 20, JSON_LD_TEXT: 100000, NODES: 300000 };
+  const LIMITS = { TEXT: 200, FIELDS: 40000, SCOPES: 10000, JSON_LD: 20, JSON_LD_TEXT: 100000, NODES: 300000,
+    ROW_CELLS: 100, DELTA_ROWS: 2000 };
   const SLICE_MS = 8;
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'CANVAS', 'IFRAME',
     'OBJECT', 'EMBED', 'NAV', 'FOOTER', 'BUTTON', 'OPTION', 'CRM-BRIDGE-PHONE', 'HEAD', 'MATH']);
@@ -35,8 +36,20 @@
   let outsideChanged = true; // something outside table rows changed since then
   let rowWatcher = null;
   let readSerial = 0;
+  // A clock, a countdown, "3 min ago": text whose digits move but that holds no number a person
+  // could be called on (fewer than 7 digits) and no other change. It triggers no read.
+  const digitCount = (text) => (text.match(/\d/g) || []).length;
+  const ticks = (was, is) => was.replace(/\d/g, '0') === is.replace(/\d/g, '0') && digitCount(is) < 7;
+  const onlyTicks = (record) => {
+    if (record.type === 'characterData') return record.oldValue != null && ticks(record.oldValue, record.target.data || '');
+    // `textContent = …` on an element: its one text node replaced by another.
+    const { addedNodes: added, removedNodes: removed } = record;
+    return record.type === 'childList' && added.length === 1 && removed.length === 1
+      && added[0].nodeType === 3 && removed[0].nodeType === 3 && ticks(removed[0].data, added[0].data);
+  };
   const markDirty = (records) => {
     for (const record of records) {
+      if (onlyTicks(record)) continue;
       const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
       let row = target && target.closest('tr');
       if (!row) outsideChanged = true;
@@ -49,7 +62,7 @@
   const watchRows = (doc) => {
     if (rowWatcher || typeof MutationObserver !== 'function') return;
     rowWatcher = new MutationObserver(markDirty);
-    rowWatcher.observe(doc.documentElement, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['href', 'value', 'hidden'] });
+    rowWatcher.observe(doc.documentElement, { childList: true, subtree: true, characterData: true, characterDataOldValue: true, attributes: true, attributeFilter: ['href', 'value', 'hidden'] });
   };
 
   const clip = (text, max = LIMITS.TEXT) => {
@@ -114,7 +127,9 @@
     let heading;
     let link;
     const rowCells = row.cells;
-    for (let column = 0, n = rowCells.length; column < n; column += 1) {
+    // A person's row never needs more columns; a row a page grew by 200,000 cells is read in
+    // microseconds, not in one 600 ms task (whole scans and rescans alike).
+    for (let column = 0, n = Math.min(rowCells.length, LIMITS.ROW_CELLS); column < n; column += 1) {
       const cell = rowCells[column];
       const label = headers[column];
       let list = null;
@@ -610,6 +625,7 @@
   // The changed rows as a delta, or null when a row changed that the last scan did not send.
   const rescanRows = () => {
     const patches = [];
+    if (liveDirty.size > LIMITS.DELTA_ROWS) return null; // the whole scan is bounded and sliced
     for (const row of liveDirty) {
       const known = live.rows.get(row);
       if (!known || !row.isConnected) return null;
@@ -681,11 +697,22 @@
       running = false;
     }
   };
-  const schedule = (delay = 700) => { clearTimeout(timer); timer = setTimeout(scan, delay); };
+  // Each change postpones the scan (a burst is read once), but never past MAX_WAIT_MS after the
+  // first change it waits for: a page that never stops changing is still read.
+  const MAX_WAIT_MS = 2500;
+  let waitingSince = 0;
+  const schedule = (delay = 700) => {
+    const at = now();
+    if (!timer) waitingSince = at;
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = 0; scan(); }, Math.max(0, Math.min(delay, waitingSince + MAX_WAIT_MS - at)));
+  };
   // Single-page apps: DOM changes and history navigation both schedule a (debounced) rescan.
-  new MutationObserver(() => {
-    if (location.href !== lastUrl) { lastUrl = location.href; schedule(200); } else schedule();
-  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+  new MutationObserver((records) => {
+    if (location.href !== lastUrl) { lastUrl = location.href; schedule(200); return; }
+    if (records.every(onlyTicks)) return; // a clock ticking: nothing to read
+    schedule();
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true, characterDataOldValue: true });
   addEventListener('popstate', () => schedule(200));
   addEventListener('hashchange', () => schedule(200));
   runtime.onMessage.addListener((message, sender, sendResponse) => {

@@ -112,3 +112,38 @@ test('the live scanner sends the page once, then only changed rows, and the whol
   await page.evaluate(() => globalThis.__crmBridgeForgetLive()); // the background lost it
   assert.equal((await live()).kind, 'pageEvidence', 'after a worker restart: the whole page');
 });
+
+test('a ticking clock outside the rows makes no whole read', async () => {
+  await edit(() => document.body.insertAdjacentHTML('afterbegin', '<p id="clock">10:09:12</p><p id="ago">30 min ago</p>'));
+  await page.evaluate(() => globalThis.__crmBridgeForgetLive());
+  assert.equal((await live()).kind, 'pageEvidence');
+  for (let second = 13; second < 20; second += 1) {
+    await page.evaluate((s) => {
+      document.getElementById('clock').textContent = `10:09:${s}`; // a text node replaced
+      document.getElementById('ago').firstChild.data = `${s + 20} min ago`; // a text node changed
+    }, second);
+    const { message, stats } = await page.evaluate(async () => globalThis.__crmBridgeLiveScan(null));
+    assert.equal(message, null, 'nothing sent');
+    assert.equal(stats.nodes, undefined, 'and the page was not read whole');
+  }
+  // A number a person could be called on, written where the clock was, is read.
+  await edit(() => { document.getElementById('clock').textContent = '+1 206 555 0142'; });
+  assert.equal((await live()).kind, 'pageEvidence');
+});
+
+test('a row grown by 200,000 cells is rescanned within the whole scan\'s bounds', async () => {
+  await page.evaluate(() => globalThis.__crmBridgeForgetLive());
+  await live();
+  await edit(() => {
+    const row = document.querySelectorAll('#t tbody tr')[2];
+    const cells = document.createDocumentFragment();
+    for (let i = 0; i < 200000; i += 1) cells.append(Object.assign(document.createElement('td'), { textContent: `x${i}` }));
+    row.append(cells);
+  });
+  const { message, stats } = await page.evaluate(async () => {
+    const { message, stats } = await globalThis.__crmBridgeLiveScan(null);
+    return { message: message && JSON.stringify(message).length, stats };
+  });
+  assert.ok(message < 100_000, `the message is ${message} characters`);
+  assert.ok(stats.longestSliceMs < 50, `its longest task took ${stats.longestSliceMs} ms`);
+});

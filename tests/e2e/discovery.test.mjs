@@ -299,3 +299,32 @@ test('a list row edited in place reaches the store by a rescan of that row, and 
   assert.equal(Object.values(stored).filter((c) => c.id === '/contacts/103').length, 1);
   await page.close();
 });
+
+test('a page that never stops changing is still read: the wait for a quiet moment has a maximum', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/contacts`);
+  await storedWhen((c) => c['/contacts/103']);
+  // A mutation every 100 ms (a spinner, a live feed): each change used to restart the 700 ms
+  // wait, so nothing new was ever read.
+  await page.evaluate(() => {
+    const feed = document.body.appendChild(document.createElement('div'));
+    let n = 0;
+    setInterval(() => { feed.replaceChildren(document.createElement(n++ % 2 ? 'span' : 'i')); }, 100);
+  });
+  await page.waitForTimeout(1_000);
+  const added = Date.now();
+  await page.evaluate(() => {
+    const row = document.querySelector('a[href="/contacts/103"]').closest('tr').cloneNode(true);
+    const link = row.querySelector('a[href="/contacts/103"]');
+    link.setAttribute('href', '/contacts/190');
+    link.textContent = 'Storm Person';
+    const tel = row.querySelector('a[href^="tel:"]');
+    tel.setAttribute('href', 'tel:+1 206 555 0190');
+    tel.textContent = '+1 206 555 0190';
+    document.querySelector('a[href="/contacts/103"]').closest('tbody').append(row);
+  });
+  const stored = await storedWhen((c) => c['/contacts/190'], 8_000);
+  assert.equal(stored['/contacts/190'].name, 'Storm Person');
+  console.log(`# new row during a mutation storm → stored: ${Date.now() - added} ms`);
+  await page.close();
+});
