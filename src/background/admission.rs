@@ -40,10 +40,11 @@ where
                 }
             }
             ToBackground::VouchForHost { code } => {
+                let site = caller.site.borrow().clone();
                 let ok = caller.kind == CallerKind::ContentScript
                     && caller
                         .tab_id
-                        .is_some_and(|tab| self.tickets.borrow_mut().vouch(&code, tab, now));
+                        .is_some_and(|tab| self.tickets.borrow_mut().vouch(&code, tab, site, now));
                 Reply::Vouched { ok }
             }
             ToBackground::Admit { ticket } => return self.admit(&ticket, caller, now),
@@ -66,15 +67,24 @@ where
     /// Spends a ticket for this port; on success the port is admitted and gets a pass to
     /// resume with after the worker restarts.
     fn admit(&self, ticket: &str, caller: &Caller, now: f64) -> Handled {
-        let ok = caller.kind == CallerKind::ExtensionPage
-            && self.tickets.borrow_mut().admit(ticket, caller.frame(), now);
-        if !ok {
+        let admission = match caller.kind {
+            CallerKind::ExtensionPage => {
+                self.tickets.borrow_mut().admit(ticket, caller.frame(), now)
+            }
+            CallerKind::ContentScript => None,
+        };
+        let Some(admission) = admission else {
             return Handled {
-                reply: Reply::Admitted { ok, pass: None },
+                reply: Reply::Admitted {
+                    ok: false,
+                    pass: None,
+                },
                 effects: Vec::new(),
             };
-        }
+        };
+        let ok = true;
         caller.admitted.set(true);
+        *caller.site.borrow_mut() = admission.site;
         let pass = (self.environment.random_token)();
         self.passes.borrow_mut().insert(pass.clone(), caller.tab_id);
         Handled {

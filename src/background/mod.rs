@@ -104,6 +104,9 @@ pub struct Caller {
     tab_id: Option<i64>,
     frame_id: Option<i64>,
     admitted: Cell<bool>,
+    /// The enabled site the sender is on (a content script), or the host was framed by (an
+    /// admitted widget host): matching and logging prefer its contacts.
+    site: RefCell<Option<String>>,
 }
 
 impl Caller {
@@ -114,7 +117,14 @@ impl Caller {
             tab_id,
             frame_id: None,
             admitted: Cell::new(false),
+            site: RefCell::new(None),
         }
+    }
+
+    /// The same sender, on a page of this enabled site.
+    pub fn on_site(self, site: Option<String>) -> Self {
+        *self.site.borrow_mut() = site;
+        self
     }
 
     /// The same sender, in this frame of its tab (`runtime.MessageSender.frameId`).
@@ -745,7 +755,8 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 })
             }
             ToBackground::FromWidget { message } => {
-                let Some(answer) = self.router.answer(&message).await else {
+                let site = caller.site.borrow().clone();
+                let Some(answer) = self.router.answer_for(&message, site.as_deref()).await else {
                     return Handled {
                         reply: Reply::ToWidget {
                             messages: Vec::new(),
@@ -1512,7 +1523,9 @@ mod tests {
     #[test]
     fn a_framed_host_is_admitted_only_through_its_own_claim_code_vouched_for_in_its_tab() {
         let core = BackgroundCore::default();
-        let content = Caller::new(CallerKind::ContentScript, Some(5)).in_frame(Some(0));
+        let content = Caller::new(CallerKind::ContentScript, Some(5))
+            .in_frame(Some(0))
+            .on_site(Some("https://crm.example.com".into()));
         let refused = |request, caller: &Caller| {
             let reply = block_on(core.handle(request, caller)).reply;
             assert!(
@@ -1572,6 +1585,11 @@ mod tests {
         else {
             panic!("{:?}", handled.reply)
         };
+        assert_eq!(
+            host.site.borrow().as_deref(),
+            Some("https://crm.example.com"),
+            "its calls are handled for the page's site"
+        );
         assert!(host.is_admitted());
         assert!(
             matches!(handled.effects.as_slice(), [Effect::KeepPasses(kept)] if kept.contains_key(&pass))

@@ -45,10 +45,20 @@ pub struct TicketBook {
     claims: BTreeMap<String, Issued>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Issued {
     binding: Binding,
     at_ms: f64,
+    /// The enabled site whose page the vouching content script was on.
+    site: Option<String>,
+}
+
+/// What an admission tells about the admitted host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admission {
+    /// The enabled site of the page that framed it (`None` for our own pages): the site the
+    /// host's calls are handled for.
+    pub site: Option<String>,
 }
 
 impl TicketBook {
@@ -61,6 +71,7 @@ impl TicketBook {
             Issued {
                 binding,
                 at_ms: now_ms,
+                site: None,
             },
         );
     }
@@ -81,15 +92,17 @@ impl TicketBook {
             Issued {
                 binding,
                 at_ms: now_ms,
+                site: None,
             },
         );
         true
     }
 
-    /// Our content script in `tab_id` vouches for a code its own frame showed it: the code
-    /// becomes a ticket for that frame alone. Single use; a code from another tab is spent.
-    pub fn vouch(&mut self, code: &str, tab_id: i64, now_ms: f64) -> bool {
-        let Some(issued) = self.claims.remove(code) else {
+    /// Our content script in `tab_id`, on a page of `site`, vouches for a code its own frame
+    /// showed it: the code becomes a ticket for that frame alone. Single use; a code from
+    /// another tab is spent.
+    pub fn vouch(&mut self, code: &str, tab_id: i64, site: Option<String>, now_ms: f64) -> bool {
+        let Some(mut issued) = self.claims.remove(code) else {
             return false;
         };
         let Binding::Frame(frame) = issued.binding else {
@@ -99,21 +112,20 @@ impl TicketBook {
             return false;
         }
         expire(&mut self.open, now_ms);
+        issued.site = site;
         self.open.insert(code.to_owned(), issued);
         true
     }
 
     /// Spends a ticket: valid when issued, unused, fresh and presented by whom it is bound to.
-    pub fn admit(&mut self, ticket: &str, presenter: FrameRef, now_ms: f64) -> bool {
-        let Some(issued) = self.open.remove(ticket) else {
-            return false;
-        };
+    pub fn admit(&mut self, ticket: &str, presenter: FrameRef, now_ms: f64) -> Option<Admission> {
+        let issued = self.open.remove(ticket)?;
         let fresh = now_ms - issued.at_ms < TICKET_LIFETIME_MS;
         let bound = match issued.binding {
             Binding::AnyOwnPage => true,
             Binding::Frame(frame) => frame == presenter,
         };
-        fresh && bound
+        (fresh && bound).then_some(Admission { site: issued.site })
     }
 }
 
@@ -134,23 +146,26 @@ mod tests {
     fn a_ticket_admits_once() {
         let mut book = TicketBook::default();
         book.issue("t1".into(), 0.0);
-        assert!(book.admit("t1", HOST, 10.0));
-        assert!(!book.admit("t1", HOST, 20.0), "single use");
-        assert!(!book.admit("never-issued", HOST, 20.0));
+        assert!(book.admit("t1", HOST, 10.0).is_some());
+        assert!(book.admit("t1", HOST, 20.0).is_none(), "single use");
+        assert!(book.admit("never-issued", HOST, 20.0).is_none());
     }
 
     #[test]
     fn a_ticket_expires() {
         let mut book = TicketBook::default();
         book.issue("t2".into(), 0.0);
-        assert!(!book.admit("t2", HOST, TICKET_LIFETIME_MS + 1.0), "expired");
+        assert!(
+            book.admit("t2", HOST, TICKET_LIFETIME_MS + 1.0).is_none(),
+            "expired"
+        );
         book.issue("t3".into(), 0.0);
         let elsewhere = FrameRef {
             tab_id: Some(99),
             frame_id: None,
         };
         assert!(
-            book.admit("t3", elsewhere, 1.0),
+            book.admit("t3", elsewhere, 1.0).is_some(),
             "own-page tickets fit any host"
         );
     }
@@ -159,38 +174,51 @@ mod tests {
     fn a_claim_code_admits_nothing_until_the_content_script_vouches() {
         let mut book = TicketBook::default();
         assert!(book.offer_claim("c1".into(), HOST, 0.0));
-        assert!(!book.admit("c1", HOST, 1.0), "not vouched for yet");
+        assert!(book.admit("c1", HOST, 1.0).is_none(), "not vouched for yet");
         assert!(book.offer_claim("c2".into(), HOST, 0.0));
-        assert!(book.vouch("c2", 7, 1.0));
-        assert!(!book.vouch("c2", 7, 1.0), "vouched once");
-        assert!(book.admit("c2", HOST, 2.0));
-        assert!(!book.admit("c2", HOST, 3.0), "single use");
+        assert!(book.vouch("c2", 7, None, 1.0));
+        assert!(!book.vouch("c2", 7, None, 1.0), "vouched once");
+        assert!(book.admit("c2", HOST, 2.0).is_some());
+        assert!(book.offer_claim("c3".into(), HOST, 0.0));
+        assert!(book.vouch("c3", 7, Some("https://crm.example".into()), 1.0));
+        assert_eq!(
+            book.admit("c3", HOST, 2.0).and_then(|a| a.site).as_deref(),
+            Some("https://crm.example"),
+            "the vouching page's site is the host's"
+        );
+        assert!(book.admit("c2", HOST, 3.0).is_none(), "single use");
     }
 
     #[test]
     fn a_vouched_code_admits_only_the_frame_it_was_made_for() {
         let mut book = TicketBook::default();
         book.offer_claim("c1".into(), HOST, 0.0);
-        book.vouch("c1", 7, 1.0);
+        book.vouch("c1", 7, None, 1.0);
         let other_frame = FrameRef {
             frame_id: Some(4),
             ..HOST
         };
         assert!(
-            !book.admit("c1", other_frame, 2.0),
+            book.admit("c1", other_frame, 2.0).is_none(),
             "a page's own frame presenting the code it read"
         );
-        assert!(!book.admit("c1", HOST, 2.0), "and the code is spent");
+        assert!(
+            book.admit("c1", HOST, 2.0).is_none(),
+            "and the code is spent"
+        );
     }
 
     #[test]
     fn a_code_vouched_from_another_tab_or_too_late_is_spent() {
         let mut book = TicketBook::default();
         book.offer_claim("c1".into(), HOST, 0.0);
-        assert!(!book.vouch("c1", 8, 1.0), "another tab's content script");
-        assert!(!book.vouch("c1", 7, 2.0), "spent by the wrong vouch");
+        assert!(
+            !book.vouch("c1", 8, None, 1.0),
+            "another tab's content script"
+        );
+        assert!(!book.vouch("c1", 7, None, 2.0), "spent by the wrong vouch");
         book.offer_claim("c2".into(), HOST, 0.0);
-        assert!(!book.vouch("c2", 7, TICKET_LIFETIME_MS), "expired");
+        assert!(!book.vouch("c2", 7, None, TICKET_LIFETIME_MS), "expired");
     }
 
     #[test]

@@ -276,7 +276,8 @@ impl Background {
             let tab = sender_tab.unwrap_or_default();
             let reply = match envelope.body {
                 request @ ToBackground::VouchForHost { .. } if from_enabled_site => {
-                    let caller = Caller::new(CallerKind::ContentScript, sender_tab);
+                    let site = settings.site_for_url(&page).map(|site| site.to_string());
+                    let caller = Caller::new(CallerKind::ContentScript, sender_tab).on_site(site);
                     core.handle(request, &caller).await.reply
                 }
                 ToBackground::SiteRecipe if from_enabled_site => {

@@ -155,6 +155,13 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
     /// Answers a widget message; `None` for messages that are not service requests (events)
     /// and for requests so broken they carry no id to answer to.
     pub async fn answer(&self, message: &Value) -> Option<Answer> {
+        self.answer_for(message, None).await
+    }
+
+    /// [`Self::answer`] for a phone framed on a page of `site`: where a number belongs to
+    /// contacts of several sites, matching and logging prefer that site's (a contact another
+    /// site stored on its customer's number must not hide it or take its logs).
+    pub async fn answer_for(&self, message: &Value, site: Option<&str>) -> Option<Answer> {
         let request = match service_request(message)? {
             Ok(request) => request,
             Err(reason) => {
@@ -163,7 +170,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             }
         };
         let handled = match ServicePath::from_path(&request.path) {
-            Some(path) => self.route(path, &request).await,
+            Some(path) => self.route(path, &request, site).await,
             None => Err(ServiceError(format!(
                 "crm-bridge does not serve the path \"{}\"",
                 truncate(&request.path, 200)
@@ -178,22 +185,27 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         })
     }
 
-    async fn route(&self, path: ServicePath, request: &ServiceRequest) -> Handled {
+    async fn route(
+        &self,
+        path: ServicePath,
+        request: &ServiceRequest,
+        site: Option<&str>,
+    ) -> Handled {
         let ok = || Ok((json!({ "data": "ok" }).into(), Vec::new()));
         match path {
             ServicePath::Contacts => self.contacts_page(body(request)?).await,
             ServicePath::ContactSearch => self.search(body(request)?).await,
-            ServicePath::ContactMatch => self.match_numbers(body(request)?).await,
+            ServicePath::ContactMatch => self.match_numbers(body(request)?, site).await,
             ServicePath::ViewMatchedContact => self.view_contact(&request.body).await,
             ServicePath::Activities => self.activities(&request.body).await,
-            ServicePath::CallLogger => self.log_call(body(request)?).await,
+            ServicePath::CallLogger => self.log_call(body(request)?, site).await,
             ServicePath::CallLogEntityMatcher => {
                 let query: CallLogMatch = body(request)?;
                 let matches = self.logs.call_log_matches(&query.session_ids).await?;
                 let data = self.with_status_lines(matches, JournalEntry::call_key);
                 Ok((with_data(data).into(), Vec::new()))
             }
-            ServicePath::MessageLogger => self.log_messages(body(request)?).await,
+            ServicePath::MessageLogger => self.log_messages(body(request)?, site).await,
             ServicePath::MessageLogEntityMatcher => {
                 let query: MessageLogMatch = body(request)?;
                 let matches = self
@@ -297,7 +309,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         Ok((with_data(Value::Array(data)).into(), Vec::new()))
     }
 
-    async fn match_numbers(&self, query: ContactMatch) -> Handled {
+    async fn match_numbers(&self, query: ContactMatch, site: Option<&str>) -> Handled {
         if query.phone_numbers.len() > MATCH_LIMIT {
             return Err(ServiceError(format!(
                 "too many numbers in one match request ({}; at most {MATCH_LIMIT})",
@@ -315,7 +327,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .into_iter()
             .filter(|(_, contacts)| !contacts.is_empty())
             .map(|(number, contacts)| {
-                let list = contacts
+                let list = preferred(contacts, site)
                     .iter()
                     .map(|c| c.to_widget(&self.service_name))
                     .collect();
@@ -328,7 +340,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
     /// Logs a call, unless the user pressed Log/Edit on a site with its own call-log form:
     /// then the widget is sent that form (pre-filled with the logged note) and opens it; Save
     /// comes back as a `logForm` request with the form data (protocol.md §4.8).
-    async fn log_call(&self, log: CallLog) -> Handled {
+    async fn log_call(&self, log: CallLog, site: Option<&str>) -> Handled {
         if log.opens_log_form() {
             let site = match log.contact_id() {
                 Some(id) => self.contacts.contact(&id).await?.and_then(|c| c.site),
@@ -360,7 +372,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             }
         }
         let link = self
-            .link(log.contact_id(), log.other_party_number())
+            .link(log.contact_id(), log.other_party_number(), site)
             .await?;
         let destinations = self.state.log_destinations().await;
         let written = self.logs.log_call(&log, link, &destinations).await?;
@@ -384,9 +396,9 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
     }
 
     /// Logs one conversation-day of messages.
-    async fn log_messages(&self, log: MessageLog) -> Handled {
+    async fn log_messages(&self, log: MessageLog, site: Option<&str>) -> Handled {
         let link = self
-            .link(log.contact_id(), log.correspondent_number())
+            .link(log.contact_id(), log.correspondent_number(), site)
             .await?;
         let destinations = self.state.log_destinations().await;
         let written = self.logs.log_message(&log, link, &destinations).await?;
@@ -400,6 +412,7 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         &self,
         named: Option<String>,
         number: Option<String>,
+        site: Option<&str>,
     ) -> Result<ContactLink, ServiceError> {
         if let Some(id) = named {
             return Ok(match self.contacts.contact(&id).await? {
@@ -423,7 +436,10 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
             .contacts
             .match_numbers(std::slice::from_ref(&number))
             .await?;
-        Ok(match found.get(&number).map(Vec::as_slice) {
+        let found = found
+            .get(&number)
+            .map(|contacts| preferred(contacts.clone(), site));
+        Ok(match found.as_deref() {
             Some([only]) => ContactLink::ByNumber(logged_contact(only)),
             Some(several) if several.len() > 1 => ContactLink::Unknown(format!(
                 "{} contacts share this number; pick one in the phone and log again",
@@ -502,6 +518,15 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
 /// [`crate::contacts::record::is_on_site`]); records stored before that rule are checked here.
 fn record_on_own_site(site: Option<&str>, url: Option<String>) -> Option<String> {
     url.filter(|url| site.is_some_and(|site| crate::contacts::record::is_on_site(site, url)))
+}
+
+/// The contacts of `site` among `contacts`, when it has any; else all of them.
+fn preferred(contacts: Vec<Contact>, site: Option<&str>) -> Vec<Contact> {
+    let of_site = |c: &Contact| site.is_some() && c.site.as_deref() == site;
+    match contacts.iter().any(of_site) {
+        true => contacts.into_iter().filter(of_site).collect(),
+        false => contacts,
+    }
 }
 
 /// A contact as a journal entry records it.
@@ -672,6 +697,46 @@ mod tests {
         });
         let foreign = ask(&router, "/contacts/view", json!({ "id": "4" }));
         assert!(foreign.effects.is_empty(), "{:?}", foreign.effects);
+    }
+
+    #[test]
+    fn the_site_the_phone_is_framed_on_wins_a_number_another_site_also_stored() {
+        let router = router();
+        // Site B stored a contact on site A's customer's number (+12065550147, Marcus Lee).
+        router.contacts().upsert(Contact {
+            id: "b-1".into(),
+            name: "Planted By B".into(),
+            phone_numbers: vec![ContactPhone {
+                phone_number: "+12065550147".into(),
+                phone_type: "business".into(),
+                display: None,
+            }],
+            site: Some("https://b.example".into()),
+            ..Default::default()
+        });
+        let matched = |site| {
+            let message = json!({ "type": "rc-post-message-request", "requestId": "r",
+                "path": "/contacts/match", "body": { "phoneNumbers": ["+12065550147"] } });
+            let answer = block_on(router.answer_for(&message, site)).unwrap();
+            let names: Vec<String> = answer.response.value()["response"]["data"]["+12065550147"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned())
+                .collect();
+            names
+        };
+        assert_eq!(matched(Some("https://crm.test")), ["Marcus Lee"]);
+        assert_eq!(matched(Some("https://b.example")), ["Planted By B"]);
+        assert_eq!(matched(None).len(), 2, "the phone window: both");
+        assert_eq!(matched(Some("https://other.example")).len(), 2);
+        // A call logged from site A's page goes to A's contact, not to nobody.
+        let log = json!({ "type": "rc-post-message-request", "requestId": "l", "path": "/callLogger",
+            "body": { "call": { "sessionId": "s-b", "direction": "Inbound",
+                "from": { "phoneNumber": "+12065550147" } }, "triggerType": "createLog", "note": "n" } });
+        block_on(router.answer_for(&log, Some("https://crm.test"))).unwrap();
+        let entry = block_on(router.logs().entry("call:s-b")).unwrap().unwrap();
+        assert_eq!(entry.contact.name.as_deref(), Some("Marcus Lee"));
     }
 
     #[test]
