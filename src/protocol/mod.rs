@@ -2,7 +2,7 @@
 //!
 //! - [`bridge`]: the extension's own channel between extension pages (widget host, popup,
 //!   options) and the background worker.
-//! - [`widget`]: the RingCentral Embeddable `postMessage` envelopes (see `../shared/protocol.md`).
+//! - [`widget`]: the RingCentral Embeddable `postMessage` envelopes (see `docs/protocol.md`).
 //! - [`registration`]: the third-party service description we register in the widget.
 //! - [`evidence`]: what the content script's walker saw on a page, for discovery;
 //!   [`evidence_table`]: its tables, sent compactly, and its rescans, sent as row patches.

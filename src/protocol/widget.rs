@@ -1,6 +1,6 @@
 //! The RingCentral Embeddable `postMessage` protocol, as the widget really speaks it.
 //!
-//! Reference: `../shared/protocol.md` §2 (envelopes). The widget checks no origins (§2.2), so
+//! Reference: `docs/protocol.md` §2 (envelopes). The widget checks no origins (§2.2), so
 //! every check is ours: the widget host accepts only messages from the widget frame's window and
 //! origin, and answers only to them.
 

@@ -2,7 +2,7 @@
 //!
 //! An extension frame inside a web page is a third-party context, and browsers that block
 //! third-party storage refuse it IndexedDB; so only the background opens the database, and
-//! everything else asks the background (see `../shared/toolchain.md`).
+//! everything else asks the background (see `docs/toolchain.md`).
 //!
 //! Schema history (each version has a fixture in `tests/fixtures/store/` that the upgrade test
 //! opens with the current code):

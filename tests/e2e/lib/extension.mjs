@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
-/** Chromium flags for this machine kind (../shared/toolchain.md): no background networking. */
+/** Chromium flags for this machine kind (docs/toolchain.md): no background networking. */
 export const CHROMIUM_FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--no-first-run', '--disable-quic', '--disable-gpu', '--no-default-browser-check',
