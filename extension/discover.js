@@ -680,14 +680,18 @@
   let lastUrl = location.href;
   let timer = 0;
   let running = false;
+  let quietUntil = 0;
   const scan = async () => {
     if (running) { schedule(); return; }
+    if (now() < quietUntil) { schedule(quietUntil - now()); return; }
     running = true;
     try {
       const { message } = await liveScan(recipe);
       if (!message) return;
       const answer = await runtime.sendMessage({ id: 2, body: message });
       const reply = answer && answer.reply;
+      // The page showed more new people than the site may add this minute: read nothing until then.
+      if (reply && reply.kind === 'discovered' && reply.heldBackForMs > 0) quietUntil = now() + Math.min(reply.heldBackForMs, 60_000);
       if (reply && reply.kind === 'evidenceWanted') { forgetLive(); schedule(0); } // it restarted
       else if (!reply || reply.kind === 'error') forgetLive(); // not kept: the next scan sends all
     } catch (err) {

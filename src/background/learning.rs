@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default)]
 pub struct LearningGate {
     minutes: BTreeMap<String, Minute>,
+    /// Pages held back for adding too fast, and until when they are not read at all (ms).
+    quiet: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +47,23 @@ impl LearningGate {
         .into_iter()
         .min_by_key(|(room, _)| *room)
         .unwrap_or((0, HeldBack::SiteFull))
+    }
+
+    /// A page that showed more new people than its site's minute allows is not read again
+    /// until that minute ends: reading 8,000 rows a second only to hold them back would keep
+    /// the worker too busy to answer the phone.
+    pub fn quiet_page(&mut self, page_url: &str, site: &str, now_ms: f64) {
+        let until = self.minute(site, now_ms).started_ms + MINUTE_MS;
+        if self.quiet.len() >= 64 {
+            self.quiet.retain(|_, until| *until > now_ms);
+        }
+        self.quiet.insert(page_url.to_owned(), until);
+    }
+
+    /// How long `page_url` is not read for, if it is quiet now.
+    pub fn quiet_for_ms(&self, page_url: &str, now_ms: f64) -> Option<f64> {
+        let until = *self.quiet.get(page_url)?;
+        (until > now_ms).then_some(until - now_ms)
     }
 
     /// Counts contacts a write added for `site`.
@@ -97,6 +116,19 @@ mod tests {
             gate.allowance("c", 0, 0, &LIMITS, 0.0),
             (10, HeldBack::TooFast)
         );
+    }
+
+    #[test]
+    fn a_page_held_back_for_flooding_is_quiet_until_its_minute_ends() {
+        let mut gate = LearningGate::default();
+        gate.note_added("a", 10, 1_000.0);
+        gate.quiet_page("https://a/forum", "a", 2_000.0);
+        assert_eq!(
+            gate.quiet_for_ms("https://a/forum", 2_000.0),
+            Some(59_000.0)
+        );
+        assert_eq!(gate.quiet_for_ms("https://a/other", 2_000.0), None);
+        assert_eq!(gate.quiet_for_ms("https://a/forum", 61_000.0), None);
     }
 
     #[test]

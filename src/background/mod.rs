@@ -835,6 +835,11 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         self.learning
             .borrow_mut()
             .note_added(&site.to_string(), summary.added, now);
+        if held_back == Some(HeldBack::TooFast) {
+            self.learning
+                .borrow_mut()
+                .quiet_page(page_url, &site.to_string(), now);
+        }
         self.note_reading(page_url, found, &notes, held_back.map(|h| h.note(&limits)));
         let mut effects = Vec::new();
         if summary.changed_anything() {
@@ -848,6 +853,13 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             }
         }
         Ok((summary, effects))
+    }
+
+    /// How long a page that flooded new people is not read for, if it is held back now (its
+    /// evidence is then not interpreted at all; see [`LearningGate::quiet_page`]).
+    pub fn page_quiet_for_ms(&self, page_url: &str) -> Option<f64> {
+        let now = (self.environment.now_ms)();
+        self.learning.borrow().quiet_for_ms(page_url, now)
     }
 
     /// How many new contacts `site` may add now, and the limit that binds.
@@ -1657,6 +1669,11 @@ mod tests {
         assert_eq!(
             held(page),
             Some(HeldBack::TooFast.note(&core.settings().limits))
+        );
+        assert_eq!(
+            core.page_quiet_for_ms(page),
+            Some(60_000.0),
+            "not read for the minute"
         );
         // A minute later the site's cap: 1 more of 3, while the 4 known are still updated.
         clock.set(61_000.0);

@@ -360,6 +360,15 @@ async fn read_page(
     if settings.site_for_url(&evidence.url) != settings.site_for_url(page) {
         return error("the evidence describes another site than its tab".into());
     }
+    if let Some(quiet_ms) = core.page_quiet_for_ms(page) {
+        return Reply::Discovered {
+            found: 0,
+            summary: Default::default(),
+            elapsed_ms: 0.0,
+            truncated: None,
+            held_back_for_ms: Some(quiet_ms),
+        };
+    }
     let started = platform::now_ms();
     let found =
         super::discovery_client::discover(&evidence, settings.default_region.as_deref()).await;
@@ -390,6 +399,7 @@ async fn read_page(
                 summary,
                 elapsed_ms,
                 truncated,
+                held_back_for_ms: core.page_quiet_for_ms(page),
             }
         }
         Err(err) => error(err),

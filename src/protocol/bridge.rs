@@ -356,6 +356,10 @@ pub enum Reply {
         /// The walker stopped early on this page.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         truncated: Option<Truncation>,
+        /// The page showed more new people than its site may add this minute: the content
+        /// script sends nothing for this long (ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held_back_for_ms: Option<f64>,
     },
     /// Answer to [`ToBackground::PreviewRecipe`].
     RecipePreview {
