@@ -11,9 +11,10 @@
 // - the frame's address holds no secret: the host inside asks the background for a claim code
 //   bound to its own frame and shows it here; this script vouches for it over the runtime
 //   channel only when it came from its own frame's window;
-// - inline !important styles keep the phone opaque and on top, and a guard pauses the phone
-//   whenever the page covers, hides or shrinks it, so a click meant for the page never lands
-//   on a phone the user cannot see.
+// - inline !important styles keep the phone opaque and on top, a guard pauses the phone
+//   whenever the page fades, filters, clips or shrinks it, and (Chromium) each part of it the
+//   page draws over takes its clicks itself, so a click never lands on a phone the user
+//   cannot see.
 (() => {
   if (globalThis.__crmBridgeWidget) return; // injected twice (registration + manual scan)
   globalThis.__crmBridgeWidget = true;
@@ -89,7 +90,8 @@
         padding: 24px; text-align: center; background: rgba(255, 255, 255, .94); color: #1d2433;
         font-size: 14px; line-height: 1.4; cursor: not-allowed; }
       .shield.quiet { background: transparent; color: transparent; }
-      .sentinel { position: absolute; inset: 0; pointer-events: none; }
+      .cell { position: absolute; pointer-events: none; }
+      .cell.blocked { pointer-events: auto; cursor: not-allowed; }
       [hidden] { display: none !important; }`;
   const text = (key) => chrome.i18n.getMessage(key); // every UI string lives in _locales
   const minimise = element('button', { className: 'min', type: 'button', title: text('widgetMinimise'),
@@ -97,9 +99,18 @@
   const bar = element('div', { className: 'bar' }, element('span', { className: 'title' }, text('widgetTitle')), minimise);
   const frame = element('iframe', { allow: 'microphone; autoplay', title: text('widgetFrameTitle') });
   const shield = element('div', { className: 'shield', role: 'status', hidden: true }, text('widgetPaused'));
-  const sentinel = element('div', { className: 'sentinel', 'aria-hidden': 'true' });
+  // A grid over the phone, above everything in it: each cell that something of the page is
+  // drawn over (even with pointer-events: none) takes the clicks there itself (see the guard).
+  const GRID = { columns: 4, rows: 6 };
+  const cells = Array.from({ length: GRID.columns * GRID.rows }, (_, i) => {
+    const cell = element('div', { className: 'cell', 'aria-hidden': 'true' });
+    const [column, row] = [i % GRID.columns, Math.floor(i / GRID.columns)];
+    cell.style.cssText = `left:${(100 * column) / GRID.columns}%;top:${(100 * row) / GRID.rows}%;`
+      + `width:${100 / GRID.columns}%;height:${100 / GRID.rows}%`;
+    return cell;
+  });
   const body = element('div', { className: 'body' }, frame, shield);
-  const panel = element('div', { className: 'panel', role: 'dialog', 'aria-label': text('widgetTitle') }, bar, body, sentinel);
+  const panel = element('div', { className: 'panel', role: 'dialog', 'aria-label': text('widgetTitle') }, bar, body, ...cells);
   const fab = element('button', { className: 'fab', type: 'button', title: text('widgetOpen'),
     'aria-label': text('widgetOpen'), hidden: true }, '\u260e');
   root.append(style, panel, fab);
@@ -208,16 +219,10 @@
     }
     const box = panel.getBoundingClientRect();
     if (Math.abs(box.width - PANEL.width) > 1 || Math.abs(box.height - PANEL.height) > 1) return 'resized';
-    const points = [[0.5, 0.5], [0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9], [0.5, 0.25], [0.5, 0.75]];
-    for (const [fx, fy] of points) {
-      const x = box.left + box.width * fx;
-      const y = box.top + box.height * fy;
-      if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
-      if (document.elementFromPoint(x, y) !== host) return 'covered';
-    }
+    // An opaque cover that takes the clicks needs nothing from us: the click lands on it, and
+    // the user sees that it is not the phone. What it draws over cells is handled per cell.
     return null;
   };
-  let occluded = false; // what IntersectionObserver v2 says, where the browser has it
   let clearSince = 0;
   let paused = false;
   let spoiled = false; // the page hid the phone since it was last in plain view
@@ -230,7 +235,7 @@
   const guard = () => {
     if (place.minimised) return paused && setPaused(false);
     const now = performance.now();
-    if (problem() || occluded) {
+    if (problem()) {
       clearSince = 0;
       spoiled = true;
       if (!paused || shield.classList.contains('quiet')) setPaused(true);
@@ -245,11 +250,18 @@
   setPaused(true); // until the first look says the phone is in plain view
   const guardTimer = setInterval(guard, GUARD_MS);
   if (typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype) {
-    // Sees what hit testing cannot: an overlay with pointer-events: none drawn over the phone.
-    new IntersectionObserver((entries) => {
-      for (const entry of entries) occluded = entry.isIntersecting && !entry.isVisible;
-      guard();
-    }, { trackVisibility: true, delay: 100, threshold: [0, 1] }).observe(sentinel);
+    // IntersectionObserver v2 sees what hit testing cannot: anything drawn over a cell, also
+    // a decoy with pointer-events: none. Such a cell blocks clicks at once, and lets them
+    // through again only after CLEAR_FOR_MS in plain view.
+    const cleared = new WeakMap();
+    const watcher = new IntersectionObserver((entries) => {
+      for (const { target, isIntersecting, isVisible } of entries) {
+        clearTimeout(cleared.get(target));
+        if (isIntersecting && !isVisible) target.classList.add('blocked');
+        else cleared.set(target, setTimeout(() => target.classList.remove('blocked'), CLEAR_FOR_MS));
+      }
+    }, { trackVisibility: true, delay: 100, threshold: [0, 1] });
+    for (const cell of cells) watcher.observe(cell);
   }
 
   // The background asks to take the widget away when the user switches the site off.

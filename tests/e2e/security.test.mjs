@@ -185,6 +185,26 @@ test('page styles cannot make the phone transparent, and a hidden or covered pho
       document.documentElement.append(cover);
     }, () => { document.getElementById('decoy').remove(); }],
   ];
+  // Something of the page over a part of the phone (a chat button in the corner) blocks that
+  // part only; a pass-through decoy over the top half blocks clicks there, not below.
+  const clickAt = async (fy) => {
+    const before = await phone.evaluate(() => window.clicksSeen);
+    await attacker.mouse.click(box.x + box.width * 0.2, box.y + box.height * fy);
+    await attacker.waitForTimeout(100);
+    return (await phone.evaluate(() => window.clicksSeen)) - before;
+  };
+  await attacker.evaluate((b) => {
+    const corner = Object.assign(document.createElement('div'), { id: 'corner' });
+    corner.style.cssText = 'position:fixed;right:0;bottom:0;width:120px;height:120px;z-index:2147483647;background:#fc0';
+    const half = Object.assign(document.createElement('div'), { id: 'half' });
+    half.style.cssText = `position:fixed;left:${b.x}px;top:${b.y}px;width:${b.width}px;height:${b.height / 2 - 40}px;`
+      + 'z-index:2147483647;background:#fff;pointer-events:none';
+    document.documentElement.append(corner, half);
+  }, box);
+  await attacker.waitForTimeout(1200);
+  assert.equal(await clickAt(0.15), 0, 'under the decoy: blocked');
+  assert.equal(await clickAt(0.7), 1, 'beside the corner button and below the decoy: the phone works');
+  await attacker.evaluate(() => { document.getElementById('corner').remove(); document.getElementById('half').remove(); });
   for (const [name, attack, undo] of attacks) {
     await attacker.evaluate(attack);
     await attacker.waitForTimeout(1200);
