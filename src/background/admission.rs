@@ -4,6 +4,7 @@
 use super::{BackgroundCore, Caller, CallerKind, Handled};
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::service::data::{ContactSink, ContactSource, LogStore};
+use crate::service::router::PassHolder;
 use crate::service::Effect;
 
 impl<C, L> BackgroundCore<C, L>
@@ -49,9 +50,13 @@ where
             }
             ToBackground::Admit { ticket } => return self.admit(&ticket, caller, now),
             ToBackground::Resume { pass } => {
+                let holder = self.passes.borrow().get(&pass).cloned();
                 let ok = caller.kind == CallerKind::ExtensionPage
-                    && self.passes.borrow().get(&pass) == Some(&caller.tab_id);
+                    && holder.as_ref().is_some_and(|h| h.tab == caller.tab_id);
                 caller.admitted.set(ok);
+                if ok {
+                    *caller.site.borrow_mut() = holder.and_then(|h| h.site);
+                }
                 Reply::Admitted { ok, pass: None }
             }
             _ => Reply::Error {
@@ -84,9 +89,13 @@ where
         };
         let ok = true;
         caller.admitted.set(true);
-        *caller.site.borrow_mut() = admission.site;
+        *caller.site.borrow_mut() = admission.site.clone();
         let pass = (self.environment.random_token)();
-        self.passes.borrow_mut().insert(pass.clone(), caller.tab_id);
+        let holder = PassHolder {
+            tab: caller.tab_id,
+            site: admission.site,
+        };
+        self.passes.borrow_mut().insert(pass.clone(), holder);
         Handled {
             reply: Reply::Admitted {
                 ok,

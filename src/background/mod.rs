@@ -22,6 +22,7 @@ use crate::service::description::{
     default_widget_settings, registration, widget_settings_items, SERVICE_NAME,
 };
 use crate::service::memory::{MemoryContacts, MemoryLogs, MemoryState};
+use crate::service::router::PassHolder;
 use crate::service::{Effect, ServiceRouter};
 use crate::settings::limits::HeldBackNote;
 use crate::settings::recipe::Recipe;
@@ -163,7 +164,7 @@ pub struct BackgroundCore<C = MemoryContacts, L = MemoryLogs> {
     learning: RefCell<LearningGate>,
     /// Passes of admitted widget hosts (pass → tab), kept by the edge in `storage.session` so
     /// a host stays admitted across worker restarts for the browser session.
-    passes: RefCell<BTreeMap<String, Option<i64>>>,
+    passes: RefCell<BTreeMap<String, PassHolder>>,
     /// What discovery last made of recent pages (URL → reading), for the popup; bounded.
     page_readings: RefCell<BTreeMap<String, PageReading>>,
     /// The phone's login as an open phone last announced it; the edge keeps it in session
@@ -296,7 +297,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
     }
 
     /// Restores the passes kept in session storage (at worker wake-up).
-    pub fn restore_passes(&self, passes: BTreeMap<String, Option<i64>>) {
+    pub fn restore_passes(&self, passes: BTreeMap<String, PassHolder>) {
         self.passes.borrow_mut().extend(passes);
     }
 
@@ -1623,6 +1624,11 @@ mod tests {
             }
         );
         assert!(new_port.is_admitted());
+        assert_eq!(
+            new_port.site.borrow().as_deref(),
+            Some("https://crm.example.com"),
+            "the site survives the restart with the pass"
+        );
         let elsewhere = Caller::new(CallerKind::ExtensionPage, Some(9));
         block_on(restarted.handle(ToBackground::Resume { pass }, &elsewhere));
         assert!(!elsewhere.is_admitted(), "a pass works only in its tab");

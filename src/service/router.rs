@@ -47,8 +47,8 @@ pub enum Effect {
     KeepErrors(String),
     /// Keep the phone's login state (its JSON) for this browser session (toolbar popup).
     KeepPhoneLogin(String),
-    /// Keep the passes of admitted widget hosts (pass → tab) for this browser session.
-    KeepPasses(std::collections::BTreeMap<String, Option<i64>>),
+    /// Keep the passes of admitted widget hosts for this browser session.
+    KeepPasses(std::collections::BTreeMap<String, PassHolder>),
     /// Stop unless the browser granted this match pattern (the user's click asked for it).
     RequirePermission(String),
     /// Store these settings, then use them.
@@ -117,6 +117,17 @@ impl Serialize for Response {
 }
 
 type Handled = Result<(Response, Vec<Effect>), ServiceError>;
+
+/// Whom a pass admits again after a worker restart: the host's tab, and the enabled site of
+/// the page it was framed on (so its calls are still handled for that site).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PassHolder {
+    /// The host's tab.
+    pub tab: Option<i64>,
+    /// The site the host's calls are handled for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+}
 
 /// Routes widget service requests to handlers over the data traits.
 pub struct ServiceRouter<C, L, S> {
