@@ -680,10 +680,9 @@
   let lastUrl = location.href;
   let timer = 0;
   let running = false;
-  let quietUntil = 0;
+  let quietUntil = 0; // a page held back for flooding is not read before this (see schedule)
   const scan = async () => {
     if (running) { schedule(); return; }
-    if (now() < quietUntil) { schedule(quietUntil - now()); return; }
     running = true;
     try {
       const { message } = await liveScan(recipe);
@@ -702,14 +701,16 @@
     }
   };
   // Each change postpones the scan (a burst is read once), but never past MAX_WAIT_MS after the
-  // first change it waits for: a page that never stops changing is still read.
+  // first change it waits for: a page that never stops changing is still read. A page the
+  // background held back for flooding waits until quietUntil, whatever changes.
   const MAX_WAIT_MS = 2500;
   let waitingSince = 0;
   const schedule = (delay = 700) => {
     const at = now();
     if (!timer) waitingSince = at;
     clearTimeout(timer);
-    timer = setTimeout(() => { timer = 0; scan(); }, Math.max(0, Math.min(delay, waitingSince + MAX_WAIT_MS - at)));
+    const due = Math.max(quietUntil, Math.min(at + delay, waitingSince + MAX_WAIT_MS));
+    timer = setTimeout(() => { timer = 0; scan(); }, Math.max(0, due - at));
   };
   // Single-page apps: DOM changes and history navigation both schedule a (debounced) rescan.
   new MutationObserver((records) => {

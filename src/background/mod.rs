@@ -812,34 +812,40 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         let site = settings
             .site_for_url(page_url)
             .ok_or("crm-bridge is not on for this page's site")?;
+        let site_key = site.to_string();
         let found = contacts.len();
         let limits = settings.limits.sane();
-        let (room, binding) = self.allowance(&site, &settings, &limits).await?;
-        let mut contacts = self.keepable(&site, page_url, contacts).await?;
         let mut held_back = None;
-        if contacts.len() > room {
-            // Known people are still updated; new ones past the room wait (see `learning`).
-            let (known, new) = self.split_known(&site.to_string(), contacts).await?;
-            if new.len() > room {
-                held_back = Some(binding);
+        let contacts = if !settings.keeps_new_from(&site, page_url) {
+            // A page that adds no one: the people it shows that are kept already are updated.
+            self.known_only(&site_key, contacts).await?
+        } else {
+            let (room, binding) = self.allowance(&site, &settings, &limits).await?;
+            if contacts.len() <= room {
+                contacts
+            } else {
+                // Known people are still updated; new ones past the room wait (see `learning`).
+                let (mut known, new) = self.split_known(&site_key, contacts).await?;
+                if new.len() > room {
+                    held_back = Some(binding);
+                }
+                known.extend(new.into_iter().take(room));
+                known
             }
-            contacts = known;
-            contacts.extend(new.into_iter().take(room));
-        }
+        };
         let summary = self
             .router
             .contacts()
-            .upsert(&site.to_string(), contacts)
+            .upsert(&site_key, contacts)
             .await
             .map_err(|e| e.0)?;
         let now = (self.environment.now_ms)();
-        self.learning
-            .borrow_mut()
-            .note_added(&site.to_string(), summary.added, now);
-        if held_back == Some(HeldBack::TooFast) {
-            self.learning
-                .borrow_mut()
-                .quiet_page(page_url, &site.to_string(), now);
+        {
+            let mut learning = self.learning.borrow_mut();
+            learning.note_added(&site_key, summary.added, now);
+            if held_back == Some(HeldBack::TooFast) {
+                learning.quiet_page(page_url, &site_key, now);
+            }
         }
         self.note_reading(page_url, found, &notes, held_back.map(|h| h.note(&limits)));
         let mut effects = Vec::new();
@@ -847,7 +853,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             effects.push(Effect::ContactsChanged);
         }
         if let Some(held_back) = held_back {
-            let sentence = held_back.sentence(&site.to_string(), &limits);
+            let sentence = held_back.sentence(&site_key, &limits);
             let wall = (self.environment.wall_clock_ms)();
             if let Some(kept) = self.record_error(&sentence, wall) {
                 effects.push(Effect::KeepErrors(kept));
@@ -871,7 +877,8 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         limits: &LearningLimits,
     ) -> Result<(usize, HeldBack), String> {
         let contacts = self.router.contacts();
-        let in_site = contacts.count(&site.to_string()).await.map_err(|e| e.0)?;
+        let site_key = site.to_string();
+        let in_site = contacts.count(&site_key).await.map_err(|e| e.0)?;
         let mut in_store = 0;
         for other in &settings.sites {
             in_store += match other == site {
@@ -883,7 +890,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         Ok(self
             .learning
             .borrow_mut()
-            .allowance(&site.to_string(), in_site, in_store, limits, now))
+            .allowance(&site_key, in_site, in_store, limits, now))
     }
 
     /// Keeps what the popup says of the page `page_url` (the newest readings only).

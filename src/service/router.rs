@@ -446,10 +446,9 @@ impl<C: ContactSource, L: LogStore, S: ServiceState> ServiceRouter<C, L, S> {
         let found = self
             .contacts
             .match_numbers(std::slice::from_ref(&number))
-            .await?;
-        let found = found
-            .get(&number)
-            .map(|contacts| preferred(contacts.clone(), site));
+            .await?
+            .remove(&number)
+            .map(|contacts| preferred(contacts, site));
         Ok(match found.as_deref() {
             Some([only]) => ContactLink::ByNumber(logged_contact(only)),
             Some(several) if several.len() > 1 => ContactLink::Unknown(format!(
