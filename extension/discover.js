@@ -27,6 +27,48 @@
     'p-job-title', 'country-name', 'p-country-name', 'given-name', 'p-given-name', 'family-name',
     'p-family-name', 'adr', 'p-adr']);
 
+  // What people write (issue 21, docs/discovery.md "What people write"): comments, notes,
+  // posts, quotes, editors. Their numbers and names are never a contact's, so their fields are
+  // sent marked `prose` and their links name no record. Told by the markup around them: the
+  // words of class names and ids, ARIA roles, microdata, quotes and editable regions.
+  const PROSE_WORDS = new Set(['comment', 'comments', 'note', 'notes', 'remark', 'remarks', 'post', 'posts',
+    'reply', 'replies', 'message', 'messages', 'chatter', 'feed', 'timeline', 'activity', 'activities',
+    'discussion', 'discussions', 'conversation', 'conversations', 'thread', 'threads', 'journal',
+    'annotation', 'annotations', 'memo', 'memos', 'description', 'bio', 'review', 'reviews', 'testimonial',
+    'testimonials', 'chat', 'transcript', 'wysiwyg', 'markdown', 'prose', 'richtext']);
+  const PROSE_ROLES = new Set(['feed', 'log', 'comment', 'textbox']);
+  const PROSE_PROPS = new Set(['comment', 'reviewBody', 'articleBody', 'text', 'description']);
+  const PROSE_TYPES = /(Comment|Review|SocialMediaPosting|DiscussionForumPosting|BlogPosting|Message|Answer|Question)$/;
+  const nameWords = (value) => value.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z]+/);
+  const proseMarkup = (el) => {
+    const tag = el.tagName;
+    if (tag === 'BLOCKQUOTE' || tag === 'Q') return true;
+    const editable = el.getAttribute('contenteditable');
+    if (editable !== null && editable !== 'false') return true;
+    if (PROSE_ROLES.has(el.getAttribute('role'))) return true;
+    const prop = el.getAttribute('itemprop');
+    if (prop && PROSE_PROPS.has(prop)) return true;
+    const type = el.getAttribute('itemtype');
+    if (type && PROSE_TYPES.test(type)) return true;
+    const cls = typeof el.className === 'string' ? el.className : el.getAttribute('class') || '';
+    for (const word of nameWords(`${cls} ${el.id}`)) if (PROSE_WORDS.has(word)) return true;
+    return false;
+  };
+  // A number in a sentence someone wrote ("reach me at <a href=tel:…> after six"): words on both
+  // sides and four in all, or six on one side (crates/discovery/src/prose.rs reads text fields
+  // the same way; this is for links, whose words are in the text around them).
+  const wordsIn = (text) => text.split(/\s+/).filter((w) => (w.match(/\p{L}/gu) || []).length >= 2).length;
+  const inSentence = (a) => {
+    const side = (node, step) => {
+      let text = '';
+      for (let n = node[step], i = 0; n && i < 3; n = n[step], i += 1) text += n.textContent || '';
+      return wordsIn(text.slice(0, 400));
+    };
+    const before = side(a, 'previousSibling');
+    const after = side(a, 'nextSibling');
+    return (before > 0 && after > 0 && before + after >= 4) || before + after >= 6;
+  };
+
   // Rows of tables are read once and remembered until something inside them changes: a rescan
   // after a few edits re-reads only those rows (the observer marks them, and every row around
   // them). A change anywhere else makes the next live scan a full one (see liveScan).
@@ -253,9 +295,26 @@
       link: pageUrl });
     scopeCount = 1;
 
+    // Whether an element sits in what people write (proseMarkup), remembered per element. A
+    // container holding the page's main heading is the page itself, never a comment.
+    const proseOf = new Map();
+    const proseRoot = doc.body || doc.documentElement;
+    const inProse = (el) => {
+      const path = [];
+      let answer = false;
+      for (let e = el; e && e !== proseRoot; e = e.parentElement) {
+        const known = proseOf.get(e);
+        if (known !== undefined) { answer = known; break; }
+        path.push(e);
+        if (proseMarkup(e) && !(mainHeading && e.contains(mainHeading))) { answer = true; break; }
+      }
+      for (const e of path) proseOf.set(e, answer);
+      return answer;
+    };
     const recordLink = (el) => {
       const anchors = el.tagName === 'A' ? [el] : el.querySelectorAll('a[href]');
       for (const a of anchors) {
+        if (a !== el && inProse(a) && !inProse(el)) continue; // a link in a comment is a mention
         const link = sameOrigin(a.getAttribute('href') || '', a);
         if (link) return link;
       }
@@ -271,7 +330,7 @@
     // The first link that can carry a name (not a phone, mail or messenger link).
     const nameLink = (el) => {
       for (const a of el.querySelectorAll('a[href]')) {
-        if (linkKind(a.getAttribute('href') || '') === 'page') return a;
+        if (linkKind(a.getAttribute('href') || '') === 'page' && (!inProse(a) || inProse(el))) return a;
       }
       return null;
     };
@@ -326,8 +385,9 @@
       || el.hidden || el.getAttribute('aria-hidden') === 'true'
       || (el.tagName === 'HEADER' && el.parentElement === doc.body);
 
-    const addField = (record, field) => {
+    const addField = (record, field, el) => {
       if (fieldCount >= LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }
+      if (el && inProse(el)) field.prose = true;
       field.scope = useScope(record);
       if (field.label === '' || field.label === undefined) delete field.label;
       fields.push(field);
@@ -359,6 +419,21 @@
         const parent = cur.parentElement;
         if (!parent || parent === record.el) return '';
         cur = parent;
+      }
+      return '';
+    };
+    // The field a text sits in, beyond the label it brought ("Notes" around "Phone: …"): the
+    // dt of its dd, its cell's header, or a heading or label just before one of its containers.
+    const LABEL_TAGS = new Set(['H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LABEL', 'LEGEND', 'DT']);
+    const enclosingLabel = (node) => {
+      let cur = node.parentElement;
+      for (let depth = 0; cur && cur !== proseRoot && depth < 5; depth += 1, cur = cur.parentElement) {
+        if (cur.tagName === 'DD' || cur.tagName === 'TD') {
+          const label = nearestLabel(cur, pageScope);
+          if (label) return label;
+        }
+        const prev = cur.previousElementSibling;
+        if (prev && (LABEL_TAGS.has(prev.tagName) || prev.getAttribute('role') === 'heading')) return labelText(prev);
       }
       return '';
     };
@@ -529,23 +604,29 @@
             consumed.add(el);
             const label = kind === 'tel'
               ? nearestLabel(el, record) || clip(el.getAttribute('aria-label') || el.title || '', 48) : undefined;
-            addField(record, linkField(kind, el, href, label));
+            const field = linkField(kind, el, href, label);
+            if (kind === 'tel') {
+              if (inSentence(el)) field.prose = true;
+              const within = enclosingLabel(el);
+              if (within && within !== label) field.within = within;
+            }
+            addField(record, field, el);
           }
         } else if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
           const value = controlValue(el);
           if (!value) continue;
           const hints = [el.getAttribute('name'), el.getAttribute('autocomplete'), tag === 'INPUT' ? inputType(el) : '', el.id]
             .filter(Boolean).join(' ').slice(0, 120);
-          addField(record, { source: tag.toLowerCase(), text: clip(value), label: controlLabel(el, record), hints: hints || undefined });
+          addField(record, { source: tag.toLowerCase(), text: clip(value), label: controlLabel(el, record), hints: hints || undefined }, el);
         } else if (el.hasAttribute('itemprop') && record.kind === 'item' && !el.hasAttribute('itemscope')) {
           consumed.add(el);
           const value = el.getAttribute('content') || el.textContent || '';
-          addField(record, { source: 'property', text: clip(value), label: clip(el.getAttribute('itemprop'), 48) });
+          addField(record, { source: 'property', text: clip(value), label: clip(el.getAttribute('itemprop'), 48) }, el);
         } else if (record.kind === 'vcard' && typeof el.className === 'string') {
           const prop = el.className.split(/\s+/).find((c) => HCARD.has(c));
           if (prop) {
             consumed.add(el);
-            addField(record, { source: 'property', text: clip(el.textContent || ''), label: prop });
+            addField(record, { source: 'property', text: clip(el.textContent || ''), label: prop }, el);
           }
         }
         continue;
@@ -572,7 +653,11 @@
       const heading = /^H[1-6]$/.test(tag) || parent.getAttribute('role') === 'heading';
       const field = { source: 'text', text, label };
       if (heading) field.heading = true;
-      addField(record, field);
+      if (/\d{3}/.test(text)) {
+        const within = enclosingLabel(node);
+        if (within && within !== label) field.within = within;
+      }
+      addField(record, field, parent);
     }
     const pager = pagerLinks(doc, recipe, pagers);
     const finished = now();

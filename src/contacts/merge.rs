@@ -19,11 +19,16 @@ pub const SEEN_AT_GRANULARITY_MS: f64 = 3_600_000.0;
 ///   neither the stored record's name nor any of its numbers replaces nothing until a second
 ///   sighting shows the same again.
 /// - The sighting is a list row or card: its numbers and e-mails are added to the stored ones,
-///   and its name and company are taken only when the stored contact was partial too.
+///   and its name and company are taken only when the stored contact was partial too. A row or
+///   card that links to a record page already read but shows another person (a comment by
+///   Mallory linking to Jane's record) adds nothing to it.
 pub fn merge_seen(stored: Option<&Contact>, seen: Contact) -> Contact {
     let Some(stored) = stored.filter(|s| !s.deleted) else {
         return seen;
     };
+    if seen.partial && !stored.partial && !names_agree(&stored.name, &seen.name) {
+        return stored.clone();
+    }
     let mut merged = if seen.partial {
         let mut merged = stored.clone();
         if stored.partial {
@@ -71,6 +76,28 @@ fn agrees(stored: &Contact, seen: &Contact) -> bool {
     let same_name = !seen.name.is_empty() && fold(&stored.name) == fold(&seen.name);
     let stored_lines: Vec<NumberKey> = stored.lines().collect();
     same_name || seen.lines().any(|line| stored_lines.contains(&line))
+}
+
+/// Whether two names may be the same person's: "Ada Lovelace", "A. Lovelace", "Lovelace, Ada",
+/// "山田 太郎" and "山田太郎" do; "Mallory" and "Ada Lovelace" do not. A sighting without a
+/// name agrees with any.
+fn names_agree(a: &str, b: &str) -> bool {
+    let (a, b) = (fold(a), fold(b));
+    let compact = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let (whole_a, whole_b) = (compact(&a), compact(&b));
+    if whole_a.is_empty() || whole_b.is_empty() {
+        return true;
+    }
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let words_b = words(&b);
+    whole_a.contains(&whole_b)
+        || whole_b.contains(&whole_a)
+        || words(&a).iter().any(|w| words_b.contains(w))
 }
 
 /// What identifies a sighting's content, to tell a second, identical one.
@@ -197,6 +224,20 @@ mod tests {
             record_page(&["+442079460018", "+447700900123"], 3.0),
         );
         assert_eq!(renamed.phone_numbers.len(), 2);
+    }
+
+    #[test]
+    fn a_card_showing_someone_else_adds_nothing_to_a_record_page() {
+        // A comment by Mallory, linking to Ada's record, with a number of Mallory's choosing.
+        let page = record_page(&["+442079460018"], 1.0);
+        let merged = merge_seen(Some(&page), row("Mallory", &["+19005550100"], 2.0));
+        assert_eq!(merged, page);
+        for same in ["Lovelace, Ada", "A. Lovelace", "ada lovelace", ""] {
+            let more = merge_seen(Some(&page), row(same, &["+19005550100"], 2.0));
+            assert_eq!(more.phone_numbers.len(), 2, "{same:?} is Ada");
+        }
+        assert!(names_agree("山田 太郎", "山田太郎"));
+        assert!(!names_agree("山田太郎", "鈴木花子"));
     }
 
     #[test]

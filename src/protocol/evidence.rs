@@ -168,6 +168,15 @@ pub struct Field {
     /// The text's element is a heading (`h1`–`h6`, `role=heading`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub heading: bool,
+    /// The value sits in what people write rather than in a record's field: a comment, a
+    /// note, a post, a quote, an editor (the walker tells by the markup around it), or a `tel:`
+    /// link inside a sentence. Its numbers and names are never a contact's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prose: bool,
+    /// The field this text sits in, when the text brought its own label: "Notes" around a
+    /// line "Phone: …" typed into a note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 /// Where a [`Field`] came from.

@@ -12,6 +12,7 @@
 use crate::identity::record_id;
 use crate::labels::{hint_role, is_label, role, PhoneKind, Role};
 use crate::numbers::{candidates, read};
+use crate::prose::reads_as_prose;
 use crate::regions::{country_region, locale_region};
 use crm_bridge::contacts::search::fold;
 use crm_bridge::contacts::{Contact, ContactPhone};
@@ -267,10 +268,20 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
     let in_record_part = kind != ScopeKind::Page;
     for field in fields {
         let text = field.text.trim();
-        if text.is_empty() || field.source == FieldSource::Messenger {
+        if text.is_empty() || field.prose || field.source == FieldSource::Messenger {
             continue;
         }
         let label_role = field_role(field);
+        let typed_by_people = label_role == Some(Role::FreeText)
+            || field.within.as_deref().and_then(role) == Some(Role::FreeText)
+            // A textarea holds what someone typed; only a label saying what it is makes it a field.
+            || (field.source == FieldSource::Textarea && label_role.is_none());
+        if typed_by_people {
+            continue;
+        }
+        // A number in a sentence is someone's message, whatever label the line began with.
+        let sentence = matches!(field.source, FieldSource::Text | FieldSource::Textarea)
+            && reads_as_prose(text);
         match field.source {
             FieldSource::Tel => {
                 if let Some(number) = field.href.as_deref().and_then(tel_target) {
@@ -297,6 +308,7 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
             _ => {}
         }
         match label_role {
+            Some(Role::Phone(_)) if sentence => {}
             Some(Role::Phone(kind)) => {
                 for candidate in candidates(text) {
                     note_international(&mut facts, &candidate.raw);
@@ -305,7 +317,7 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
                         .push((candidate.raw.clone(), kind, candidate.raw));
                 }
             }
-            Some(Role::NotPhone) => {}
+            Some(Role::NotPhone | Role::FreeText) => {}
             Some(Role::Email) => {
                 if let Some(address) = email_in(text) {
                     push_email(&mut facts.emails, &address);
@@ -324,7 +336,7 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
             None => {
                 if let Some(address) = email_in(text) {
                     push_email(&mut facts.emails, &address);
-                } else if in_record_part && !field.heading {
+                } else if in_record_part && !field.heading && !sentence {
                     for candidate in candidates(text).into_iter().filter(|c| c.formatted) {
                         note_international(&mut facts, &candidate.raw);
                         facts

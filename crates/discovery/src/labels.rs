@@ -30,6 +30,9 @@ pub enum Role {
     Address,
     /// An identifier, date, amount or code: never a phone, whatever its digits.
     NotPhone,
+    /// Notes, comments, a description: what people write, whose numbers and names are never
+    /// the record's own.
+    FreeText,
 }
 
 /// The widget's phone types.
@@ -154,6 +157,68 @@ const NOT_PHONE: &[&str] = &[
     "邮编",
     "编号",
     "番号",
+];
+const FREE_TEXT: &[&str] = &[
+    "note",
+    "notes",
+    "comment",
+    "comments",
+    "remark",
+    "remarks",
+    "description",
+    "memo",
+    "message",
+    "background",
+    "bio",
+    "activity",
+    "activities",
+    "post",
+    "reply",
+    "feedback",
+    "bemerkung",
+    "bemerkungen",
+    "notiz",
+    "notizen",
+    "kommentar",
+    "kommentare",
+    "anmerkung",
+    "anmerkungen",
+    "beschreibung",
+    "commentaire",
+    "commentaires",
+    "remarque",
+    "remarques",
+    "nota",
+    "notas",
+    "comentario",
+    "comentarios",
+    "observaciones",
+    "observacoes",
+    "descripcion",
+    "descricao",
+    "commento",
+    "commenti",
+    "descrizione",
+    "opmerking",
+    "opmerkingen",
+    "notitie",
+    "notities",
+    "beschrijving",
+    "примечание",
+    "примечания",
+    "комментарий",
+    "комментарии",
+    "заметка",
+    "заметки",
+    "описание",
+    "備考",
+    "メモ",
+    "コメント",
+    "説明",
+    "备注",
+    "评论",
+    "说明",
+    "描述",
 ];
 const FAX: &[&str] = &[
     "fax",
@@ -427,11 +492,11 @@ const ADDRESS: &[&str] = &[
 ];
 
 /// The word lists, folded the way labels are (so "Рабочий" and "Téléphone" meet their label).
-struct Vocabulary([Vec<String>; 14]);
+struct Vocabulary([Vec<String>; 15]);
 
-const LISTS: [&[&str]; 14] = [
+const LISTS: [&[&str]; 15] = [
     NOT_PHONE, FAX, MOBILE, HOME, BUSINESS, PHONE, EMAIL, FIRST, LAST, NAME, COMPANY, TITLE,
-    COUNTRY, ADDRESS,
+    COUNTRY, ADDRESS, FREE_TEXT,
 ];
 
 /// Indexes into [`LISTS`].
@@ -450,6 +515,7 @@ mod w {
     pub const TITLE: usize = 11;
     pub const COUNTRY: usize = 12;
     pub const ADDRESS: usize = 13;
+    pub const FREE_TEXT: usize = 14;
 }
 
 fn vocabulary() -> &'static Vocabulary {
@@ -494,6 +560,10 @@ fn role_uncached(label: &str) -> Option<Role> {
     }
     if has(w::NOT_PHONE) && !has(w::PHONE) && !has(w::MOBILE) && !has(w::FAX) {
         return Some(Role::NotPhone);
+    }
+    // "Notes", "Phone notes", "Background": a field people type into, whatever it holds.
+    if has(w::FREE_TEXT) {
+        return Some(Role::FreeText);
     }
     if has(w::FAX) {
         return Some(Role::Phone(PhoneKind::Fax));
@@ -602,6 +672,21 @@ pub fn hint_role(hints: &str) -> Option<Role> {
         .map(|w| w.to_lowercase())
         .collect();
     let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if any(&[
+        "note",
+        "notes",
+        "comment",
+        "comments",
+        "description",
+        "remarks",
+        "memo",
+        "message",
+        "body",
+        "background",
+        "bio",
+    ]) {
+        return Some(Role::FreeText);
+    }
     if any(&["fax"]) {
         return Some(Role::Phone(PhoneKind::Fax));
     }
@@ -708,6 +793,23 @@ mod tests {
     }
 
     #[test]
+    fn fields_people_type_into() {
+        for label in [
+            "Notes",
+            "Comments",
+            "Bemerkungen",
+            "Description",
+            "備考",
+            "Phone notes",
+        ] {
+            assert_eq!(role(label), Some(Role::FreeText), "{label}");
+        }
+        assert_eq!(hint_role("contact[notes]"), Some(Role::FreeText));
+        assert_eq!(role("Post code"), Some(Role::NotPhone));
+        assert_eq!(role("Phone"), Some(Role::Phone(PhoneKind::Other)));
+    }
+
+    #[test]
     fn names_companies_and_places() {
         assert_eq!(role("Name"), Some(Role::Name));
         assert_eq!(role("Full name"), Some(Role::Name));
@@ -719,7 +821,7 @@ mod tests {
         assert_eq!(role("Country/Region"), Some(Role::Country));
         assert_eq!(role("E-mail"), Some(Role::Email));
         assert_eq!(role("氏名"), Some(Role::Name));
-        assert_eq!(role("Notes about the weekly call"), None);
+        assert_eq!(role("Notes about the weekly call"), Some(Role::FreeText));
         assert_eq!(
             role("会社名"),
             Some(Role::Company),

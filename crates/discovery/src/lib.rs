@@ -11,6 +11,7 @@ pub mod json_ld;
 pub mod labels;
 pub mod memo;
 pub mod numbers;
+pub mod prose;
 pub mod regions;
 
 use crm_bridge::contacts::Contact;

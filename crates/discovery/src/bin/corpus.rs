@@ -1,7 +1,8 @@
 //! Scores discovery on the page corpus: reads the walker's evidence for each page
 //! (`target/corpus/<page>.json`, written by `tests/corpus/collect.mjs`) and the expected
 //! contacts (`tests/fixtures/pages/<page>.json`), and prints precision and recall over
-//! (name, E.164 number) pairs. Exits 1 below the targets (precision 0.98, recall 0.95).
+//! (name, E.164 number) pairs. Exits 1 below the targets (precision 0.98, recall 0.95), or
+//! when a page marked `"exact"` (the hostile ones) is not found exactly.
 //!
 //! `cargo run -p crm-discovery --bin corpus -- [evidence dir] [pages dir] [--json]`
 
@@ -20,6 +21,10 @@ struct Expected {
     contacts: Vec<ExpectedContact>,
     #[serde(default)]
     context: Option<Context>,
+    /// Hostile pages (comments, notes, posts): any unexpected or missed pair fails the run,
+    /// whatever the totals.
+    #[serde(default)]
+    exact: bool,
 }
 
 #[derive(Deserialize)]
@@ -109,7 +114,12 @@ fn main() -> ExitCode {
         expected_total += want.len();
         right_total += right;
         if right != got.len() || right != want.len() {
-            println!("{name}:");
+            if expected.exact {
+                println!("{name} must be exact:");
+                problems += 1;
+            } else {
+                println!("{name}:");
+            }
             for extra in got.difference(&want) {
                 println!("  unexpected {} {}", extra.0, extra.1);
             }
