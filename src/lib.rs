@@ -17,6 +17,8 @@ pub mod protocol;
 pub mod service;
 pub mod settings;
 pub mod sites;
+pub mod storage_fault;
+pub mod store_census;
 pub mod url;
 
 #[doc(hidden)]

@@ -11,6 +11,7 @@ const PASSES_KEY: &str = "widgetPasses";
 /// `storage.session` key of the phone's last announced login state.
 const PHONE_LOGIN_KEY: &str = "phoneLogin";
 use super::bulk_import::{Importer, IMPORT_ALARM};
+use super::census::CensusKeeper;
 use super::delivery::{Courier, OUTBOX_ALARM};
 use super::errors;
 use super::synced_settings;
@@ -65,6 +66,8 @@ struct Hosts {
     importer: Rc<Importer>,
     /// Each tab's last page evidence, patched by the walker's rescans.
     pages: RefCell<KeptPages>,
+    /// What the store held, kept outside it.
+    census: Rc<CensusKeeper>,
 }
 
 impl Hosts {
@@ -119,19 +122,26 @@ pub fn start_background(script_start_ms: f64) -> Background {
         contacts,
         StoreJournal::new(DATABASE_NAME),
     ));
-    // Open the store while the first port connects, not when the widget first asks.
+    let hosts = Rc::new(Hosts::default());
+    // Open the store while the first port connects, not when the widget first asks, and
+    // compare it with what it held when the last worker counted it.
     let opening = core.clone();
+    let census = hosts.census.clone();
     wasm_bindgen_futures::spawn_local(async move {
         errors::restore(&opening).await;
-        if let Err(err) = opening.router().contacts().database().await {
-            errors::report(&opening, &format!("contact store: {err}"));
+        match opening.router().contacts().database().await {
+            Ok(_) => census.check(&opening).await,
+            Err(err) => errors::report(&opening, &format!("contact store: {err}")),
         }
     });
-    let hosts = Rc::new(Hosts::default());
     let banner_hosts = Rc::downgrade(&hosts);
+    let banner_core = Rc::downgrade(&core);
     hosts.courier.on_banner(move |command| {
         if let Some(hosts) = banner_hosts.upgrade() {
             hosts.push_to_widgets(vec![command]);
+            if let Some(core) = banner_core.upgrade() {
+                hosts.census.soon(&core); // deliveries left the outbox
+            }
         }
     });
     let resync_hosts = Rc::downgrade(&hosts);
@@ -193,6 +203,7 @@ impl Background {
                     post(&port, &answer, in_text);
                     core.note_busy(platform::now_ms() - arrived);
                 }
+                hosts.census.soon(&core);
             });
         });
         port.on_message()
@@ -315,6 +326,8 @@ impl Background {
                     }
                 }
             };
+            errors::report_store_faults(&core);
+            hosts.census.soon(&core);
             let answer = FromBackground::Reply {
                 id: envelope.id,
                 reply,
@@ -422,6 +435,7 @@ async fn answer_after_effects(
         effects,
         turn: _turn,
     } = core.handle_text(text, caller).await?;
+    errors::report_store_faults(core);
     for effect in effects {
         // The one effect whose outcome is the answer.
         if let Effect::PreviewRecipe { pattern, recipe } = effect {

@@ -21,6 +21,14 @@ pub fn note(core: &Core, message: &str) {
     record(core, message);
 }
 
+/// Puts the store failures of the last request into Diagnostics (the widget got their words in
+/// its answer; this keeps them for the user who looks later).
+pub fn report_store_faults(core: &Core) {
+    for fault in crate::store::take_unreported_faults() {
+        report(core, &fault);
+    }
+}
+
 fn record(core: &Core, message: &str) {
     if let Some(text) = core.record_error(message, js_sys::Date::now()) {
         keep(text);

@@ -3,6 +3,7 @@
 mod background;
 mod bridge_client;
 mod bulk_import;
+mod census;
 mod delivery;
 mod discovery_client;
 mod errors;
@@ -17,6 +18,7 @@ mod options_ui;
 mod options_webhook;
 mod popup;
 mod popup_import;
+mod popup_store_notice;
 mod recipe_preview;
 mod stored_settings;
 mod synced_settings;

@@ -3,6 +3,7 @@
 //! without the browser's developer tools.
 
 use super::bridge_client::BridgeClient;
+use super::census::LOST_LOGS_KEY;
 use super::options_logs::local_time;
 use super::options_ui::{download, say};
 use crate::contacts::explain::no_near_numbers;
@@ -10,6 +11,7 @@ use crate::diagnostics::{support_report, About};
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
 use crate::settings::Settings;
+use crate::store_census::OutboxCopy;
 use gloo::events::EventListener;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -55,6 +57,39 @@ impl DiagnosticsSection {
         .forget();
         let first = section.clone();
         wasm_bindgen_futures::spawn_local(async move { first.show(ToBackground::About).await });
+        let lost = section.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(err) = lost.offer_lost_logs().await {
+                platform::log_error(&format!("undelivered logs: {err:?}"));
+            }
+        });
+        Ok(())
+    }
+
+    /// The undelivered logs a lost store took with it (kept outside it, `census`): shown
+    /// with a download only when there are some.
+    async fn offer_lost_logs(self: Rc<Self>) -> Result<(), JsValue> {
+        let kept = platform::storage_local_get(LOST_LOGS_KEY).await?;
+        let lost: OutboxCopy = kept
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        if lost.deliveries.is_empty() {
+            return Ok(());
+        }
+        let count = lost.deliveries.len().to_string();
+        self.element("lost-logs-text")?
+            .set_text_content(Some(&platform::message("optionsLostLogs", &[&count])));
+        self.element("lost-logs")?.remove_attribute("hidden")?;
+        let text = serde_json::to_string_pretty(&lost.deliveries).unwrap_or_default();
+        let document = self.document.clone();
+        let button = self.element("lost-logs-download")?;
+        EventListener::new(&button, "click", move |_| {
+            let name = "crm-bridge-undelivered-logs.json";
+            if let Err(err) = download(&document, &text, "application/json", name) {
+                platform::log_error(&format!("cannot save the undelivered logs: {err:?}"));
+            }
+        })
+        .forget();
         Ok(())
     }
 

@@ -26,6 +26,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     localize(&document)?;
+    super::popup_store_notice::show_store_notice(&document).await?;
     let view = Rc::new(PopupView::new(&document)?);
     let target = target_tab(&window).await;
     let window_id = target

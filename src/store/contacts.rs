@@ -578,6 +578,18 @@ impl StoreContacts {
         Ok(count as usize)
     }
 
+    /// Live contacts of every site (the store's census, `store_census`).
+    pub async fn live_count(&self) -> Result<u64, StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[CONTACTS_STORE], TransactionMode::ReadOnly)?;
+        let count = transaction
+            .store(CONTACTS_STORE)?
+            .index("site")?
+            .count(None)
+            .await?;
+        Ok(u64::from(count))
+    }
+
     /// The site's sync state's "last read".
     async fn site_last_read(&self, site: &str) -> Result<Option<f64>, StoreError> {
         let db = self.database().await?;

@@ -10,6 +10,7 @@ use super::lazy::LazyDatabase;
 use super::records::{
     finish, from_js, from_js_list, get_many, join_all, join_pair, js_items, js_value, service_error,
 };
+use super::within_time;
 use super::{open, StoreError, LOGS_STORE, OUTBOX_STORE};
 use crate::logging::destinations::{forgotten_with, Destinations};
 use crate::logging::entry::JournalEntry;
@@ -118,19 +119,24 @@ impl StoreJournal {
         destinations: &Destinations,
         merge: impl Fn(Option<&JournalEntry>, f64) -> Result<Merged, RefusedLog>,
     ) -> Result<LogWritten, ServiceError> {
-        let db = self.database().await.map_err(service_error)?;
-        let _turn = self.writing.lock().await;
-        let prior = match self.known(key) {
-            Some(entry) => Prior::Known(entry.map(Box::new)),
-            None => Prior::AssumedNew,
-        };
-        let written = match self.write_once(&db, key, destinations, &merge, prior).await {
-            Err(Failure::NotNew) => {
-                self.write_once(&db, key, destinations, &merge, Prior::Read)
-                    .await
-            }
-            other => other,
-        };
+        let written = within_time(async {
+            let db = self.database().await?;
+            let _turn = self.writing.lock().await;
+            let prior = match self.known(key) {
+                Some(entry) => Prior::Known(entry.map(Box::new)),
+                None => Prior::AssumedNew,
+            };
+            let written = match self.write_once(&db, key, destinations, &merge, prior).await {
+                Err(Failure::NotNew) => {
+                    self.write_once(&db, key, destinations, &merge, Prior::Read)
+                        .await
+                }
+                other => other,
+            };
+            Ok(written)
+        })
+        .await
+        .map_err(service_error)?;
         written.map_err(|failure| match failure {
             Failure::NotNew => ServiceError("the log entry changed while it was written".into()),
             Failure::Store(err) => service_error(err),
@@ -203,10 +209,9 @@ impl StoreJournal {
                 Err(err) => return Err(err.into()),
             }
         }
+        // A commit the browser fails is a failing disk far more often than anything else.
         committed.map_err(|err| {
-            StoreError(format!(
-                "the journal refused the log ({err}); nothing of it was kept"
-            ))
+            StoreError::from_browser(&format!("UnknownError: the log was not committed ({err})"))
         })?;
         self.remember(write.entry.key.clone(), Some(log_match(&write.entry)));
         self.keep_recent(&write.entry);
@@ -348,6 +353,15 @@ impl StoreJournal {
         }
         finish(transaction.done().await?)?;
         Ok(chosen.len())
+    }
+
+    /// How many journal entries and waiting deliveries there are (the store's census).
+    pub async fn census_counts(&self) -> Result<(u64, u64), StoreError> {
+        let db = self.database().await?;
+        let transaction = db.transaction(&[LOGS_STORE, OUTBOX_STORE], TransactionMode::ReadOnly)?;
+        let logs = transaction.store(LOGS_STORE)?.count(None).await?;
+        let waiting = transaction.store(OUTBOX_STORE)?.count(None).await?;
+        Ok((u64::from(logs), u64::from(waiting)))
     }
 
     /// How many journal entries there are.

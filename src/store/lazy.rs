@@ -1,5 +1,7 @@
 //! A database connection opened on first use, once, however many requests ask for it at the
-//! same time (a worker woken by several messages must not open several connections).
+//! same time (a worker woken by several messages must not open several connections), and
+//! opened again after the browser closed it (a full or failing disk closes every connection:
+//! "The database connection is closing" until the worker stops, unless it reopens).
 
 use super::StoreError;
 use rexie::Rexie;
@@ -12,6 +14,8 @@ use std::rc::Rc;
 pub(crate) struct LazyDatabase {
     db: RefCell<Option<Rc<Rexie>>>,
     opening: Cell<bool>,
+    /// [`super::times_closed`] when `db` was opened.
+    opened_after: Cell<u32>,
 }
 
 impl LazyDatabase {
@@ -23,11 +27,15 @@ impl LazyDatabase {
         Fut: Future<Output = Result<Rexie, StoreError>>,
     {
         let mut open = Some(open);
+        if self.opened_after.get() != super::times_closed() && !self.opening.get() {
+            self.close(); // closed by the browser since: a new connection
+        }
         loop {
             if let Some(db) = self.db.borrow().as_ref() {
                 return Ok(db.clone());
             }
             if !self.opening.replace(true) {
+                self.opened_after.set(super::times_closed());
                 let Some(open) = open.take() else {
                     unreachable!("only the caller that opens takes `open`")
                 };
@@ -41,9 +49,11 @@ impl LazyDatabase {
         }
     }
 
-    /// Closes the connection (tests; an upgrade elsewhere), once no request holds it.
+    /// Closes the connection (tests; an upgrade elsewhere; the browser closed it), once no
+    /// request holds it; the next request opens a new one either way.
     pub(crate) fn close(&self) {
-        if let Some(db) = self.db.borrow_mut().take() {
+        let taken = self.db.borrow_mut().take();
+        if let Some(db) = taken {
             if let Ok(db) = Rc::try_unwrap(db) {
                 db.close();
             }

@@ -19,6 +19,7 @@ pub mod journal;
 pub(crate) mod lazy;
 pub(crate) mod records;
 
+use crate::storage_fault::{detail, StoreFault};
 use rexie::{Index, ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -43,27 +44,73 @@ pub const OPEN_TIMEOUT_MS: u32 = 5_000;
 pub struct StoreError(pub String);
 
 impl StoreError {
-    /// The words for a failure the browser reported as `name: message`.
-    pub fn from_browser(detail: &str) -> Self {
-        if detail.contains("QuotaExceededError") {
-            return StoreError(
-                "the browser's storage for crm-bridge is full: nothing of this change was kept. \
-                 Free disk space, or forget sites you no longer use in the options page."
-                    .into(),
-            );
-        }
-        StoreError(format!("the contact store failed: {detail}"))
+    /// The words for a failure the browser reported (`name: message`, or a debug dump of the
+    /// exception): short and without the stack ([`StoreFault`]). A connection the browser
+    /// closed is opened again by the next request ([`lazy::LazyDatabase`]), and each failure
+    /// is noted for Diagnostics ([`take_unreported_faults`]).
+    pub fn from_browser(report: &str) -> Self {
+        let fault = StoreFault::of(report);
+        let words = fault.sentence(report);
+        FAULTS.with(|faults| faults.borrow_mut().note(fault, &words, &detail(report)));
+        StoreError(words)
     }
 }
 
 impl From<rexie::Error> for StoreError {
     fn from(err: rexie::Error) -> Self {
-        let detail = match &err {
-            rexie::Error::IdbError(inner) => format!("{inner:?}"),
+        // idb's Display holds the exception's `name: message` (its Debug, the JS stack).
+        let report = match &err {
+            rexie::Error::IdbError(inner) => inner.to_string(),
             other => other.to_string(),
         };
-        StoreError::from_browser(&detail)
+        StoreError::from_browser(&report)
     }
+}
+
+/// Store failures of this worker, for the connection and for Diagnostics.
+#[derive(Default)]
+struct Faults {
+    /// How many times the browser closed the database under us: a connection opened before
+    /// the latest close is dropped and opened again.
+    closed: u32,
+    /// Failures not yet told to Diagnostics (a few; repeats of the last are not kept twice).
+    unreported: Vec<String>,
+}
+
+/// At most this many failures wait for Diagnostics between two requests.
+const UNREPORTED_LIMIT: usize = 8;
+
+impl Faults {
+    fn note(&mut self, fault: StoreFault, words: &str, detail: &str) {
+        if matches!(
+            fault,
+            StoreFault::Closed | StoreFault::Full | StoreFault::Slow
+        ) {
+            self.closed = self.closed.wrapping_add(1);
+        }
+        let line = if detail.is_empty() {
+            words.to_owned()
+        } else {
+            format!("{words} ({detail})")
+        };
+        if self.unreported.last() != Some(&line) && self.unreported.len() < UNREPORTED_LIMIT {
+            self.unreported.push(line);
+        }
+    }
+}
+
+thread_local! {
+    static FAULTS: std::cell::RefCell<Faults> = Default::default();
+}
+
+/// How many times the browser closed the database in this worker (see [`Faults::closed`]).
+pub(crate) fn times_closed() -> u32 {
+    FAULTS.with(|faults| faults.borrow().closed)
+}
+
+/// The store failures since the last call, for the background to put in Diagnostics.
+pub fn take_unreported_faults() -> Vec<String> {
+    FAULTS.with(|faults| std::mem::take(&mut faults.borrow_mut().unreported))
 }
 
 impl std::fmt::Display for StoreError {
@@ -110,19 +157,19 @@ pub async fn open(name: &str) -> Result<Rexie, StoreError> {
     })
 }
 
-/// The first of two futures: `Some` with the open result, `None` when the timeout won.
-async fn futures_select(
-    build: impl std::future::Future<Output = Result<Rexie, rexie::Error>>,
+/// The first of two futures: `Some` with the result, `None` when the timeout won.
+async fn futures_select<T, E: Into<StoreError>>(
+    work: impl std::future::Future<Output = Result<T, E>>,
     timeout: gloo_timers::future::TimeoutFuture,
-) -> Option<Result<Rexie, StoreError>> {
+) -> Option<Result<T, StoreError>> {
     use std::future::Future;
     use std::pin::pin;
     use std::task::Poll;
-    let mut build = pin!(build);
+    let mut work = pin!(work);
     let mut timeout = pin!(timeout);
     std::future::poll_fn(|cx| {
-        if let Poll::Ready(result) = build.as_mut().poll(cx) {
-            return Poll::Ready(Some(result.map_err(StoreError::from)));
+        if let Poll::Ready(result) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(result.map_err(Into::into)));
         }
         if timeout.as_mut().poll(cx).is_ready() {
             return Poll::Ready(None);
@@ -130,6 +177,24 @@ async fn futures_select(
         Poll::Pending
     })
     .await
+}
+
+/// How long one change may take before it is given up: a browser whose disk is full may
+/// never answer a transaction, and the request (a call log) must still get an answer.
+pub const WRITE_TIMEOUT_MS: u32 = 8_000;
+
+/// `work`, or a [`StoreFault::Slow`] error when it takes longer than [`WRITE_TIMEOUT_MS`]
+/// (then the connection is opened again for the next request).
+pub(crate) async fn within_time<T>(
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let timeout = gloo_timers::future::TimeoutFuture::new(WRITE_TIMEOUT_MS);
+    futures_select(work, timeout).await.unwrap_or_else(|| {
+        Err(StoreError::from_browser(&format!(
+            "TimeoutError: the store did not answer within {} s",
+            WRITE_TIMEOUT_MS / 1000
+        )))
+    })
 }
 
 /// Writes `{key, value}` into the meta store in one transaction.

@@ -15,8 +15,8 @@ pub(crate) fn service_error(err: StoreError) -> ServiceError {
 pub(crate) fn finish(result: TransactionResult) -> Result<(), StoreError> {
     match result {
         TransactionResult::Committed => Ok(()),
-        TransactionResult::Aborted => Err(StoreError(
-            "the contact store refused the change; nothing of it was kept".into(),
+        TransactionResult::Aborted => Err(StoreError::from_browser(
+            "AbortError: the browser aborted the change (often because the disk is full)",
         )),
     }
 }
