@@ -347,14 +347,44 @@
       scopes.push(scope);
       return record.index;
     };
+    // A table's column headers, one per column: the header row with the most titled cells (a
+    // thead may hold a hidden state row or a filter row too), a cell spanning n columns
+    // heading each of them.
     const columnHeaders = (table) => {
       if (headerCache.has(table)) return headerCache.get(table);
       let headers = null;
-      const head = table.tHead && table.tHead.rows[0];
-      const first = head || (table.rows[0] && [...table.rows[0].cells].every((c) => c.tagName === 'TH') ? table.rows[0] : null);
-      if (first && first.cells.length >= 2) headers = [...first.cells].map((c) => clip(c.textContent || '', 48));
+      const candidates = table.tHead ? [...table.tHead.rows]
+        : (table.rows[0] && [...table.rows[0].cells].every((c) => c.tagName === 'TH') ? [table.rows[0]] : []);
+      let best = 0;
+      let columns = 0;
+      for (const row of candidates.slice(0, 4)) {
+        const titles = [];
+        for (const cell of row.cells) {
+          const text = clip(cell.textContent || '', 48);
+          for (let span = Math.min(Math.max(cell.colSpan || 1, 1), 20); span > 0; span -= 1) titles.push(text);
+        }
+        columns = Math.max(columns, titles.length);
+        const titled = titles.filter(Boolean).length;
+        if (titles.length >= 2 && titled > best) { best = titled; headers = titles; }
+      }
+      // Grids that keep their header still while the body scrolls draw it as a table of its
+      // own just before the body's (whose header row is empty): its titles head these columns.
+      if (!best && columns >= 2) headers = headerTableBefore(table, columns) || null;
       headerCache.set(table, headers);
       return headers;
+    };
+    const headerTableBefore = (table, columns) => {
+      for (let el = table, up = 0; el && up < 3; el = el.parentElement, up += 1) {
+        let prev = el.previousElementSibling;
+        for (let i = 0; prev && i < 3; prev = prev.previousElementSibling, i += 1) {
+          const tables = prev.tagName === 'TABLE' ? [prev] : [...prev.getElementsByTagName('table')];
+          const above = tables[tables.length - 1];
+          if (!above || headerCache.has(above) && !headerCache.get(above)) continue;
+          const titles = columnHeaders(above);
+          if (titles && titles.length === columns) return titles;
+        }
+      }
+      return null;
     };
     const isRepeated = (el) => {
       const parent = el.parentElement;
@@ -381,9 +411,14 @@
       if (isRepeated(el)) return { kind: 'card', el, parent: parentRecord };
       return null;
     };
+    // What the user cannot see is not the current record: closed menus, inactive tabs of a
+    // single-page app, templates hidden by the site's CSS (`display: none`, not only `hidden`).
+    // A document parsed off-screen (a fetched list page) has no layout to ask.
+    const laidOut = !options.url && typeof Element.prototype.checkVisibility === 'function';
     const skipped = (el) => SKIP_TAGS.has(el.tagName) || SKIP_ROLES.has(el.getAttribute('role'))
       || el.hidden || el.getAttribute('aria-hidden') === 'true'
-      || (el.tagName === 'HEADER' && el.parentElement === doc.body);
+      || (el.tagName === 'HEADER' && el.parentElement === doc.body)
+      || (laidOut && !el.checkVisibility() && getComputedStyle(el).display !== 'contents'); // a box-less wrapper shows its children
 
     const addField = (record, field, el) => {
       if (fieldCount >= LIMITS.FIELDS) { truncated = truncated || { reason: 'fields', scanned: nodes }; return; }

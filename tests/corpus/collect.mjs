@@ -8,24 +8,28 @@ import { join } from 'node:path';
 import { ROOT, launchPlainChromium } from '../e2e/lib/extension.mjs';
 
 export const PAGES = join(ROOT, 'tests', 'fixtures', 'pages');
+/** The held-out half: pages the detectors are never tuned on (docs/discovery.md "Corpus"). */
+export const HELD_OUT = join(ROOT, 'tests', 'fixtures', 'held-out');
 export const OUT = join(ROOT, 'target', 'corpus');
 
 /** Serves the corpus; resolves to {server, origin, pages: [{name, url}]}. */
 export async function serveCorpus() {
-  const names = (await readdir(PAGES)).filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -5)).sort();
   const routes = new Map();
   const pages = [];
-  for (const name of names) {
-    const expected = JSON.parse(await readFile(join(PAGES, `${name}.json`), 'utf8'));
-    const path = `/${name}${expected.path}`;
-    routes.set(path.split('#')[0], name);
-    pages.push({ name, path });
+  for (const dir of [PAGES, HELD_OUT]) {
+    const names = (await readdir(dir)).filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -5)).sort();
+    for (const name of names) {
+      const expected = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8'));
+      const path = `/${name}${expected.path}`;
+      routes.set(path.split('#')[0], { name, dir });
+      pages.push({ name, path });
+    }
   }
   const server = createServer(async (req, res) => {
-    const name = routes.get(req.url);
-    if (!name) { res.writeHead(404).end('not in the corpus'); return; }
+    const page = routes.get(req.url);
+    if (!page) { res.writeHead(404).end('not in the corpus'); return; }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(await readFile(join(PAGES, `${name}.html`)));
+    res.end(await readFile(join(page.dir, `${page.name}.html`)));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;

@@ -1,6 +1,7 @@
-// The discovery corpus (issue 6): the real walker runs on every page of tests/fixtures/pages in
-// headless Chromium, and the native core scores what it finds against each page's expected
-// contacts: precision ≥ 0.98 and recall ≥ 0.95 on (name, number) pairs, or this fails.
+// The discovery corpus (issues 6, 22): the real walker runs on every page of tests/fixtures/pages
+// (the half the detectors are tuned on) and tests/fixtures/held-out (pages of real CRM software
+// never looked at while changing detectors) in headless Chromium, and the native core scores
+// each half against the pages' expected contacts (crates/discovery/src/bin/corpus.rs).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,18 +11,19 @@ import { ROOT } from '../e2e/lib/extension.mjs';
 let results;
 before(async () => { results = await collectCorpus(); });
 
-test('discovery finds the contacts of the corpus pages (precision ≥ 0.98, recall ≥ 0.95)', async () => {
-  assert.ok(results.length >= 40, `the corpus has ${results.length} pages`);
+test('discovery finds the contacts of the corpus: tuned half ≥ 0.98 / 0.95, held-out half above its floor', async () => {
+  assert.ok(results.length >= 70, `the corpus has ${results.length} pages`);
   let output;
   try {
     output = execFileSync('cargo', ['run', '--quiet', '-p', 'crm-discovery', '--bin', 'corpus', '--', '--json'],
       { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    assert.fail(`below target or unreadable:\n${err.stdout}\n${err.stderr}`);
+    assert.fail(`below the bar or unreadable:\n${err.stdout}\n${err.stderr}`);
   }
-  const score = JSON.parse(output.split('\n').find((line) => line.startsWith('{')));
-  console.log(`# ${output.trim().split('\n').pop()}`);
-  assert.ok(score.precision >= 0.98 && score.recall >= 0.95);
+  const { tuned, heldOut } = JSON.parse(output.split('\n').find((line) => line.startsWith('{')));
+  for (const line of output.trim().split('\n').slice(-2)) console.log(`# ${line}`);
+  assert.ok(tuned.precision >= 0.98 && tuned.recall >= 0.95);
+  assert.ok(heldOut.pages >= 10, 'the held-out half is there');
 });
 
 test('the walker stays within a slice budget on every corpus page', () => {

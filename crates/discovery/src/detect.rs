@@ -11,7 +11,7 @@
 
 use crate::identity::record_id;
 use crate::labels::{hint_role, is_label, role, PhoneKind, Role};
-use crate::numbers::{candidates, read};
+use crate::numbers::{candidates, grouped_as_in, read};
 use crate::prose::reads_as_prose;
 use crate::regions::{country_region, locale_region};
 use crm_bridge::contacts::search::fold;
@@ -130,6 +130,19 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         }
         budget -= f.phones.len();
         let (region, page_said) = &regions[i];
+        // With a guessed region, a national number grouped as another country groups its
+        // numbers is left out (and counted as unplaced below), not read as a wrong local one.
+        if !page_said {
+            if let Some(guess) = region.as_deref() {
+                f.phones.retain(|(raw, _, _)| {
+                    let fits = !is_national(raw) || grouped_as_in(raw, guess);
+                    if !fits && (f.name.is_some() || f.first.is_some() || f.last.is_some()) {
+                        unplaced += 1;
+                    }
+                    fits
+                });
+            }
+        }
         let numbers = valid_numbers(&f.phones, region.as_deref());
         if !page_said && (f.name.is_some() || f.first.is_some() || f.last.is_some()) {
             // A person's numbers written without a country that the guessed region cannot
@@ -155,9 +168,12 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             _ => None,
         };
         let heading = scope.heading.clone().filter(|_| !is_page || page_is_record);
-        let Some(name) = f
-            .name
-            .take()
+        // A record page without a heading of its own names its record in the window title.
+        let titled = (is_page && page_is_record)
+            .then(|| title_name(&evidence.title, &by_scope[0], joined.as_deref()))
+            .flatten();
+        let Some(name) = titled
+            .or_else(|| f.name.take())
             .or(joined)
             .or(heading)
             .and_then(|n| clean_name(&n))
@@ -236,21 +252,64 @@ pub struct Detected {
     pub assumed_region: Option<String>,
 }
 
+/// The record's name in a window title ("Ava Thompson - Crème", "Edit «Ava Thompson» - CRM",
+/// "CRM | Ava Thompson"), when the page shows the same name too (as a text, whatever its
+/// case, or as its first and last name fields): a title part alone may be the site's name.
+fn title_name(title: &str, fields: &[&Field], joined: Option<&str>) -> Option<String> {
+    let shown: std::collections::HashSet<String> = fields
+        .iter()
+        .filter(|f| !f.prose && f.source != FieldSource::Messenger)
+        .flat_map(|f| title_parts(f.text.trim()))
+        .map(|text| fold(&text))
+        .chain(joined.map(fold))
+        .collect();
+    let mut spaced = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    for separator in [" | ", " — ", " – ", " · ", " :: "] {
+        spaced = spaced.replace(separator, " - ");
+    }
+    spaced
+        .split(" - ")
+        .flat_map(|part| title_parts(part.trim()))
+        .find(|part| clean_name(part).is_some() && !is_label(part) && shown.contains(&fold(part)))
+}
+
+/// A title part, and the name it quotes ("Edit «Ava Thompson»" → "Ava Thompson") first.
+fn title_parts(part: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    for (open, close) in [('«', '»'), ('“', '”'), ('"', '"'), ('‘', '’'), ('\'', '\'')] {
+        if let Some((_, rest)) = part.split_once(open) {
+            if let Some((quoted, _)) = rest.split_once(close) {
+                parts.push(quoted.trim().to_owned());
+            }
+        }
+    }
+    parts.push(part.to_owned());
+    parts
+}
+
 /// A number written without its country (no `+`, no `00` prefix).
 fn is_national(raw: &str) -> bool {
     let raw = raw.trim_start();
     !raw.starts_with('+') && !raw.starts_with("00")
 }
 
-/// Whether a scope shows whose it is: a heading that is a name, or a name field.
+/// Whether a scope shows whose it is: a heading that is a name, or a name field. A row of a
+/// form holding one control (a "Last name" input in its own row, as form layouts repeat them)
+/// is a part of the record, not a person of its own.
 fn names_itself(heading: Option<&str>, fields: &[&Field]) -> bool {
+    let form_row = fields.len() == 1
+        && matches!(
+            fields[0].source,
+            FieldSource::Input | FieldSource::Select | FieldSource::Textarea
+        );
     heading.and_then(clean_name).is_some()
-        || fields.iter().any(|f| {
-            matches!(
-                field_role(f),
-                Some(Role::Name | Role::FirstName | Role::LastName)
-            ) && clean_name(&f.text).is_some()
-        })
+        || !form_row
+            && fields.iter().any(|f| {
+                matches!(
+                    field_role(f),
+                    Some(Role::Name | Role::FirstName | Role::LastName)
+                ) && clean_name(&f.text).is_some()
+            })
 }
 
 /// What a field's label says it is (a property name for microdata, hCard and recipes), else
@@ -323,6 +382,8 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
                     push_email(&mut facts.emails, &address);
                 }
             }
+            // A name column also holds its row's action links ("See", "Edit"): not names.
+            Some(Role::Name | Role::FirstName | Role::LastName) if clean_name(text).is_none() => {}
             Some(Role::Name) => set_once(&mut facts.name, text),
             Some(Role::FirstName) => set_once(&mut facts.first, text),
             Some(Role::LastName) => set_once(&mut facts.last, text),

@@ -99,6 +99,52 @@ fn read_uncached(raw: &str, region: Option<&str>) -> Option<Number> {
     })
 }
 
+/// Whether a nationally written number is grouped as numbers of `region` are, for the North
+/// American plan, whose numbers are always written 3-3-4: every break of that format is a
+/// break in the text too ("(206) 555-0147" and "206.555.0147" fit; the Brazilian
+/// "(21) 2233-4455" does not, though its ten digits make a valid
+/// US numbers, and most browsers guess the US). Other plans are written in several ways within
+/// their own country ("0151 23456789", "01512 3456789"), so any grouping fits them. Written
+/// without breaks, or with digits the format does not show, it fits. Used when the region is a
+/// guess.
+pub fn grouped_as_in(raw: &str, region: &str) -> bool {
+    let Ok(country) = region.to_ascii_uppercase().parse::<Id>() else {
+        return true;
+    };
+    let Ok(number) = phonenumber::parse(Some(country), raw.trim()) else {
+        return true;
+    };
+    if number.code().value() != 1 {
+        return true;
+    }
+    let formatted = number.format().mode(Mode::National).to_string();
+    let (written, written_breaks) = digit_breaks(raw);
+    let (shown, shown_breaks) = digit_breaks(&formatted);
+    if written != shown || written_breaks.is_empty() {
+        return true;
+    }
+    shown_breaks.iter().all(|at| written_breaks.contains(at))
+}
+
+/// A text's digits, and after how many digits each break between two digits comes.
+fn digit_breaks(text: &str) -> (String, Vec<usize>) {
+    let mut digits = String::new();
+    let mut breaks = Vec::new();
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if gap && !digits.is_empty() {
+                breaks.push(digits.len());
+            }
+            gap = false;
+            digits.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    (digits, breaks)
+}
+
 fn next_is_digit(chars: &[char], at: usize) -> bool {
     chars.get(at).is_some_and(char::is_ascii_digit)
 }
@@ -244,6 +290,26 @@ fn looks_like_date(run: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn north_american_numbers_are_grouped_three_three_four() {
+        for fits in [
+            "(206) 555-0147",
+            "206.555.0147",
+            "206-555-0147",
+            "2065550147",
+            "1 206 555 0147",
+        ] {
+            assert!(grouped_as_in(fits, "US"), "{fits}");
+        }
+        for foreign in ["(21) 2233-4455", "21 22 33 44 55", "2122 334 455"] {
+            assert!(!grouped_as_in(foreign, "US"), "{foreign}");
+        }
+        assert!(
+            grouped_as_in("0151 23456789", "DE"),
+            "other plans: any grouping"
+        );
+    }
 
     fn raws(text: &str) -> Vec<String> {
         candidates(text).into_iter().map(|c| c.raw).collect()
