@@ -162,6 +162,13 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             continue;
         }
         let is_page = scope.kind == ScopeKind::Page;
+        // "Nom" and "Prénom", "Name" and "Vorname": a name beside a first name it does not
+        // hold is the family name.
+        if let (None, Some(first), Some(name)) = (&f.last, &f.first, &f.name) {
+            if !fold(name).contains(&fold(first)) {
+                f.last = f.name.take();
+            }
+        }
         let joined = match (&f.first, &f.last) {
             (Some(first), Some(last)) => Some(join_name(first, last)),
             (Some(one), None) | (None, Some(one)) if f.name.is_none() => Some(one.clone()),

@@ -99,14 +99,15 @@ fn read_uncached(raw: &str, region: Option<&str>) -> Option<Number> {
     })
 }
 
-/// Whether a nationally written number is grouped as numbers of `region` are, for the North
-/// American plan, whose numbers are always written 3-3-4: every break of that format is a
-/// break in the text too ("(206) 555-0147" and "206.555.0147" fit; the Brazilian
-/// "(21) 2233-4455" does not, though its ten digits make a valid
-/// US numbers, and most browsers guess the US). Other plans are written in several ways within
-/// their own country ("0151 23456789", "01512 3456789"), so any grouping fits them. Written
-/// without breaks, or with digits the format does not show, it fits. Used when the region is a
-/// guess.
+/// Whether a nationally written number is grouped as numbers of `region` are, for the plans
+/// whose numbers are written one way only: North America's 3-3-4 and France's pairs. Every
+/// break of that format must be a break in the text ("(206) 555-0147", "206.555.0147" and
+/// "01 45 67 89 10" fit; the Brazilian "(21) 2233-4455" does not fit the US, nor the German
+/// "030 9876543" France, though their digits make valid numbers there, and a browser or a
+/// page language guesses those countries). A French number is never written without its
+/// leading 0. Other plans are written in several ways at home ("0151 23456789", "01512
+/// 3456789"), so any grouping fits them, as does a text without breaks. Used when the region
+/// is a guess.
 pub fn grouped_as_in(raw: &str, region: &str) -> bool {
     let Ok(country) = region.to_ascii_uppercase().parse::<Id>() else {
         return true;
@@ -114,17 +115,30 @@ pub fn grouped_as_in(raw: &str, region: &str) -> bool {
     let Ok(number) = phonenumber::parse(Some(country), raw.trim()) else {
         return true;
     };
-    if number.code().value() != 1 {
+    let code = number.code().value();
+    if !RIGID_PLANS.contains(&code) {
         return true;
     }
     let formatted = number.format().mode(Mode::National).to_string();
-    let (written, written_breaks) = digit_breaks(raw);
+    let (mut written, mut written_breaks) = digit_breaks(raw);
     let (shown, shown_breaks) = digit_breaks(&formatted);
-    if written != shown || written_breaks.is_empty() {
-        return true;
+    // "1 206 555 0147": the North American trunk prefix before the 3-3-4 number.
+    if code == 1 && written.len() == shown.len() + 1 && written.starts_with('1') {
+        written.remove(0);
+        written_breaks = written_breaks
+            .into_iter()
+            .filter(|&b| b > 1)
+            .map(|b| b - 1)
+            .collect();
     }
-    shown_breaks.iter().all(|at| written_breaks.contains(at))
+    if written != shown {
+        return false;
+    }
+    written_breaks.is_empty() || shown_breaks.iter().all(|at| written_breaks.contains(at))
 }
+
+/// Country calling codes whose national numbers are written in one grouping only.
+const RIGID_PLANS: [u16; 2] = [1, 33];
 
 /// A text's digits, and after how many digits each break between two digits comes.
 fn digit_breaks(text: &str) -> (String, Vec<usize>) {

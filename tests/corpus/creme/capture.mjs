@@ -20,8 +20,10 @@ const views = [
   ...seeded.contacts.map((c) => [`${prefix}-contact-${c.pk}`, `/persons/contact/${c.pk}`]),
   ...seeded.contacts.filter((_, i) => i % 2 === (prefix === 'creme' ? 0 : 1)).map((c) => [`${prefix}-contact-edit-${c.pk}`, `/persons/contact/edit/${c.pk}`]),
   ...seeded.orgs.map((o) => [`${prefix}-organisation-${o.pk}`, `/persons/organisation/${o.pk}`]),
+  ...seeded.orgs.filter((_, i) => i % 2 === (prefix === 'creme' ? 0 : 1)).map((o) => [`${prefix}-organisation-edit-${o.pk}`, `/persons/organisation/edit/${o.pk}`]),
   [`${prefix}-contacts`, '/persons/contacts'],
   [`${prefix}-organisations`, '/persons/organisations'],
+  [`${prefix}-leads-customers`, '/persons/leads_customers'],
 ];
 
 const browser = await launchPlainChromium();

@@ -76,6 +76,13 @@ def main(seeded_path, prefix="creme", country="US"):
                 if phones:
                     found.append({"name": f"{c['first']} {c['last']}", "phones": phones})
         write(f"{prefix}-organisation-{o['pk']}", f"/persons/organisation/{o['pk']}", found)
+    for o in seeded["orgs"]:  # the edit form of a company: its name, phone and fax
+        name = f"{prefix}-organisation-edit-{o['pk']}"
+        if any((ROOT / half / f"{name}.html").exists() for half in ("pages", "held-out")):
+            write(name, f"/persons/organisation/edit/{o['pk']}", [{"name": o["name"], "phones": numbers(o["phone"], o["fax"])}])
+    # Customers, prospects and suspects: none are marked, so the list is empty (Creme's footer
+    # shows its maker's phone number: not a contact).
+    write(f"{prefix}-leads-customers", "/persons/leads_customers", [])
     listed = []
     for c in people:  # columns: last name, first name, phone (no mobile, no fax)
         phones = numbers(c["phone"], placeable=lambda w: on_list(w, country))
