@@ -55,32 +55,42 @@ impl CensusKeeper {
     /// emptier, and counts it.
     pub async fn check(self: &Rc<Self>, core: &Rc<Core>) {
         let before: Option<Census> = read(CENSUS_KEY).await;
-        match (before, census(core).await) {
-            (Some(before), Ok(now)) => {
-                if let Some(shrunk) = before.shrunk_to(&now) {
-                    let lost = self.keep_lost(core).await;
-                    let sentence = shrunk.sentence(lost);
-                    errors::report(core, &sentence);
-                    write(
-                        STORE_NOTICE_KEY,
-                        &serde_json::to_string(&sentence).unwrap_or_default(),
-                    )
-                    .await;
-                }
+        let counted = census(core).await;
+        if let (Some(before), Ok(now)) = (before, &counted) {
+            if let Some(shrunk) = before.shrunk_to(now) {
+                let lost = self.keep_lost(core).await;
+                let sentence = shrunk.sentence(lost);
+                errors::report(core, &sentence);
+                write(
+                    STORE_NOTICE_KEY,
+                    &serde_json::to_string(&sentence).unwrap_or_default(),
+                )
+                .await;
             }
-            (_, Err(err)) => platform::log_debug(&format!("store census: {err}")),
-            (None, Ok(_)) => {}
         }
         self.checked.set(true);
-        if let Err(err) = self.count(core).await {
+        // The store just counted is the census: it is not counted a second time.
+        let kept = match counted {
+            Ok(now) => self.keep(core, &now).await,
+            Err(err) => {
+                platform::log_debug(&format!("store census: {err}"));
+                self.count(core).await
+            }
+        };
+        if let Err(err) = kept {
             platform::log_debug(&format!("store census: {err}"));
         }
     }
 
-    /// Writes the census, and the outbox's copy when the outbox changed.
+    /// Counts the store, then keeps what it holds ([`Self::keep`]).
     async fn count(&self, core: &Rc<Core>) -> Result<(), String> {
         let now = census(core).await?;
-        write(CENSUS_KEY, &serde_json::to_string(&now).unwrap_or_default()).await;
+        self.keep(core, &now).await
+    }
+
+    /// Writes `now` as the census, and the outbox's copy when the outbox changed.
+    async fn keep(&self, core: &Rc<Core>, now: &Census) -> Result<(), String> {
+        write(CENSUS_KEY, &serde_json::to_string(now).unwrap_or_default()).await;
         let logs = core.router().logs();
         let waiting = logs
             .deliveries_without_bodies()

@@ -130,34 +130,30 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         }
         budget -= f.phones.len();
         let (region, page_said) = &regions[i];
-        // With a guessed region, a national number grouped as another country groups its
-        // numbers is left out (and counted as unplaced below), not read as a wrong local one.
         if !page_said {
-            if let Some(guess) = region.as_deref() {
-                f.phones.retain(|(raw, _, _)| {
-                    let fits = !is_national(raw) || grouped_as_in(raw, guess);
-                    if !fits && (f.name.is_some() || f.first.is_some() || f.last.is_some()) {
-                        unplaced += 1;
-                    }
-                    fits
-                });
+            // The page did not say the country. A national number the guessed region cannot
+            // read, or grouped as another country groups its numbers, is left out rather than
+            // read as a wrong local one; a person's such numbers are counted (popup hint), a
+            // number shown as text and as a `tel:` link once.
+            let guess = region.as_deref();
+            let misfit =
+                |raw: &str| is_national(raw) && guess.is_some_and(|g| !grouped_as_in(raw, g));
+            if f.name.is_some() || f.first.is_some() || f.last.is_some() {
+                let mut missed: Vec<String> = f
+                    .phones
+                    .iter()
+                    .filter(|(raw, _, _)| {
+                        is_national(raw) && (misfit(raw) || read(raw, guess).is_none())
+                    })
+                    .map(|(raw, _, _)| raw.chars().filter(char::is_ascii_digit).collect())
+                    .collect();
+                missed.sort_unstable();
+                missed.dedup();
+                unplaced += missed.len();
             }
+            f.phones.retain(|(raw, _, _)| !misfit(raw));
         }
         let numbers = valid_numbers(&f.phones, region.as_deref());
-        if !page_said && (f.name.is_some() || f.first.is_some() || f.last.is_some()) {
-            // A person's numbers written without a country that the guessed region cannot
-            // read: the page did not say the country, so the user has to (popup hint).
-            // A number shown as text and as a `tel:` link counts once.
-            let mut missed: Vec<String> = f
-                .phones
-                .iter()
-                .filter(|(raw, _, _)| is_national(raw) && read(raw, region.as_deref()).is_none())
-                .map(|(raw, _, _)| raw.chars().filter(char::is_ascii_digit).collect())
-                .collect();
-            missed.sort_unstable();
-            missed.dedup();
-            unplaced += missed.len();
-        }
         if numbers.is_empty() {
             continue;
         }
