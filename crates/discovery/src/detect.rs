@@ -9,9 +9,9 @@
 //!   where numbers belong to headers, banners and footers;
 //! - a value labelled as an id, date, amount or code, and anything in a messenger link, never.
 
-use crate::identity::record_id;
+use crate::identity::{hash_route, record_id};
 use crate::labels::{hint_role, is_label, role, PhoneKind, Role};
-use crate::numbers::{candidates, grouped_as_in, read};
+use crate::numbers::{candidates, grouped_as_in, read, written_as_north_american};
 use crate::prose::reads_as_prose;
 use crate::regions::{country_region, locale_region};
 use crm_bridge::contacts::search::fold;
@@ -76,25 +76,17 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         .map(|(i, fields)| gather(fields, evidence.scopes[i].kind))
         .collect();
     // Region: the scope's own country or address, a sibling number written with its country,
-    // then the same from the enclosing scopes, then the site's default, the page's language and
-    // the browser's.
+    // then the same from the enclosing scopes, then the record's one country wherever the page
+    // shows it (an address block beside the phones), then the site's default, the page's
+    // language and the browser's.
+    let page_is_record = record_id(&evidence.url).is_some();
+    let record_region = page_is_record
+        .then(|| record_region(evidence, &facts))
+        .flatten();
     let fallback = context
         .default_region
         .clone()
-        .or_else(|| {
-            evidence
-                .lang
-                .as_deref()
-                .and_then(locale_region)
-                .map(str::to_owned)
-        })
-        .or_else(|| {
-            context
-                .locale
-                .as_deref()
-                .and_then(locale_region)
-                .map(str::to_owned)
-        });
+        .or_else(|| page_language_region(evidence.lang.as_deref(), context.locale.as_deref()));
     // Each scope's region, and whether the page said it (`true`) or it is the fallback guess.
     let regions: Vec<(Option<String>, bool)> = (0..scopes)
         .map(|i| {
@@ -114,11 +106,13 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
                     break;
                 }
             }
-            (fallback.clone(), false)
+            match &record_region {
+                Some(region) => (Some(region.clone()), true),
+                None => (fallback.clone(), false),
+            }
         })
         .collect();
     let mut unplaced = 0;
-    let page_is_record = record_id(&evidence.url).is_some();
     let mut found: Vec<(usize, Contact)> = Vec::new();
     let mut budget = MAX_NUMBERS_PER_PAGE;
     let mut cut_short = false;
@@ -136,6 +130,15 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             // read as a wrong local one; a person's such numbers are counted (popup hint), a
             // number shown as text and as a `tel:` link once.
             let guess = region.as_deref();
+            // Written as only North America writes them: read as +1, whatever the guess.
+            for (raw, _, _) in &mut f.phones {
+                let north_american = written_as_north_american(raw)
+                    && !read(raw, guess).is_some_and(|n| n.e164.starts_with("+1"))
+                    && read(raw, Some("US")).is_some();
+                if north_american {
+                    *raw = format!("+1 {raw}");
+                }
+            }
             let misfit =
                 |raw: &str| is_national(raw) && guess.is_some_and(|g| !grouped_as_in(raw, g));
             if f.name.is_some() || f.first.is_some() || f.last.is_some() {
@@ -240,6 +243,40 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         unplaced,
         assumed_region: fallback,
     }
+}
+
+/// The one country a record page shows outside its list rows (an address block, a country
+/// field in a section of its own), or None when it shows none or several.
+fn record_region(evidence: &PageEvidence, facts: &[Facts]) -> Option<String> {
+    let mut shown = evidence
+        .scopes
+        .iter()
+        .zip(facts)
+        .filter(|(scope, _)| scope.kind != ScopeKind::Row)
+        .filter_map(|(_, f)| f.region.as_deref());
+    let first = shown.next()?;
+    shown.all(|r| r == first).then(|| first.to_owned())
+}
+
+/// The region the page's language says, unless it is a bare `en`: the boilerplate of countless
+/// templates and apps (Tryton's writes it whatever the user's language), so the browser's
+/// language, when it names a country, says more.
+fn page_language_region(page: Option<&str>, browser: Option<&str>) -> Option<String> {
+    let browser_region = browser
+        .filter(|tag| tag.contains(['-', '_']))
+        .and_then(locale_region);
+    let page_region = page.and_then(|tag| {
+        let bare_english = tag.trim().eq_ignore_ascii_case("en");
+        if bare_english && browser_region.is_some() {
+            None
+        } else {
+            locale_region(tag)
+        }
+    });
+    page_region
+        .or(browser_region)
+        .or_else(|| browser.and_then(locale_region))
+        .map(str::to_owned)
 }
 
 /// What [`detect`] found on a page.
@@ -567,7 +604,7 @@ fn clean_name(raw: &str) -> Option<String> {
 
 fn strip_hash_noise(url: &str) -> String {
     match url.split_once('#') {
-        Some((base, hash)) if !hash.starts_with('/') && !hash.starts_with("!/") => base.to_owned(),
+        Some((base, hash)) if hash_route(hash).is_none() => base.to_owned(),
         _ => url.to_owned(),
     }
 }

@@ -9,16 +9,16 @@ const VIEW_WORDS: &[&str] = &[
 ];
 
 /// The record id a URL stands for (path without view words, id-like query parameters, and a
-/// `#/…` route), or None when the URL does not look like a record (a list, a search).
+/// hash route), or None when the URL does not look like a record (a list, a search).
 pub fn record_id(url: &str) -> Option<String> {
     let parsed = WebUrl::parse(url).ok()?;
     let rest = parsed.rest();
     let (before_hash, hash) = rest.split_once('#').unwrap_or((rest, ""));
     let (path, query) = before_hash.split_once('?').unwrap_or((before_hash, ""));
-    let route = hash.strip_prefix('!').unwrap_or(hash);
-    let (path, query) = if route.starts_with('/') {
-        // A hash-routed app: the route is the path.
+    let (path, query) = if let Some(route) = hash_route(hash) {
+        // A hash-routed app: the route is the path; `;key=value` view state is not part of it.
         let (route_path, route_query) = route.split_once('?').unwrap_or((route, ""));
+        let route_path = route_path.split(';').next().unwrap_or_default();
         (
             format!("{}#{}", path.trim_end_matches('/'), strip_views(route_path)),
             route_query.to_owned(),
@@ -48,6 +48,15 @@ pub fn record_id(url: &str) -> Option<String> {
         );
     }
     Some(id)
+}
+
+/// The route in a URL's hash (`#/people/8`, `#!/people/8`, `#crm/model/party.party/2`), or
+/// None for an anchor (`#top`, `#section-2`): a route has a `/` between segments and no space.
+pub fn hash_route(hash: &str) -> Option<&str> {
+    let route = hash.strip_prefix('!').unwrap_or(hash);
+    let routed = route.starts_with('/')
+        || (route.contains('/') && !route.contains(char::is_whitespace) && !route.contains("%20"));
+    routed.then_some(route)
 }
 
 fn strip_views(path: &str) -> String {
@@ -110,6 +119,13 @@ mod tests {
             record_id("https://crm.test/app#/people/8f14e45f-ceea/view").unwrap(),
             "/app#/people/8f14e45f-ceea"
         );
+        // A route without a leading slash (Tryton's sao), with view state after `;`.
+        assert_eq!(
+            record_id("https://erp.test/#crm/model/party.party/2;views=%5B148%5D").unwrap(),
+            "#/crm/model/party.party/2"
+        );
+        assert_eq!(record_id("https://erp.test/#crm/model/party.party"), None);
+        assert_eq!(record_id("https://erp.test/people/#section-2"), None);
         assert_eq!(
             record_id("https://crm.test/c?contactId=9&sort=name").unwrap(),
             "/c?contactid=9"

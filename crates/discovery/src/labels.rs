@@ -66,6 +66,13 @@ impl PhoneKind {
 // Each list: folded words or phrases. Order of the checks below matters: "company phone" is a
 // phone, "phone order id" is not, "e-mail" is not "mail order".
 const NOT_PHONE: &[&str] = &[
+    "website",
+    "web site",
+    "site web",
+    "site internet",
+    "sitio web",
+    "webseite",
+    "homepage",
     "order",
     "invoice",
     "id",
@@ -275,6 +282,26 @@ const BUSINESS: &[&str] = &[
     "business",
     "direct",
     "direct line",
+    // A line's own name in a CRM's list of phones: the line, never a person.
+    "reception",
+    "switchboard",
+    "front desk",
+    "head office",
+    "headquarters",
+    "hotline",
+    "standard",
+    "accueil",
+    "siege",
+    "zentrale",
+    "empfang",
+    "durchwahl",
+    "centralita",
+    "recepcion",
+    "centralino",
+    "recepcao",
+    "代表",
+    "受付",
+    "总机",
     "company phone",
     "main",
     "main phone",
@@ -606,6 +633,34 @@ fn role_uncached(label: &str) -> Option<Role> {
         return Some(Role::Name);
     }
     None
+}
+
+/// Whether a column header or label says its cell is the type of its row's line ("Type",
+/// "Kind", "Art"), as in a CRM's list of a record's phones and e-mails.
+pub fn is_type_label(label: &str) -> bool {
+    const TYPE_WORDS: &[&str] = &[
+        "type",
+        "kind",
+        "typ",
+        "art",
+        "tipo",
+        "genre",
+        "category",
+        "categorie",
+        "kategorie",
+        "categoria",
+        "soort",
+        "contact type",
+        "phone type",
+        "type de contact",
+        "тип",
+        "種類",
+        "種別",
+        "タイプ",
+        "类型",
+        "類型",
+    ];
+    TYPE_WORDS.contains(&normalise(label).as_str())
 }
 
 /// Whether a text is a label or a UI title made of label words ("Phone", "Contact details",

@@ -13,6 +13,7 @@ pub mod memo;
 pub mod numbers;
 pub mod prose;
 pub mod regions;
+pub mod typed_rows;
 
 use crm_bridge::contacts::Contact;
 use crm_bridge::protocol::evidence::{PageEvidence, Truncation, Unplaced};
@@ -37,6 +38,7 @@ pub struct Discovery {
 pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery, String> {
     evidence.check()?;
     let mut evidence = evidence.clone().expanded()?;
+    typed_rows::label_values_by_type(&mut evidence);
     json_ld::add_json_ld_scopes(&mut evidence);
     let detect::Detected {
         contacts,

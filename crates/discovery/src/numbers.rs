@@ -140,6 +140,21 @@ pub fn grouped_as_in(raw: &str, region: &str) -> bool {
 /// Country calling codes whose national numbers are written in one grouping only.
 const RIGID_PLANS: [u16; 2] = [1, 33];
 
+/// Whether a number is written the way only North America writes them, `(617) 555-0130`,
+/// `617-555-0130` or `617.555.0130`: no other plan groups ten digits 3-3-4 with those marks,
+/// so such a number is read as +1 whatever region was guessed.
+pub fn written_as_north_american(raw: &str) -> bool {
+    let shape: String = raw
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+        .collect();
+    matches!(
+        shape.as_str(),
+        "(ddd) ddd-dddd" | "(ddd)ddd-dddd" | "ddd-ddd-dddd" | "ddd.ddd.dddd"
+    )
+}
+
 /// A text's digits, and after how many digits each break between two digits comes.
 fn digit_breaks(text: &str) -> (String, Vec<usize>) {
     let mut digits = String::new();

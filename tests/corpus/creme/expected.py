@@ -14,6 +14,9 @@ import json
 import pathlib
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from placeable import on_list  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[3] / "tests" / "fixtures"
 
 E164 = {
@@ -41,14 +44,6 @@ def cjk(text):
 
 def numbers(*written, placeable=lambda w: True):
     return [E164[w] for w in written if w and placeable(w)]
-
-CALLING_CODES = {"US": "+1", "FR": "+33"}
-
-def on_list(written, country="US"):
-    """A list page gives no country but its language: only numbers written with theirs, or of
-    the language's country, can be placed (another country's national number read as one of
-    the language's country is a wrong number)."""
-    return written.startswith("+") or E164[written].startswith(CALLING_CODES[country])
 
 def write(name, path, contacts):
     for half in ("pages", "held-out"):
@@ -85,12 +80,12 @@ def main(seeded_path, prefix="creme", country="US"):
     write(f"{prefix}-leads-customers", "/persons/leads_customers", [])
     listed = []
     for c in people:  # columns: last name, first name, phone (no mobile, no fax)
-        phones = numbers(c["phone"], placeable=lambda w: on_list(w, country))
+        phones = numbers(c["phone"], placeable=lambda w: on_list(w, E164[w], country))
         name = f"{c['last']}{c['first']}" if cjk(c["first"]) and cjk(c["last"]) else f"{c['first']} {c['last']}"
         if phones:
             listed.append({"name": name, "phones": phones})
     write(f"{prefix}-contacts", "/persons/contacts", listed)
-    orgs = [{"name": o["name"], "phones": numbers(o["phone"], placeable=lambda w: on_list(w, country))} for o in seeded["orgs"]]
+    orgs = [{"name": o["name"], "phones": numbers(o["phone"], placeable=lambda w: on_list(w, E164[w], country))} for o in seeded["orgs"]]
     write(f"{prefix}-organisations", "/persons/organisations", [o for o in orgs if o["phones"]])
 
 if __name__ == "__main__":
