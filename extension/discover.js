@@ -50,7 +50,7 @@
     if (prop && PROSE_PROPS.has(prop)) return true;
     const type = el.getAttribute('itemtype');
     if (type && PROSE_TYPES.test(type)) return true;
-    const cls = typeof el.className === 'string' ? el.className : el.getAttribute('class') || '';
+    const cls = classOf(el);
     for (const word of nameWords(`${cls} ${el.id}`)) if (PROSE_WORDS.has(word)) return true;
     return false;
   };
@@ -107,6 +107,27 @@
     rowWatcher.observe(doc.documentElement, { childList: true, subtree: true, characterData: true, characterDataOldValue: true, attributes: true, attributeFilter: ['href', 'value', 'hidden'] });
   };
 
+  // Text drawn by an icon font (a ligature word such as `person_outline` in a Material Icons
+  // element, or a private-use glyph) and text hidden from assistive technology is not
+  // content: it became part of names and made a "place" header hide the Country column.
+  const ICON_CLASS = /(^|\s)(material-icons[\w-]*|material-symbols[\w-]*|glyphicon[\w-]*|fa[srlbd]?|fa-[\w-]+|mdi(-[\w-]+)?|bi(-[\w-]+)?|zmdi[\w-]*|icon|icons|[\w-]+-icon|icon-[\w-]+)(?=\s|$)/;
+  const PRIVATE_USE = /[\uE000-\uF8FF]/g;
+  const COUNTRY_TAG = /^([A-Z]{2}|\p{Regional_Indicator}{2})$/u;
+  const LIGATURE = /^[a-z][a-z0-9_]*$/;
+  const classOf = (el) => (typeof el.className === 'string' ? el.className : el.getAttribute('class') || '');
+  const isIcon = (el) => el.getAttribute('aria-hidden') === 'true'
+    || (ICON_CLASS.test(classOf(el)) && LIGATURE.test((el.textContent || '').trim()));
+  const NOT_TEXT = new Set(['SCRIPT', 'STYLE', 'SVG', 'TEMPLATE', 'NOSCRIPT']);
+  /** An element's text as a reader gets it: without icon ligatures, glyphs and hidden parts. */
+  const shownText = (el) => {
+    if (!el) return '';
+    if (el.nodeType === 3) return el.data.replace(PRIVATE_USE, '');
+    if (el.nodeType !== 1 || NOT_TEXT.has(el.tagName.toUpperCase()) || isIcon(el)) return '';
+    if (!el.firstElementChild) return (el.textContent || '').replace(PRIVATE_USE, '');
+    let text = '';
+    for (let n = el.firstChild; n; n = n.nextSibling) text += shownText(n);
+    return text;
+  };
   const clip = (text, max = LIMITS.TEXT) => {
     if (text.length <= max && !/\s\s|[\t\n\r\f\v\u00a0]|^\s|\s$/.test(text)) return text; // already clean
     const collapsed = String(text).slice(0, max * 4).replace(/\s+/g, ' ').trim();
@@ -131,7 +152,7 @@
   };
   // A field for a tel:, mailto: or messenger link.
   const linkField = (kind, a, href, label) => {
-    const field = { source: kind, text: clip(a.textContent || ''), href: href.slice(0, kind === 'mailto' ? 300 : 200) };
+    const field = { source: kind, text: clip(shownText(a)), href: href.slice(0, kind === 'mailto' ? 300 : 200) };
     if (label) field.label = label;
     return field;
   };
@@ -156,7 +177,7 @@
   // Short text of a label-like element, or '' when it is too big to be a label.
   const labelText = (el) => {
     if (!el || el.nodeType !== 1 || el.childElementCount > 4 || SKIP_TAGS.has(el.tagName)) return '';
-    const text = clip(el.textContent || '', 60);
+    const text = clip(shownText(el), 60);
     return text.length > 0 && text.length <= 48 ? text.replace(/[:：]\s*$/, '') : '';
   };
 
@@ -184,7 +205,7 @@
           const href = a.getAttribute('href') || '';
           const kind = linkKind(href);
           if (kind === 'page') { // the row's record link and name: its first page link's
-            if (heading === undefined) heading = clip(a.textContent || '') || undefined;
+            if (heading === undefined) heading = clip(shownText(a)) || undefined;
             if (link === undefined) link = sameOrigin(href, a);
             continue;
           }
@@ -197,7 +218,7 @@
         const value = controlValue(control);
         if (value) (list = list || []).push({ source: control.tagName.toLowerCase(), text: clip(value), label });
       } else if (!messenger) { // a messenger's number is not the contact's
-        const text = clip(cell.textContent || '');
+        const text = clip(shownText(cell));
         if (text && !list) { cells.push(text); count += 1; continue; }
         if (text) list.push({ source: 'text', text, label });
       }
@@ -235,7 +256,7 @@
       if (links.length >= PAGER_LINKS) return;
       const href = sameOrigin(a.getAttribute('href') || '', a);
       if (!href) return;
-      const text = clip(a.textContent || '', 40);
+      const text = clip(shownText(a), 40);
       const key = `${href}\u0001${text}`; // "2" and "Next ›" may share an address
       if (seen.has(key) && !extra.rel && !extra.recipe) return;
       seen.add(key);
@@ -291,7 +312,7 @@
 
     const pageScope = { kind: 'page', el: doc.body, index: 0 };
     const mainHeading = doc.querySelector('h1, [role="heading"][aria-level="1"]');
-    scopes.push({ kind: 'page', heading: mainHeading ? clip(mainHeading.textContent || '') || undefined : undefined,
+    scopes.push({ kind: 'page', heading: mainHeading ? clip(shownText(mainHeading)) || undefined : undefined,
       link: pageUrl });
     scopeCount = 1;
 
@@ -323,14 +344,16 @@
     };
     const cardHeading = (el) => {
       const h = el.querySelector('h1, h2, h3, h4, h5, h6, [role="heading"], strong, b, .name, [class*="name"]');
-      if (h) return clip(h.textContent || '');
+      if (h) return clip(shownText(h));
       const a = nameLink(el);
-      return a ? clip(a.textContent || '') : undefined;
+      return a ? clip(shownText(a)) : undefined;
     };
     // The first link that can carry a name (not a phone, mail or messenger link).
     const nameLink = (el) => {
       for (const a of el.querySelectorAll('a[href]')) {
-        if (linkKind(a.getAttribute('href') || '') === 'page' && (!inProse(a) || inProse(el))) return a;
+        const href = a.getAttribute('href') || '';
+        // A `javascript:` link is a button (Zoho's click-to-call), not a record's name.
+        if (linkKind(href) === 'page' && !/^javascript:/i.test(href) && (!inProse(a) || inProse(el))) return a;
       }
       return null;
     };
@@ -360,7 +383,7 @@
       for (const row of candidates.slice(0, 4)) {
         const titles = [];
         for (const cell of row.cells) {
-          const text = clip(cell.textContent || '', 48);
+          const text = clip(shownText(cell), 48);
           for (let span = Math.min(Math.max(cell.colSpan || 1, 1), 20); span > 0; span -= 1) titles.push(text);
         }
         columns = Math.max(columns, titles.length);
@@ -416,7 +439,7 @@
     // A document parsed off-screen (a fetched list page) has no layout to ask.
     const laidOut = !options.url && typeof Element.prototype.checkVisibility === 'function';
     const skipped = (el) => SKIP_TAGS.has(el.tagName) || SKIP_ROLES.has(el.getAttribute('role'))
-      || el.hidden || el.getAttribute('aria-hidden') === 'true'
+      || el.hidden || isIcon(el)
       || (el.tagName === 'HEADER' && el.parentElement === doc.body)
       || (laidOut && !el.checkVisibility() && getComputedStyle(el).display !== 'contents'); // a box-less wrapper shows its children
 
@@ -445,9 +468,17 @@
           return dt ? labelText(dt) : '';
         }
         let prev = cur.previousSibling;
-        while (prev && (prev.nodeType === 8 || (prev.nodeType === 3 && !prev.textContent.trim()))) prev = prev.previousSibling;
+        let text = '';
+        for (;;) {
+          while (prev && (prev.nodeType === 8 || (prev.nodeType === 3 && !prev.textContent.trim()))) prev = prev.previousSibling;
+          if (!prev) break;
+          text = prev.nodeType === 3 ? clip(prev.textContent, 60) : labelText(prev);
+          // A country code or flag drawn before a number ("AE 04 123 4567") is the number's
+          // country, not its label: the label is before it.
+          if (!COUNTRY_TAG.test(text)) break;
+          prev = prev.previousSibling;
+        }
         if (prev) {
-          const text = prev.nodeType === 3 ? clip(prev.textContent, 60) : labelText(prev);
           if (text && text.length <= 48 && /\p{L}/u.test(text)) return text.replace(/[:：]\s*$/, '');
           return '';
         }
@@ -473,13 +504,13 @@
       return '';
     };
     const controlLabel = (el, record) => {
-      if (el.labels && el.labels.length) return clip(el.labels[0].textContent || '', 48);
+      if (el.labels && el.labels.length) return clip(shownText(el.labels[0]), 48);
       const aria = el.getAttribute('aria-label');
       if (aria) return clip(aria, 48);
       const by = el.getAttribute('aria-labelledby');
       if (by) {
         const target = doc.getElementById(by.split(/\s+/)[0]);
-        if (target) return clip(target.textContent || '', 48);
+        if (target) return clip(shownText(target), 48);
       }
       return nearestLabel(el, record) || clip(el.getAttribute('placeholder') || '', 48);
     };
@@ -661,7 +692,7 @@
           const prop = el.className.split(/\s+/).find((c) => HCARD.has(c));
           if (prop) {
             consumed.add(el);
-            addField(record, { source: 'property', text: clip(el.textContent || ''), label: prop }, el);
+            addField(record, { source: 'property', text: clip(shownText(el)), label: prop }, el);
           }
         }
         continue;
@@ -671,7 +702,7 @@
       if (!parent || inConsumed(parent)) continue;
       const raw = node.textContent;
       if (!raw || raw.length > LIMITS.TEXT * 50 && !/\d|@/.test(raw.slice(0, 2000))) continue;
-      let text = clip(raw);
+      let text = clip(raw.replace(PRIVATE_USE, ''));
       if (!text) continue;
       const tag = parent.tagName;
       if (tag === 'LABEL' || tag === 'DT' || tag === 'TH' || tag === 'LEGEND') continue;

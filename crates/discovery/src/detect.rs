@@ -173,16 +173,29 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             (Some(one), None) | (None, Some(one)) if f.name.is_none() => Some(one.clone()),
             _ => None,
         };
-        let heading = scope.heading.clone().filter(|_| !is_page || page_is_record);
+        let heading = scope
+            .heading
+            .clone()
+            .filter(|_| !is_page || page_is_record)
+            .map(|h| heading_without_status(h, &by_scope[i]));
         // A record page without a heading of its own names its record in the window title.
         let titled = (is_page && page_is_record)
             .then(|| title_name(&evidence.title, &by_scope[0], joined.as_deref()))
             .flatten();
+        // A record page without a main heading: its first heading that reads as a name
+        // (Freshsales draws the record's name as an h2).
+        let first_heading = || {
+            by_scope[0]
+                .iter()
+                .filter(|f| f.heading && !f.prose)
+                .find_map(|f| clean_name(&f.text))
+        };
         let Some(name) = titled
             .or_else(|| f.name.take())
             .or(joined)
             .or(heading)
             .and_then(|n| clean_name(&n))
+            .or_else(|| (is_page && page_is_record).then(first_heading).flatten())
         else {
             continue;
         };
@@ -243,6 +256,24 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         unplaced,
         assumed_region: fallback,
     }
+}
+
+/// A heading that adds a status after the record's name ("Thornbury Joinery Ltd - Saved",
+/// Dynamics 365) shortened to the name its own name or company field holds.
+fn heading_without_status(heading: String, fields: &[&Field]) -> String {
+    let named = fields
+        .iter()
+        .filter(|f| matches!(field_role(f), Some(Role::Name | Role::Company)))
+        .map(|f| f.text.trim())
+        .find(|text| {
+            !text.is_empty()
+                && heading.strip_prefix(text).is_some_and(|rest| {
+                    [" - ", " – ", " | ", " · "]
+                        .iter()
+                        .any(|sep| rest.starts_with(sep))
+                })
+        });
+    named.map_or(heading.clone(), str::to_owned)
 }
 
 /// The one country a record page shows outside its list rows (an address block, a country
@@ -342,7 +373,17 @@ fn names_itself(heading: Option<&str>, fields: &[&Field]) -> bool {
             fields[0].source,
             FieldSource::Input | FieldSource::Select | FieldSource::Textarea
         );
-    heading.and_then(clean_name).is_some()
+    // A heading that is the text of the scope's company field ("Organization: <a>Lagos
+    // Freight</a>", the link that gave the heading) names the company, not the scope.
+    let of_company = |h: &str| {
+        fields
+            .iter()
+            .any(|f| field_role(f) == Some(Role::Company) && f.text.trim() == h.trim())
+    };
+    heading
+        .filter(|h| !of_company(h))
+        .and_then(clean_name)
+        .is_some()
         || !form_row
             && fields.iter().any(|f| {
                 matches!(

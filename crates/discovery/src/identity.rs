@@ -23,6 +23,9 @@ pub fn record_id(url: &str) -> Option<String> {
             format!("{}#{}", path.trim_end_matches('/'), strip_views(route_path)),
             route_query.to_owned(),
         )
+    } else if hash.contains('=') {
+        // State kept in the hash as parameters (Odoo's `#id=14&model=res.partner`).
+        (strip_views(path), format!("{query}&{hash}"))
     } else {
         (strip_views(path), query.to_owned())
     };
@@ -125,6 +128,10 @@ mod tests {
             "#/crm/model/party.party/2"
         );
         assert_eq!(record_id("https://erp.test/#crm/model/party.party"), None);
+        assert_eq!(
+            record_id("https://erp.test/web#id=14&model=res.partner&view_type=form").unwrap(),
+            "/web?id=14"
+        );
         assert_eq!(record_id("https://erp.test/people/#section-2"), None);
         assert_eq!(
             record_id("https://crm.test/c?contactId=9&sort=name").unwrap(),
