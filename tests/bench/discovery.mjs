@@ -34,7 +34,9 @@ export async function benchDiscovery({ record, median }) {
 
   // The corpus score.
   const pages = await collectCorpus();
-  let score = { precision: 0, recall: 0 };
+  // The scorer reports the two halves apart (docs/discovery.md "Corpus").
+  const none = { precision: 0, recall: 0, pages: 0 };
+  let score = { tuned: none, heldOut: none };
   try {
     const out = execFileSync('cargo', ['run', '--quiet', '--release', '-p', 'crm-discovery', '--bin', 'corpus', '--', '--json'], { cwd: ROOT, encoding: 'utf8' });
     score = JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
@@ -43,8 +45,10 @@ export async function benchDiscovery({ record, median }) {
     const line = out.split('\n').find((l) => l.startsWith('{'));
     if (line) score = JSON.parse(line);
   }
-  record(`corpus precision (${pages.length} pages, name+number pairs)`, score.precision, 'ratio', { op: '>=', value: 0.98 });
-  record('corpus recall', score.recall, 'ratio', { op: '>=', value: 0.95 });
+  record(`corpus tuned precision (${score.tuned.pages} of ${pages.length} pages, name+number pairs)`, score.tuned.precision, 'ratio', { op: '>=', value: 0.98 });
+  record('corpus tuned recall', score.tuned.recall, 'ratio', { op: '>=', value: 0.95 });
+  record(`corpus held-out precision (${score.heldOut.pages} pages never tuned on)`, score.heldOut.precision, 'ratio', { op: '>=', value: 0.98 });
+  record('corpus held-out recall', score.heldOut.recall, 'ratio', { op: '>=', value: 0.95 });
 
   // The walker on a 5,000-row table, in Chromium.
   const html = bigTable(5000);
