@@ -241,7 +241,7 @@
   const PAGER_LINKS = 60;
   // Whether an element is a pager container (what PAGER selects), tested as the walk passes it.
   const isPager = (el) => el.tagName === 'NAV' || el.getAttribute('role') === 'navigation'
-    || PAGER_WORDS.test(typeof el.className === 'string' ? el.className : el.getAttribute('class') || '')
+    || PAGER_WORDS.test(classOf(el))
     || /paginat|pager/i.test(el.id) || /pagina|pager/i.test(el.getAttribute('aria-label') || '');
   // The pager containers in and under `el`, a subtree the walk does not enter.
   const pagersUnder = (el, found) => {

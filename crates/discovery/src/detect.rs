@@ -273,7 +273,7 @@ fn heading_without_status(heading: String, fields: &[&Field]) -> String {
                         .any(|sep| rest.starts_with(sep))
                 })
         });
-    named.map_or(heading.clone(), str::to_owned)
+    named.map(str::to_owned).unwrap_or(heading)
 }
 
 /// The one country a record page shows outside its list rows (an address block, a country

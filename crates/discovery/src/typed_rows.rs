@@ -9,9 +9,20 @@
 use crate::labels::{is_type_label, role, Role};
 use crm_bridge::protocol::evidence::{FieldSource, PageEvidence, ScopeKind};
 
+/// What a scope's type cells say.
+#[derive(Clone, PartialEq)]
+enum LineType {
+    /// No type cell.
+    Untyped,
+    /// One type, as written ("Fax").
+    One(String),
+    /// Two different types: it is not one line, so it is left as it is.
+    Mixed,
+}
+
 /// Labels the values of typed rows (and cards) with their row's type.
 pub fn label_values_by_type(evidence: &mut PageEvidence) {
-    let mut types: Vec<Option<Option<String>>> = vec![None; evidence.scopes.len()];
+    let mut types = vec![LineType::Untyped; evidence.scopes.len()];
     for field in &evidence.fields {
         let scope = field.scope as usize;
         let is_record_part = evidence
@@ -26,14 +37,13 @@ pub fn label_values_by_type(evidence: &mut PageEvidence) {
             continue;
         }
         types[scope] = match &types[scope] {
-            // Two different types in one scope: it is not one line, leave it as it is.
-            Some(Some(seen)) if seen != kind => Some(None),
-            Some(seen) => Some(seen.clone()),
-            None => Some(Some(kind.to_owned())),
+            LineType::Untyped => LineType::One(kind.to_owned()),
+            LineType::One(seen) if seen == kind => continue,
+            _ => LineType::Mixed,
         };
     }
     for field in &mut evidence.fields {
-        let Some(Some(Some(kind))) = types.get(field.scope as usize) else {
+        let Some(LineType::One(kind)) = types.get(field.scope as usize) else {
             continue;
         };
         let unlabelled = field.label.as_deref().and_then(role).is_none();

@@ -15,9 +15,8 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from expected_pages import captured, write  # noqa: E402
 from placeable import on_list  # noqa: E402
-
-ROOT = pathlib.Path(__file__).resolve().parents[3] / "tests" / "fixtures"
 
 E164 = {
     "+1 206 555 0100": "+12065550100", "+1 206 555 0109": "+12065550109",
@@ -45,14 +44,6 @@ def cjk(text):
 def numbers(*written, placeable=lambda w: True):
     return [E164[w] for w in written if w and placeable(w)]
 
-def write(name, path, contacts):
-    for half in ("pages", "held-out"):
-        if (ROOT / half / f"{name}.html").exists():
-            out = ROOT / half / f"{name}.json"
-            out.write_text(json.dumps({"path": path, "contacts": contacts}, ensure_ascii=False, indent=1) + "\n")
-            return
-    raise SystemExit(f"{name}.html was not captured")
-
 def main(seeded_path, prefix="creme", country="US"):
     seeded = json.loads(pathlib.Path(seeded_path).read_text())
     people = seeded["contacts"]
@@ -60,7 +51,7 @@ def main(seeded_path, prefix="creme", country="US"):
         shown = f"{c['first']} {c['last']}"
         person = {"name": shown, "phones": numbers(c["phone"], c["mobile"], c["fax"])}
         write(f"{prefix}-contact-{c['pk']}", f"/persons/contact/{c['pk']}", [person] if person["phones"] else [])
-        if (ROOT / "pages" / f"{prefix}-contact-edit-{c['pk']}.html").exists() or (ROOT / "held-out" / f"{prefix}-contact-edit-{c['pk']}.html").exists():
+        if captured(f"{prefix}-contact-edit-{c['pk']}"):
             write(f"{prefix}-contact-edit-{c['pk']}", f"/persons/contact/edit/{c['pk']}", [person] if person["phones"] else [])
     for i, o in enumerate(seeded["orgs"]):
         found = [{"name": o["name"], "phones": numbers(o["phone"], o["fax"])}]
@@ -73,7 +64,7 @@ def main(seeded_path, prefix="creme", country="US"):
         write(f"{prefix}-organisation-{o['pk']}", f"/persons/organisation/{o['pk']}", found)
     for o in seeded["orgs"]:  # the edit form of a company: its name, phone and fax
         name = f"{prefix}-organisation-edit-{o['pk']}"
-        if any((ROOT / half / f"{name}.html").exists() for half in ("pages", "held-out")):
+        if captured(name):
             write(name, f"/persons/organisation/edit/{o['pk']}", [{"name": o["name"], "phones": numbers(o["phone"], o["fax"])}])
     # Customers, prospects and suspects: none are marked, so the list is empty (Creme's footer
     # shows its maker's phone number: not a contact).

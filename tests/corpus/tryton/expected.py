@@ -14,37 +14,27 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from expected_pages import write  # noqa: E402
 from placeable import on_list  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[3] / "tests" / "fixtures"
 CALLABLE = ("phone", "mobile", "fax")
 
 
-def write(name, path, contacts, locale):
-    for half in ("pages", "held-out"):
-        if (ROOT / half / f"{name}.html").exists():
-            out = ROOT / half / f"{name}.json"
-            # sao writes lang="en" whatever the user's language: the browser's is the user's.
-            expected = {"path": path, "context": {"locale": locale}, "contacts": contacts}
-            out.write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n")
-            return
-    raise SystemExit(f"{name}.html was not captured")
-
-
 def main(seeded_path, prefix="tryton", country="US"):
-    locale = {"US": "en-US", "FR": "fr-FR"}[country]
+    # sao writes lang="en" whatever the user's language: the browser's is the user's.
+    context = {"locale": {"US": "en-US", "FR": "fr-FR"}[country]}
     parties = json.loads(pathlib.Path(seeded_path).read_text())["parties"]
     listed = []
     for p in parties:
         phones = [n["e164"] for n in p["numbers"] if n["type"] in CALLABLE and n["e164"]]
-        write(f"{prefix}-party-{p['id']}", f"/#crm/model/party.party/{p['id']}", [{"name": p["name"], "phones": phones}], locale)
+        write(f"{prefix}-party-{p['id']}", f"/#crm/model/party.party/{p['id']}", [{"name": p["name"], "phones": phones}], context)
         placeable = [n["e164"] for n in p["numbers"] if n["type"] in CALLABLE and n["e164"]
                      and on_list(n["written"], n["e164"], country)]
         if placeable:
             listed.append({"name": p["name"], "phones": placeable})
-    write(f"{prefix}-parties", "/#crm/model/party.party", [], locale)
-    write(f"{prefix}-addresses", "/#crm/model/party.address", [], locale)
-    write(f"{prefix}-contact-mechanisms", "/#crm/model/party.contact_mechanism", listed, locale)
+    write(f"{prefix}-parties", "/#crm/model/party.party", [], context)
+    write(f"{prefix}-addresses", "/#crm/model/party.address", [], context)
+    write(f"{prefix}-contact-mechanisms", "/#crm/model/party.contact_mechanism", listed, context)
 
 
 if __name__ == "__main__":

@@ -150,22 +150,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// A page's walker evidence and its expected contacts.
+fn load(
+    evidence_dir: &Path,
+    pages_dir: &Path,
+    name: &str,
+) -> Result<(PageEvidence, Expected), String> {
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let evidence = read(evidence_dir.join(format!("{name}.json")))?;
+    let expected = read(pages_dir.join(format!("{name}.json")))?;
+    let evidence: PageEvidence =
+        serde_json::from_str(&evidence).map_err(|e| format!("{name} evidence: {e}"))?;
+    let expected: Expected =
+        serde_json::from_str(&expected).map_err(|e| format!("{name} expected: {e}"))?;
+    Ok((evidence, expected))
+}
+
+/// What discovery is told besides the page: the page's own context, else an en-US browser.
+fn context_of(expected: &Expected) -> Context {
+    expected.context.clone().unwrap_or(Context {
+        locale: Some("en-US".into()),
+        ..Context::default()
+    })
+}
+
 /// Prints what discovery found on one page of the tuned half (never of the held-out half).
 fn show_page(evidence_dir: &Path, pages_dir: &Path, name: &str) -> ExitCode {
     let run = || -> Result<(), String> {
-        let read = |path: PathBuf| {
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
-        };
-        let expected: Expected =
-            serde_json::from_str(&read(pages_dir.join(format!("{name}.json")))?)
-                .map_err(|e| e.to_string())?;
-        let evidence: PageEvidence =
-            serde_json::from_str(&read(evidence_dir.join(format!("{name}.json")))?)
-                .map_err(|e| e.to_string())?;
-        let context = expected.context.unwrap_or(Context {
-            locale: Some("en-US".into()),
-            ..Context::default()
-        });
+        let (evidence, expected) = load(evidence_dir, pages_dir, name)?;
+        let context = context_of(&expected);
         let found = interpret(&evidence, &context)?;
         for c in &found.contacts {
             let phones: Vec<String> = c
@@ -204,17 +219,7 @@ fn score(evidence_dir: &Path, pages_dir: &Path, show: bool) -> Score {
     names.sort();
     score.pages = names.len();
     for name in &names {
-        let read = |path: PathBuf| {
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
-        };
-        let loaded = read(evidence_dir.join(format!("{name}.json"))).and_then(|evidence| {
-            let expected = read(pages_dir.join(format!("{name}.json")))?;
-            let evidence: PageEvidence =
-                serde_json::from_str(&evidence).map_err(|e| format!("{name} evidence: {e}"))?;
-            let expected: Expected =
-                serde_json::from_str(&expected).map_err(|e| format!("{name} expected: {e}"))?;
-            Ok((evidence, expected))
-        });
+        let loaded = load(evidence_dir, pages_dir, name);
         let (evidence, expected) = match loaded {
             Ok(pair) => pair,
             Err(err) => {
@@ -223,10 +228,7 @@ fn score(evidence_dir: &Path, pages_dir: &Path, show: bool) -> Score {
                 continue;
             }
         };
-        let context = expected.context.clone().unwrap_or(Context {
-            locale: Some("en-US".into()),
-            ..Context::default()
-        });
+        let context = context_of(&expected);
         let found = match interpret(&evidence, &context) {
             Ok(found) => found,
             Err(err) => {
