@@ -15,7 +15,7 @@ use crate::protocol::bridge::{
 };
 use crate::protocol::bridge::{PageReading, PhoneLogin};
 use crate::protocol::events::WidgetEvent;
-use crate::protocol::evidence::{Pager, Truncation, Unplaced};
+use crate::protocol::evidence::{LeftOut, Pager, Truncation, Unplaced};
 use crate::protocol::widget::WidgetMessage;
 use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
@@ -204,6 +204,8 @@ pub struct PageNotes {
     pub truncated: Option<Truncation>,
     /// Numbers written without a country that could not be read.
     pub unplaced: Option<Unplaced>,
+    /// The other numbers that did not become callable lines, by reason.
+    pub left_out: Option<LeftOut>,
     /// The page's pagers (a list with more pages offers the bulk import).
     pub pager: Option<Pager>,
 }
@@ -691,15 +693,10 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
                 saving_settings(self.settings().with_changes(&changes))
             }
             ToBackground::SaveSiteOptions { site, options } => {
-                match self.with_site_options(&site, &options) {
-                    Ok(settings) => Handled {
-                        reply: Reply::Settings {
-                            settings: serde_json::to_value(&settings).unwrap_or_default(),
-                        },
-                        effects: vec![Effect::SaveSettings(Box::new(settings))],
-                    },
-                    Err(message) => reply(Reply::Error { message }),
-                }
+                saving_site_options(self.with_site_options(&site, &options))
+            }
+            ToBackground::SetSiteCountry { site, country } => {
+                saving_site_options(self.with_site_country(&site, &country))
             }
             ToBackground::OpenPhoneWindow
                 if caller.is_admitted()
@@ -910,6 +907,7 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             found,
             truncated: notes.truncated.clone(),
             unplaced: notes.unplaced.clone(),
+            left_out: notes.left_out.clone(),
             next_page: pager.and_then(|pager| next_page(pager, page_url)),
             last_page: pager.and_then(last_page),
             held_back,
@@ -986,6 +984,19 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
         Ok(settings)
     }
 
+    /// The settings with one enabled site's country replaced, its other options kept.
+    fn with_site_country(&self, site: &str, country: &str) -> Result<Settings, String> {
+        let site = self.enabled_pattern(site)?;
+        let mut settings = self.settings();
+        let mut options = settings.site_options.remove(&site).unwrap_or_default();
+        options.country =
+            crate::settings::site_options::parse_country(country).map_err(|e| e.to_string())?;
+        if !options.is_empty() {
+            settings.site_options.insert(site, options);
+        }
+        Ok(settings)
+    }
+
     /// The settings without `site`, and what switching it off takes.
     fn without_site(&self, site: &SitePattern) -> (Settings, Vec<Effect>) {
         let mut settings = self.settings();
@@ -1049,6 +1060,23 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
 
 /// Saving whole settings (a settings file, the options form applied): the saved settings as
 /// the answer, and the registration rebuilt; nothing changes when they were refused.
+/// The answer to a change of one site's options: the settings to save, or why not (the sites
+/// themselves are unchanged, so nothing is registered again).
+fn saving_site_options(settings: Result<Settings, String>) -> Handled {
+    match settings {
+        Ok(settings) => Handled {
+            reply: Reply::Settings {
+                settings: serde_json::to_value(&settings).unwrap_or_default(),
+            },
+            effects: vec![Effect::SaveSettings(Box::new(settings))],
+        },
+        Err(message) => Handled {
+            reply: Reply::Error { message },
+            effects: Vec::new(),
+        },
+    }
+}
+
 fn saving_settings(settings: Result<Settings, crate::settings::SettingsError>) -> Handled {
     match settings {
         Ok(settings) => Handled {
@@ -1448,6 +1476,10 @@ mod tests {
             ToBackground::SaveSiteOptions {
                 site: "https://crm.example.com".into(),
                 options: Default::default(),
+            },
+            ToBackground::SetSiteCountry {
+                site: "https://crm.example.com".into(),
+                country: "FR".into(),
             },
             ToBackground::DisableSite { url: url.into() },
             ToBackground::SetAllSites {
@@ -2170,6 +2202,54 @@ mod tests {
             forgotten.effects.as_slice(),
             [Effect::SaveSettings(s), ..] if s.site_options.is_empty() && s.sites.is_empty()
         ));
+    }
+
+    #[test]
+    fn a_sites_country_is_set_alone_keeping_its_other_options() {
+        let core = BackgroundCore::default();
+        core.set_settings(
+            Settings::from_json(
+                r#"{"sites":["https://crm.example.com"],
+                    "siteOptions":{"https://crm.example.com":{"keepOnly":["/vip"]}}}"#,
+            )
+            .unwrap(),
+        );
+        let set = |country: &str| {
+            ask(
+                &core,
+                ToBackground::SetSiteCountry {
+                    site: "https://crm.example.com".into(),
+                    country: country.into(),
+                },
+            )
+        };
+        let refused = set("France");
+        assert!(
+            matches!(&refused.reply, Reply::Error { message } if message.contains("two-letter")),
+            "{:?}",
+            refused.reply
+        );
+        assert!(refused.effects.is_empty());
+        let saved = set("fr");
+        let [Effect::SaveSettings(settings)] = saved.effects.as_slice() else {
+            panic!("{:?}", saved.effects)
+        };
+        let site = SitePattern::parse("https://crm.example.com").unwrap();
+        let options = &settings.site_options[&site];
+        assert_eq!(options.country.as_deref(), Some("FR"));
+        assert_eq!(options.keep_only, ["/vip"], "the other options stay");
+        assert_eq!(
+            settings.region_for_url("https://crm.example.com/people/7"),
+            Some("FR")
+        );
+        let off_site = ask(
+            &core,
+            ToBackground::SetSiteCountry {
+                site: "https://other.example.com".into(),
+                country: "FR".into(),
+            },
+        );
+        assert!(matches!(off_site.reply, Reply::Error { .. }));
     }
 
     /// Asks to import chunk `part` of batch `id` (`count` people numbered from `first`).

@@ -360,19 +360,24 @@ fn post(port: &Port, message: &impl serde::Serialize, as_text: bool) {
 }
 
 /// Reads a page's evidence with the discovery module and stores what it found for the site
-/// of `page` (the sender's tab). The evidence must describe that same site: a page cannot
+/// of `sender` (the sender's tab). The evidence must describe that same site: a page cannot
 /// file contacts under another site by naming its URL.
 async fn read_page(
     core: &Rc<Core>,
     hosts: &Rc<Hosts>,
     settings: &Settings,
-    page: &str,
+    sender: &str,
     evidence: crate::protocol::evidence::PageEvidence,
 ) -> Reply {
     let error = |message: String| Reply::Error { message };
-    if settings.site_for_url(&evidence.url) != settings.site_for_url(page) {
+    if settings.site_for_url(&evidence.url) != settings.site_for_url(sender) {
         return error("the evidence describes another site than its tab".into());
     }
+    // The address the view had when it was read: a single-page app rewrites it as the user
+    // moves (pushState, hash routes) while the sender's stays the one the tab opened with, and
+    // the popup asks by the tab's address now.
+    let page = evidence.url.clone();
+    let page = page.as_str();
     if let Some(quiet_ms) = core.page_quiet_for_ms(page) {
         return Reply::Discovered {
             found: 0,
@@ -383,13 +388,13 @@ async fn read_page(
         };
     }
     let started = platform::now_ms();
-    let found =
-        super::discovery_client::discover(&evidence, settings.default_region.as_deref()).await;
+    let found = super::discovery_client::discover(&evidence, settings.region_for_url(page)).await;
     let elapsed_ms = platform::now_ms() - started;
     let super::discovery_client::Found {
         contacts,
         truncated,
         unplaced,
+        left_out,
     } = match found {
         Ok(found) => found,
         Err(err) => return error(err),
@@ -398,6 +403,7 @@ async fn read_page(
     let notes = crate::background::PageNotes {
         truncated: truncated.clone(),
         unplaced,
+        left_out,
         pager: evidence.pager.clone(),
     };
     match core.store_discovered(page, contacts, notes).await {

@@ -103,7 +103,7 @@ impl Importer {
         if settings.site_for_url(&evidence.url) != settings.site_for_url(&request.url) {
             return PageOutcome::Failed(FetchError::OtherOrigin(evidence.url.clone()));
         }
-        let found = match discover(&evidence, settings.default_region.as_deref()).await {
+        let found = match discover(&evidence, settings.region_for_url(&evidence.url)).await {
             Ok(found) => found.contacts,
             Err(err) => return PageOutcome::Failed(FetchError::Unreadable(err)),
         };

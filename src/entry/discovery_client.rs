@@ -5,7 +5,7 @@
 //! global that instantiates the Wasm the first time a page's evidence has to be read.
 
 use crate::contacts::Contact;
-use crate::protocol::evidence::{PageEvidence, Truncation, Unplaced};
+use crate::protocol::evidence::{LeftOut, PageEvidence, Truncation, Unplaced};
 use js_sys::{Function, Promise, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
@@ -25,6 +25,8 @@ struct Answer {
     #[serde(default)]
     unplaced: Option<Unplaced>,
     #[serde(default)]
+    left_out: Option<LeftOut>,
+    #[serde(default)]
     error: Option<String>,
 }
 
@@ -36,9 +38,12 @@ pub struct Found {
     pub truncated: Option<Truncation>,
     /// Numbers written without a country that could not be read.
     pub unplaced: Option<Unplaced>,
+    /// The other numbers that did not become callable lines, by reason.
+    pub left_out: Option<LeftOut>,
 }
 
-/// The contacts on a page, read by the discovery module with the user's default region.
+/// The contacts on a page, read by the discovery module with the country the user set for its
+/// site (or for every site).
 pub async fn discover(
     evidence: &PageEvidence,
     default_region: Option<&str>,
@@ -75,6 +80,7 @@ pub async fn discover(
             contacts: answer.contacts,
             truncated: answer.truncated,
             unplaced: answer.unplaced,
+            left_out: answer.left_out,
         }),
     }
 }

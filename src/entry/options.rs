@@ -426,6 +426,7 @@ impl SiteEditor {
             details.set_attribute("open", "")?;
         }
 
+        let country = Self::country_field(page, &details, index, &text.country)?;
         let dnc = Self::text_area(
             page,
             &details,
@@ -494,10 +495,11 @@ impl SiteEditor {
                 recipe: recipe.value(),
                 webhook: webhook.value(),
                 keep_only: keep_only.value(),
+                country: country.value(),
             };
             // Inside the click, before any await: the browser needs the user's gesture.
             let asked = webhook.ask_permission();
-            let (page, site, status, dnc, form, recipe, keep_only, webhook) = (
+            let (page, site, status, dnc, form, recipe, keep_only, webhook, country) = (
                 page.clone(),
                 site.clone(),
                 status.clone(),
@@ -506,6 +508,7 @@ impl SiteEditor {
                 recipe.clone(),
                 keep_only.clone(),
                 webhook.clone(),
+                country.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(asked) = asked {
@@ -543,6 +546,8 @@ impl SiteEditor {
                         form.set_value(&stored.log_form);
                         recipe.set_value(&stored.recipe);
                         keep_only.set_value(&stored.keep_only);
+                        country.set_value(&stored.country);
+                        let _ = country.remove_attribute("aria-invalid");
                         webhook.show(&stored.webhook);
                         webhook.mark_invalid(false);
                         for area in [&dnc, &form, &recipe, &keep_only] {
@@ -553,6 +558,11 @@ impl SiteEditor {
                     }
                     Ok(Reply::Error { message }) => {
                         webhook.mark_invalid(message.starts_with("webhook"));
+                        if message.starts_with("country") {
+                            let _ = country.set_attribute("aria-invalid", "true");
+                            say(false, &platform::message("optionsRefused", &[&message]));
+                            return;
+                        }
                         let wrong = if message.starts_with("call-log") {
                             &form
                         } else if message.starts_with("recipe") {
@@ -571,6 +581,36 @@ impl SiteEditor {
         })
         .forget();
         Ok(details)
+    }
+
+    /// The site's country of numbers written without one: two letters, like the default's.
+    fn country_field(
+        page: &OptionsPage,
+        parent: &Element,
+        index: usize,
+        value: &str,
+    ) -> Result<HtmlInputElement, JsValue> {
+        let doc = &page.document;
+        let id = format!("site-country-{index}");
+        let label = doc.create_element("label")?;
+        label.set_attribute("for", &id)?;
+        label.set_text_content(Some(&platform::message("optionsSiteCountry", &[])));
+        let input: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
+        input.set_id(&id);
+        input.set_max_length(2);
+        input.set_class_name("short");
+        input.set_attribute("autocomplete", "off")?;
+        input.set_attribute("spellcheck", "false")?;
+        input.set_attribute("aria-describedby", &format!("{id}-help"))?;
+        input.set_value(value);
+        let help = doc.create_element("p")?;
+        help.set_id(&format!("{id}-help"));
+        help.set_class_name("help");
+        help.set_text_content(Some(&platform::message("optionsSiteCountryHelp", &[])));
+        parent.append_child(&label)?;
+        parent.append_child(&input)?;
+        parent.append_child(&help)?;
+        Ok(input)
     }
 
     /// A labelled textarea with help text, appended to `parent`.

@@ -11,14 +11,16 @@ use crate::platform;
 use crate::protocol::bridge::{
     PageReading, PhoneLogin, Reply, SiteStatus, ToBackground, ToContentScript,
 };
+use crate::protocol::evidence::{LeftOut, LeftOutReason};
 use crate::settings::limits::HeldBack;
 use crate::sites::SitePattern;
 use gloo::events::EventListener;
 use serde_json::json;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlInputElement};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 /// Starts the popup in the current page.
 #[wasm_bindgen]
@@ -55,6 +57,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
 
     show_logs(&document, &bridge).await?;
     offer_scan(&view, &bridge, tab_id, &url);
+    offer_site_country(&view, &bridge, tab_id, &url);
     let switch = view.switch.clone();
     EventListener::new(&switch, "click", move |_| {
         let (view, bridge, url) = (view.clone(), bridge.clone(), url.clone());
@@ -146,17 +149,70 @@ fn offer_scan(view: &Rc<PopupView>, bridge: &BridgeClient, tab_id: Option<f64>, 
     EventListener::new(&button, "click", move |_| {
         let Some(tab) = tab_id else { return };
         let (view, bridge, url) = (view.clone(), bridge.clone(), url.clone());
-        view.scan.set_disabled(true);
-        view.page_status
-            .set_text_content(Some(&platform::message("popupScanning", &[])));
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = platform::send_to_tab(tab, &ToContentScript::ScanPage).await;
-            // The walker reads in slices and the background answers it; then ask for the result.
-            gloo_timers::future::TimeoutFuture::new(1_200).await;
-            view.render(bridge.request(ToBackground::SiteStatus { url }).await);
-            view.scan.set_disabled(false);
-        });
+        wasm_bindgen_futures::spawn_local(scan_again(view, bridge, tab, url));
     })
+    .forget();
+}
+
+/// Has the tab's walker read its page again, then shows what the background made of it.
+async fn scan_again(view: Rc<PopupView>, bridge: BridgeClient, tab: f64, url: String) {
+    view.scan.set_disabled(true);
+    view.page_status
+        .set_text_content(Some(&platform::message("popupScanning", &[])));
+    let _ = platform::send_to_tab(tab, &ToContentScript::ScanPage).await;
+    // The walker reads in slices and the background answers it; then ask for the result.
+    gloo_timers::future::TimeoutFuture::new(1_200).await;
+    view.render(bridge.request(ToBackground::SiteStatus { url }).await);
+    view.scan.set_disabled(false);
+}
+
+/// The site's country, offered when the page wrote numbers without one that the guess could
+/// not read: saved for the site (its other options kept), then the page is read again.
+fn offer_site_country(view: &Rc<PopupView>, bridge: &BridgeClient, tab_id: Option<f64>, url: &str) {
+    let (view, bridge, url) = (view.clone(), bridge.clone(), url.to_owned());
+    let form = view.country_box.clone();
+    EventListener::new_with_options(
+        &form,
+        "submit",
+        gloo::events::EventListenerOptions::enable_prevent_default(),
+        move |event| {
+            event.prevent_default();
+            let Some(site) = view.listed_site.borrow().clone() else {
+                return;
+            };
+            let country = view.country.value();
+            let (view, bridge, url) = (view.clone(), bridge.clone(), url.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                view.country_save.set_disabled(true);
+                let request = ToBackground::SetSiteCountry {
+                    site,
+                    country: country.clone(),
+                };
+                let said = match bridge.request(request).await {
+                    Ok(Reply::Settings { .. }) => Ok(country.trim().to_ascii_uppercase()),
+                    Ok(Reply::Error { message }) => Err(message),
+                    Ok(other) => Err(format!("{other:?}")),
+                    Err(err) => Err(format!("{err:?}")),
+                };
+                view.country_save.set_disabled(false);
+                match said {
+                    Ok(code) => {
+                        let _ = view.country.remove_attribute("aria-invalid");
+                        let text = platform::message("popupSiteCountrySaved", &[&code]);
+                        view.say_country(true, &text);
+                        if let Some(tab) = tab_id {
+                            scan_again(view.clone(), bridge, tab, url).await;
+                            view.say_country(true, &text);
+                        }
+                    }
+                    Err(message) => {
+                        let _ = view.country.set_attribute("aria-invalid", "true");
+                        view.say_country(false, &platform::message("popupError", &[&message]));
+                    }
+                }
+            });
+        },
+    )
     .forget();
 }
 
@@ -239,6 +295,15 @@ struct PopupView {
     page_hint: web_sys::HtmlElement,
     scan: web_sys::HtmlButtonElement,
     phone: Element,
+    country_box: HtmlElement,
+    country: HtmlInputElement,
+    country_save: web_sys::HtmlButtonElement,
+    country_status: Element,
+    left_out: HtmlElement,
+    left_out_summary: Element,
+    left_out_reasons: Element,
+    /// The enabled site as listed (what the site's country is saved under).
+    listed_site: RefCell<Option<String>>,
 }
 
 impl PopupView {
@@ -260,6 +325,14 @@ impl PopupView {
             scan: get("scan-page")?.dyn_into()?,
             phone: get("phone-status")?,
             page_hint: get("page-hint")?.dyn_into()?,
+            country_box: get("country-box")?.dyn_into()?,
+            country: get("site-country")?.dyn_into()?,
+            country_save: get("site-country-save")?.dyn_into()?,
+            country_status: get("country-status")?,
+            left_out: get("left-out")?.dyn_into()?,
+            left_out_summary: get("left-out-summary")?,
+            left_out_reasons: get("left-out-reasons")?,
+            listed_site: RefCell::new(None),
         })
     }
 
@@ -286,6 +359,7 @@ impl PopupView {
     }
 
     fn render_site(&self, status: &SiteStatus) {
+        self.listed_site.replace(status.enabled_as.clone());
         let Some(site) = &status.site else {
             self.site.set_text_content(Some("—"));
             return self.show(State::Cannot, &platform::message("popupCannot", &[]));
@@ -374,6 +448,15 @@ impl PopupView {
             .as_ref()
             .and_then(|p| p.held_back)
             .filter(|_| status.enabled_as.is_some());
+        self.render_left_out(
+            status
+                .page
+                .as_ref()
+                .and_then(|p| p.left_out.as_ref())
+                .filter(|_| status.enabled_as.is_some()),
+        );
+        self.country_box
+            .set_hidden(unplaced.is_none() || held_back.is_some());
         if let Some(held) = held_back {
             let key = match held.reason {
                 HeldBack::SiteFull => "popupHeldSiteFull",
@@ -400,6 +483,42 @@ impl PopupView {
             }
             None => self.page_hint.set_hidden(true),
         }
+    }
+
+    /// Why the page's other numbers are not lines to call, one line per reason, folded.
+    fn render_left_out(&self, left_out: Option<&LeftOut>) {
+        let reasons = left_out.map(LeftOut::reasons).unwrap_or_default();
+        self.left_out.set_hidden(reasons.is_empty());
+        let Some(left_out) = left_out.filter(|_| !reasons.is_empty()) else {
+            return;
+        };
+        let total = left_out.total().to_string();
+        self.left_out_summary
+            .set_text_content(Some(&platform::message("popupLeftOut", &[&total])));
+        self.left_out_reasons.set_text_content(None);
+        let Some(document) = self.left_out_reasons.owner_document() else {
+            return;
+        };
+        for (reason, count) in reasons {
+            let key = match reason {
+                LeftOutReason::Fax => "popupLeftOutFax",
+                LeftOutReason::NotAPhone => "popupLeftOutNotAPhone",
+                LeftOutReason::InText => "popupLeftOutInText",
+                LeftOutReason::NoName => "popupLeftOutNoName",
+                LeftOutReason::Invalid => "popupLeftOutInvalid",
+            };
+            if let Ok(item) = document.create_element("li") {
+                let _ = item.set_attribute("data-reason", key);
+                item.set_text_content(Some(&platform::message(key, &[&count.to_string()])));
+                let _ = self.left_out_reasons.append_child(&item);
+            }
+        }
+    }
+
+    fn say_country(&self, ok: bool, text: &str) {
+        let kind = if ok { "ok" } else { "error" };
+        let _ = self.country_status.set_attribute("data-kind", kind);
+        self.country_status.set_text_content(Some(text));
     }
 
     fn show(&self, state: State, text: &str) {

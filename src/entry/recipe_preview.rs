@@ -53,7 +53,8 @@ async fn read_tab(
     {
         return Err("the open tab left this site; open one of its pages and try again".into());
     }
-    let found = discovery_client::discover(&evidence, settings.default_region.as_deref()).await?;
+    let found =
+        discovery_client::discover(&evidence, settings.region_for_url(&evidence.url)).await?;
     Ok(Reply::RecipePreview {
         url: evidence.url,
         found: found.contacts.len(),

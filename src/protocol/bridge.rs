@@ -111,6 +111,14 @@ pub enum ToBackground {
         /// The lists as text.
         options: SiteOptionsText,
     },
+    /// Set one site's country of numbers written without one (the popup, when a page's
+    /// numbers could not be placed); the site's other options stay as they are.
+    SetSiteCountry {
+        /// The site as listed.
+        site: String,
+        /// Two letters, or empty for none.
+        country: String,
+    },
     /// Store contacts for a site (an import from the options page, sent in chunks so the page
     /// can show progress). A chunk without `batch` is written all or nothing on its own; the
     /// chunks of one batch go into one transaction, kept only when its last chunk commits.
@@ -476,6 +484,9 @@ pub struct PageReading {
     /// People's numbers written without a country that could not be read (popup hint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unplaced: Option<crate::protocol::evidence::Unplaced>,
+    /// The other numbers that did not become callable lines, by reason (popup, "why").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<crate::protocol::evidence::LeftOut>,
     /// The list's next page, when the page is one page of a longer list (the popup then
     /// offers to import all of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -561,6 +572,7 @@ impl ToBackground {
                 | Self::SaveSettings { .. }
                 | Self::SaveOptions { .. }
                 | Self::SaveSiteOptions { .. }
+                | Self::SetSiteCountry { .. }
                 | Self::ForgetSite { .. }
         )
     }

@@ -215,6 +215,67 @@ pub struct Unplaced {
     pub assumed_region: Option<String>,
 }
 
+/// Numbers a page showed that did not become a contact's callable line, by reason (the
+/// popup says why, so a user can tell a fault from a choice). Each number once, under its
+/// first reason; numbers written without a country are [`Unplaced`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LeftOut {
+    /// Labelled fax: kept on the contact as its fax, never offered as a line to call.
+    pub fax: usize,
+    /// Read as a phone number but labelled as something else (an order, invoice or tax
+    /// number, an id).
+    pub not_a_phone: usize,
+    /// In a note, a comment or a message someone wrote.
+    pub in_text: usize,
+    /// No person's or company's name beside it to file it under.
+    pub no_name: usize,
+    /// Not a valid number in its country.
+    pub invalid: usize,
+}
+
+/// Why a number did not become a callable line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOutReason {
+    /// Labelled fax.
+    Fax,
+    /// Labelled as something else.
+    NotAPhone,
+    /// Written in a note or message.
+    InText,
+    /// No name beside it.
+    NoName,
+    /// Not a valid number.
+    Invalid,
+}
+
+impl LeftOut {
+    /// Whether any number was left out.
+    pub fn any(&self) -> bool {
+        self.total() > 0
+    }
+
+    /// How many numbers were left out.
+    pub fn total(&self) -> usize {
+        self.reasons().iter().map(|(_, n)| n).sum()
+    }
+
+    /// The reasons that left numbers out, with how many each, most likely to need the user
+    /// first (a number the page showed without a name or that did not parse may be a fault).
+    pub fn reasons(&self) -> Vec<(LeftOutReason, usize)> {
+        [
+            (LeftOutReason::NoName, self.no_name),
+            (LeftOutReason::Invalid, self.invalid),
+            (LeftOutReason::NotAPhone, self.not_a_phone),
+            (LeftOutReason::InText, self.in_text),
+            (LeftOutReason::Fax, self.fax),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+}
+
 /// Why and where the walker stopped early.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -261,6 +322,26 @@ impl PageEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn left_out_reasons_come_with_their_counts_those_that_may_be_faults_first() {
+        let left = LeftOut {
+            fax: 2,
+            in_text: 1,
+            no_name: 3,
+            ..LeftOut::default()
+        };
+        assert_eq!(
+            left.reasons(),
+            [
+                (LeftOutReason::NoName, 3),
+                (LeftOutReason::InText, 1),
+                (LeftOutReason::Fax, 2)
+            ]
+        );
+        assert_eq!(left.total(), 6);
+        assert!(!LeftOut::default().any());
+    }
 
     fn page() -> PageEvidence {
         PageEvidence {

@@ -289,6 +289,16 @@ impl Settings {
                 )));
             }
         }
+        if let Some((site, country)) = settings.site_options.iter().find_map(|(site, options)| {
+            let country = options.country.as_deref()?;
+            let fine = country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase());
+            (!fine).then_some((site, country))
+        }) {
+            return Err(SettingsError::Unreadable(format!(
+                "the country \"{}\" of {site} is not a two-letter country code such as DE or US",
+                country.chars().take(20).collect::<String>()
+            )));
+        }
         let rate = settings.import_requests_per_second;
         if !(0.1..=10.0).contains(&rate) {
             return Err(SettingsError::Unreadable(format!(
@@ -388,6 +398,14 @@ impl Settings {
     /// The recipe of an enabled site, if it has one.
     pub fn recipe_of(&self, site: &SitePattern) -> Option<&recipe::Recipe> {
         self.site_options.get(site)?.recipe.as_ref()
+    }
+
+    /// The country of numbers a page at `page_url` writes without one, when the page does not
+    /// say it: its site's country, else the default for every site.
+    pub fn region_for_url(&self, page_url: &str) -> Option<&str> {
+        self.site_for_url(page_url)
+            .and_then(|site| self.site_options.get(&site)?.country.as_deref())
+            .or(self.default_region.as_deref())
     }
 
     /// Whether `site` may keep contacts new to it from the page at `page_url` (its "keep only"
@@ -559,6 +577,33 @@ mod tests {
         let ok = Settings::from_json(r#"{"defaultRegion":"DE"}"#).unwrap();
         assert_eq!(ok.default_region.as_deref(), Some("DE"));
         let err = Settings::from_json(r#"{"defaultRegion":"Germany"}"#).unwrap_err();
+        assert!(err.to_string().contains("two-letter"), "{err}");
+    }
+
+    #[test]
+    fn a_sites_country_comes_before_the_default_for_every_site() {
+        let settings = Settings::from_json(
+            r#"{"sites":["https://fr.example.com","https://crm.example.com"],
+                "defaultRegion":"DE",
+                "siteOptions":{"https://fr.example.com":{"country":"FR"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.region_for_url("https://fr.example.com/c/1"),
+            Some("FR")
+        );
+        assert_eq!(
+            settings.region_for_url("https://crm.example.com/c/1"),
+            Some("DE")
+        );
+        assert_eq!(
+            settings.region_for_url("https://off.example.com/"),
+            Some("DE")
+        );
+        let err = Settings::from_json(
+            r#"{"siteOptions":{"https://fr.example.com":{"country":"France"}}}"#,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("two-letter"), "{err}");
     }
 

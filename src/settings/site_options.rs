@@ -41,6 +41,11 @@ pub struct SiteOptions {
     /// already kept are still updated wherever they are seen. Empty: every page.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keep_only: Vec<String>,
+    /// The country of the numbers this site's pages write without a country code (ISO 3166
+    /// alpha-2), when the record itself does not say it: a French CRM opened in a browser set
+    /// to English. Before the options page's default for every site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// A site's do-not-contact list.
@@ -115,6 +120,9 @@ pub struct SiteOptionsText {
     /// Pages new contacts are kept from, one path or address per line; empty = every page.
     #[serde(default)]
     pub keep_only: String,
+    /// The site's country of numbers written without one, two letters; empty = the default.
+    #[serde(default)]
+    pub country: String,
 }
 
 /// A line the options page cannot use.
@@ -142,6 +150,7 @@ impl SiteOptionsText {
                 false => Some(self.webhook.clone().validated().map_err(SiteOptionsError)?),
             },
             keep_only: parse_keep_only(&self.keep_only)?,
+            country: parse_country(&self.country)?,
         })
     }
 }
@@ -177,6 +186,7 @@ impl SiteOptions {
                 .unwrap_or_default(),
             webhook: self.webhook.clone().unwrap_or_default(),
             keep_only: self.keep_only.join("\n"),
+            country: self.country.clone().unwrap_or_default(),
         }
     }
 
@@ -207,6 +217,7 @@ impl SiteOptions {
             && self.recipe.is_none()
             && self.webhook.is_none()
             && self.keep_only.is_empty()
+            && self.country.is_none()
     }
 
     /// The first listed entry that is the same line as `number`.
@@ -305,6 +316,19 @@ impl LogField {
 
 /// The "keep only" lines: paths (`/lists/vip`, `/contacts?owner=me`) or page addresses of the
 /// site (their path and query are kept).
+/// A country code as typed ("de", " FR "), upper-cased; empty is none.
+pub fn parse_country(text: &str) -> Result<Option<String>, SiteOptionsError> {
+    let code = text.trim().to_ascii_uppercase();
+    match code.len() {
+        0 => Ok(None),
+        2 if code.chars().all(|c| c.is_ascii_uppercase()) => Ok(Some(code)),
+        _ => Err(SiteOptionsError(format!(
+            "country \"{}\" is not a two-letter country code such as DE or US",
+            text.trim().chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
 fn parse_keep_only(text: &str) -> Result<Vec<String>, SiteOptionsError> {
     let mut paths: Vec<String> = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -483,6 +507,23 @@ mod tests {
             recipe: String::new(),
             webhook: Default::default(),
             keep_only: String::new(),
+            country: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_sites_country_is_two_letters_as_typed_or_none() {
+        let mut with = text("", "");
+        with.country = " fr ".into();
+        let options = with.parse().unwrap();
+        assert_eq!(options.country.as_deref(), Some("FR"));
+        assert!(!options.is_empty(), "a country alone is kept");
+        assert_eq!(options.to_text().parse().unwrap(), options, "round trip");
+        assert_eq!(text("", "").parse().unwrap().country, None);
+        for bad in ["France", "F", "1A", "ÉS"] {
+            with.country = bad.into();
+            let err = with.parse().unwrap_err().to_string();
+            assert!(err.starts_with("country \""), "{bad}: {err}");
         }
     }
 

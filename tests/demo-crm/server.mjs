@@ -55,6 +55,8 @@ ${field('Mobile', p.mobile && escape(p.mobile))}
 ${field('Email', `<a href="mailto:${escape(p.email)}">${escape(p.email)}</a>`)}
 ${field('Company', `<a href="/companies/${company.id}">${escape(company.name)}</a>`)}
 ${field('Country', escape(company.country))}
+${field('Fax', p.fax && escape(p.fax))}
+${field('Notes', p.notes && escape(p.notes))}
 </dl></section>`);
 }
 

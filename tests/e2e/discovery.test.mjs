@@ -99,6 +99,35 @@ test('single-page navigation (pushState) picks up what the new view shows', asyn
   console.log(`# pushState → mobile stored: ${Date.now() - opened} ms`);
   assert.deepEqual(numbers(detail['/app/301']), ['+390612345678', '+393477654321']);
   assert.equal(detail['/app/301'].recordUrl, `${crm.origin}/app/301`);
+  // The popup for the tab says what the new view gave, under the address the app rewrote.
+  const tab = await browser.worker.evaluate(async () =>
+    (await chrome.tabs.query({})).find((t) => t.url?.endsWith('/app/301')).id);
+  const popup = await browser.context.newPage();
+  await popup.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${tab}`);
+  await popup.waitForSelector('#page-box:not([hidden])');
+  assert.match(await popup.locator('#page-status').textContent(), /^1 contacts? found on this page/);
+  await popup.close();
+  await page.close();
+});
+
+test('the popup says why numbers on a record are not lines to call: a fax, a note', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${crm.origin}/contacts/112`);
+  const stored = await storedWhen((c) => c['/contacts/112']?.phoneNumbers.length === 2);
+  assert.deepEqual(stored['/contacts/112'].phoneNumbers.map((p) => [p.phoneNumber, p.phoneType]).sort(),
+    [['+441134960034', 'other'], ['+441134960035', 'fax']]);
+  const tab = await browser.worker.evaluate(async () =>
+    (await chrome.tabs.query({})).find((t) => t.url?.endsWith('/contacts/112')).id);
+  const popup = await browser.context.newPage();
+  await popup.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${tab}`);
+  await popup.waitForSelector('#left-out:not([hidden])');
+  assert.equal(await popup.locator('#left-out-summary').textContent(), 'Why 2 numbers on this page are not lines to call');
+  await popup.locator('#left-out-summary').click();
+  assert.deepEqual(await popup.locator('#left-out-reasons li').allTextContents(), [
+    '1 in notes or messages someone wrote',
+    '1 labelled fax: kept as the contact\'s fax',
+  ]);
+  await popup.close();
   await page.close();
 });
 
@@ -114,8 +143,9 @@ test('a page of a site that is not switched on is never read', async () => {
   await other.close();
 });
 
-test('the default region from the options page reads national numbers a list shows without a country', async () => {
-  // Before it is set, the browser's language guesses US, and the popup says what it could not read.
+test('the site\'s country (popup, options) and the default region read national numbers a list shows without a country', async () => {
+  // Before either is set, the browser's language guesses US, and the popup says what it could
+  // not read and offers to tell the site's country.
   const list = await browser.context.newPage();
   await list.goto(`${crm.origin}/contacts`);
   const listTab = await browser.worker.evaluate(async () =>
@@ -125,9 +155,51 @@ test('the default region from the options page reads national numbers a list sho
   await hint.waitForSelector('#page-box:not([hidden])');
   await hint.locator('#scan-page').click();
   await hint.waitForSelector('#page-hint:not([hidden])', { timeout: 15_000 });
+  const unplacedUnder = async (page, region) => {
+    if (await page.locator('#page-hint').isHidden()) return 0;
+    const said = await page.locator('#page-hint').textContent();
+    const count = said.match(new RegExp(`^(\\d+) numbers were written without a country and are not valid in ${region}`))?.[1];
+    assert.ok(count, said);
+    return Number(count);
+  };
   assert.equal(await hint.locator('#page-hint').textContent(),
-    '5 numbers were written without a country and are not valid in US: set “Country of numbers written without one” in Options, then scan again.');
+    '5 numbers were written without a country and are not valid in US: give this site\'s country below.');
+  await hint.locator('#country-box:not([hidden])').waitFor();
+  await hint.locator('#site-country').fill('d1');
+  await hint.locator('#site-country-save').click();
+  await hint.waitForSelector('#country-status[data-kind="error"]');
+  assert.equal(await hint.locator('#site-country').getAttribute('aria-invalid'), 'true');
+  await hint.locator('#site-country').fill('de');
+  await hint.locator('#site-country-save').click();
+  await hint.waitForSelector('#country-status[data-kind="ok"]');
+  assert.equal(await hint.locator('#country-status').textContent(), 'Numbers without a country are read as DE on this site.');
+  // Saved, the page is read again with it: Jürgen Weiß's "030 1234 5630" is German.
+  const read = await storedWhen((c) => c['/contacts/106']);
+  assert.deepEqual(numbers(read['/contacts/106']), ['+493012345630']);
+  await hint.waitForFunction(() => !document.getElementById('scan-page').disabled);
+  assert.ok(await unplacedUnder(hint, 'DE') < 5);
   await hint.close();
+
+  // The options page shows the site's country and takes it away again.
+  const siteOptions = await browser.context.newPage();
+  await siteOptions.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await siteOptions.waitForSelector('body[data-state="ready"]');
+  await siteOptions.locator('#sites summary').first().click();
+  assert.equal(await siteOptions.locator('#site-country-0').inputValue(), 'DE');
+  await siteOptions.locator('#site-country-0').fill('');
+  await siteOptions.locator('#save-site-0').click();
+  await siteOptions.waitForSelector('#site-status-0[data-kind="ok"]');
+  assert.equal((await ask({ kind: 'getSettings' })).settings.siteOptions?.[SITE]?.country, undefined);
+  await siteOptions.close();
+
+  // Without it, US again.
+  const again = await browser.context.newPage();
+  await again.goto(`chrome-extension://${browser.extensionId}/popup.html?tab=${listTab}`);
+  await again.waitForSelector('#page-box:not([hidden])');
+  await again.locator('#scan-page').click();
+  await again.waitForFunction(() => /not valid in US/.test(document.getElementById('page-hint').textContent), null, { timeout: 15_000 });
+  assert.equal(await unplacedUnder(again, 'US'), 5);
+  await again.close();
   await list.close();
 
   const options = await browser.context.newPage();

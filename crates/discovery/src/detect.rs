@@ -16,8 +16,9 @@ use crate::prose::reads_as_prose;
 use crate::regions::{country_region, locale_region};
 use crm_bridge::contacts::search::fold;
 use crm_bridge::contacts::{Contact, ContactPhone};
-use crm_bridge::protocol::evidence::{Field, FieldSource, PageEvidence, ScopeKind};
+use crm_bridge::protocol::evidence::{Field, FieldSource, LeftOut, PageEvidence, ScopeKind};
 use crm_bridge::url::WebUrl;
+use std::collections::BTreeSet;
 
 /// What discovery knows besides the page.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -44,6 +45,19 @@ struct Facts {
     /// (raw text, kind, display, written with its country)
     phones: Vec<(String, PhoneKind, String)>,
     international_region: Option<String>,
+    /// Phone-like runs under a label that says they are something else.
+    labelled_otherwise: Vec<String>,
+    /// Phone-like runs in what people wrote (notes, messages).
+    in_text: Vec<String>,
+}
+
+/// Runs per page checked for the "left out" counts (each a libphonenumber read): enough to
+/// tell a user why, bounded so a page of notes costs little.
+const LEFT_OUT_CHECKED: usize = 200;
+
+/// The digits of a number as written: the same number as text and as a `tel:` link is one.
+fn digits_of(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// Numbers libphonenumber checks for one page at most: each costs ≈0.1–0.3 ms, and the module
@@ -113,6 +127,7 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         })
         .collect();
     let mut unplaced = 0;
+    let mut left = LeftOutRuns::default();
     let mut found: Vec<(usize, Contact)> = Vec::new();
     let mut budget = MAX_NUMBERS_PER_PAGE;
     let mut cut_short = false;
@@ -156,7 +171,15 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             }
             f.phones.retain(|(raw, _, _)| !misfit(raw));
         }
+        left.note_suspects(f, region.as_deref());
         let numbers = valid_numbers(&f.phones, region.as_deref());
+        // Unreadable: not valid where the page said it is (a guessed country's misses are
+        // counted as unplaced above).
+        for (raw, _, _) in &f.phones {
+            if (*page_said || !is_national(raw)) && read(raw, region.as_deref()).is_none() {
+                left.invalid.insert(digits_of(raw));
+            }
+        }
         if numbers.is_empty() {
             continue;
         }
@@ -197,8 +220,14 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             .and_then(|n| clean_name(&n))
             .or_else(|| (is_page && page_is_record).then(first_heading).flatten())
         else {
+            left.no_name
+                .extend(f.phones.iter().map(|(raw, _, _)| digits_of(raw)));
             continue;
         };
+        let kept = f.phones.iter().map(|(raw, _, _)| raw);
+        let kept = kept.filter(|raw| read(raw, region.as_deref()).is_some());
+        left.used.extend(kept.map(|raw| digits_of(raw)));
+        left.fax += numbers.iter().filter(|n| n.phone_type == "fax").count();
         // A link to another origin (user content: a comment, a JSON-LD `url`) names no record
         // of this site, so it gives neither an identity nor a record URL.
         let link = if is_page {
@@ -255,6 +284,62 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
         cut_short,
         unplaced,
         assumed_region: fallback,
+        left_out: left.counts(),
+    }
+}
+
+/// The numbers left out so far, as digit strings by reason.
+#[derive(Default)]
+struct LeftOutRuns {
+    used: BTreeSet<String>,
+    fax: usize,
+    labelled_otherwise: BTreeSet<String>,
+    in_text: BTreeSet<String>,
+    no_name: BTreeSet<String>,
+    invalid: BTreeSet<String>,
+    checked: usize,
+}
+
+impl LeftOutRuns {
+    /// Keeps the runs of `facts` that read as phone numbers in `region` but were not taken as
+    /// such (a label said otherwise, or someone wrote them in a note).
+    fn note_suspects(&mut self, facts: &Facts, region: Option<&str>) {
+        for (runs, into) in [
+            (&facts.labelled_otherwise, &mut self.labelled_otherwise),
+            (&facts.in_text, &mut self.in_text),
+        ] {
+            for raw in runs {
+                if self.checked >= LEFT_OUT_CHECKED {
+                    return;
+                }
+                self.checked += 1;
+                if read(raw, region).is_some() {
+                    into.insert(digits_of(raw));
+                }
+            }
+        }
+    }
+
+    /// Each number once, under its first reason; none that a contact holds.
+    fn counts(self) -> LeftOut {
+        let mut seen = self.used;
+        let mut count = |set: BTreeSet<String>| {
+            let new: Vec<String> = set.into_iter().filter(|d| !seen.contains(d)).collect();
+            let n = new.len();
+            seen.extend(new);
+            n
+        };
+        let not_a_phone = count(self.labelled_otherwise);
+        let in_text = count(self.in_text);
+        let no_name = count(self.no_name);
+        let invalid = count(self.invalid);
+        LeftOut {
+            fax: self.fax,
+            not_a_phone,
+            in_text,
+            no_name,
+            invalid,
+        }
     }
 }
 
@@ -321,6 +406,8 @@ pub struct Detected {
     pub unplaced: usize,
     /// The region guessed for numbers the page did not place (default, page or browser).
     pub assumed_region: Option<String>,
+    /// The other numbers that did not become a callable line, by reason.
+    pub left_out: LeftOut,
 }
 
 /// The record's name in a window title ("Ava Thompson - Crème", "Edit «Ava Thompson» - CRM",
@@ -417,6 +504,8 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
             // A textarea holds what someone typed; only a label saying what it is makes it a field.
             || (field.source == FieldSource::Textarea && label_role.is_none());
         if typed_by_people {
+            let runs = candidates(text).into_iter().filter(|c| c.formatted);
+            facts.in_text.extend(runs.map(|c| c.raw));
             continue;
         }
         // A number in a sentence is someone's message, whatever label the line began with.
@@ -448,7 +537,14 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
             _ => {}
         }
         match label_role {
-            Some(Role::Phone(_)) if sentence => {}
+            Some(Role::Phone(_)) if sentence => {
+                let runs = candidates(text).into_iter().filter(|c| c.formatted);
+                facts.in_text.extend(runs.map(|c| c.raw));
+            }
+            Some(Role::NotPhone) => {
+                let runs = candidates(text).into_iter().filter(|c| c.formatted);
+                facts.labelled_otherwise.extend(runs.map(|c| c.raw));
+            }
             Some(Role::Phone(kind)) => {
                 for candidate in candidates(text) {
                     note_international(&mut facts, &candidate.raw);
@@ -457,7 +553,7 @@ fn gather(fields: &[&Field], kind: ScopeKind) -> Facts {
                         .push((candidate.raw.clone(), kind, candidate.raw));
                 }
             }
-            Some(Role::NotPhone | Role::FreeText) => {}
+            Some(Role::FreeText) => {}
             Some(Role::Email) => {
                 if let Some(address) = email_in(text) {
                     push_email(&mut facts.emails, &address);

@@ -16,7 +16,7 @@ pub mod regions;
 pub mod typed_rows;
 
 use crm_bridge::contacts::Contact;
-use crm_bridge::protocol::evidence::{PageEvidence, Truncation, Unplaced};
+use crm_bridge::protocol::evidence::{LeftOut, PageEvidence, Truncation, Unplaced};
 pub use detect::Context;
 use serde::Serialize;
 
@@ -32,6 +32,9 @@ pub struct Discovery {
     /// People's numbers the page wrote without a country that could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unplaced: Option<Unplaced>,
+    /// The other numbers that did not become a callable line, by reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<LeftOut>,
 }
 
 /// Reads a page's evidence (tables expanded here). Refuses evidence of another layout version.
@@ -45,6 +48,7 @@ pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery
         cut_short,
         unplaced,
         assumed_region,
+        left_out,
     } = detect::detect(&evidence, context);
     let truncated = evidence.truncated.clone().or_else(|| {
         cut_short.then(|| Truncation {
@@ -59,6 +63,7 @@ pub fn interpret(evidence: &PageEvidence, context: &Context) -> Result<Discovery
             numbers: unplaced,
             assumed_region,
         }),
+        left_out: left_out.any().then_some(left_out),
     })
 }
 

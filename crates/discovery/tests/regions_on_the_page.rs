@@ -2,25 +2,10 @@
 //! number: the record's address in a section of its own, the user's browser over a template's
 //! bare `lang="en"`, and North America's own way of writing numbers.
 
-use crm_bridge::protocol::evidence::{Field, PageEvidence, Scope, ScopeKind};
+use crm_bridge::protocol::evidence::{PageEvidence, Scope, ScopeKind};
+mod common;
+use common::{field, scope};
 use crm_discovery::{interpret, Context};
-
-fn scope(kind: ScopeKind, parent: Option<u32>) -> Scope {
-    Scope {
-        kind,
-        parent,
-        ..Scope::default()
-    }
-}
-
-fn field(scope: u32, label: &str, text: &str) -> Field {
-    Field {
-        scope,
-        label: (!label.is_empty()).then(|| label.into()),
-        text: text.into(),
-        ..Field::default()
-    }
-}
 
 /// A record page (a hash route, as Tryton's) with the name at the top, the address in one
 /// section and the phones as rows of another.
