@@ -8,6 +8,7 @@ mod delivery;
 mod discovery_client;
 mod errors;
 mod i18n;
+mod left_out_text;
 mod options;
 mod options_all_sites;
 mod options_contacts;

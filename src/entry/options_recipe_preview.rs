@@ -7,6 +7,7 @@ use super::options_ui::{say, status_line};
 use crate::contacts::Contact;
 use crate::platform;
 use crate::protocol::bridge::{Reply, ToBackground};
+use crate::protocol::evidence::{LeftOut, Unplaced};
 use gloo::events::EventListener;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -32,9 +33,15 @@ pub fn build(
     let list = document.create_element("ul")?;
     list.set_id(&format!("recipe-preview-list-{index}"));
     list.set_attribute("aria-labelledby", &format!("recipe-preview-{index}"))?;
+    // Why the page's other numbers are not lines to call (page text never goes in here).
+    let left_out = document.create_element("p")?;
+    left_out.set_id(&format!("recipe-preview-left-{index}"));
+    left_out.set_class_name("help");
+    left_out.toggle_attribute_with_force("hidden", true)?;
     block.append_child(&button)?;
     block.append_child(&status)?;
     block.append_child(&list)?;
+    block.append_child(&left_out)?;
     parent.append_child(&block)?;
 
     let (document, bridge, site, recipe) = (
@@ -49,13 +56,15 @@ pub fn build(
             site: site.clone(),
             recipe: recipe.value(),
         };
-        let (document, bridge, status, list, button) = (
+        let (document, bridge, status, list, button, left) = (
             document.clone(),
             bridge.clone(),
             status.clone(),
             list.clone(),
             clicked.clone(),
+            left_out.clone(),
         );
+        let _ = left.toggle_attribute_with_force("hidden", true);
         button.set_disabled(true);
         let _ = status.remove_attribute("data-kind");
         status.set_text_content(Some(&platform::message("optionsRecipePreviewBusy", &[])));
@@ -66,7 +75,10 @@ pub fn build(
                     url,
                     found,
                     contacts,
+                    unplaced,
+                    left_out,
                 }) => {
+                    show_left_out(&left, unplaced.as_ref(), left_out.as_ref());
                     let text = match found {
                         0 => platform::message("optionsRecipePreviewNone", &[&url]),
                         n => {
@@ -90,6 +102,35 @@ pub fn build(
     })
     .forget();
     Ok(())
+}
+
+/// What the page's other numbers were: without a country the guess could not read, or left
+/// out for a reason; hidden when there were none.
+fn show_left_out(element: &Element, unplaced: Option<&Unplaced>, left_out: Option<&LeftOut>) {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(unplaced) = unplaced {
+        let assumed = unplaced
+            .assumed_region
+            .clone()
+            .unwrap_or_else(|| platform::message("popupNoRegion", &[]));
+        let count = unplaced.numbers.to_string();
+        lines.push(platform::message(
+            "optionsPreviewUnplaced",
+            &[&count, &assumed],
+        ));
+    }
+    if let Some(left_out) = left_out {
+        let reasons = super::left_out_text::reason_lines(left_out);
+        if !reasons.is_empty() {
+            let reasons: Vec<String> = reasons.into_iter().map(|(_, line)| line).collect();
+            lines.push(platform::message(
+                "optionsPreviewLeftOut",
+                &[&reasons.join("; ")],
+            ));
+        }
+    }
+    element.set_text_content(Some(&lines.join(" ")));
+    let _ = element.toggle_attribute_with_force("hidden", lines.is_empty());
 }
 
 /// One found contact in a line: name, company, numbers as the page showed them, e-mail.

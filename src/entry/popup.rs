@@ -11,7 +11,7 @@ use crate::platform;
 use crate::protocol::bridge::{
     PageReading, PhoneLogin, Reply, SiteStatus, ToBackground, ToContentScript,
 };
-use crate::protocol::evidence::{LeftOut, LeftOutReason};
+use crate::protocol::evidence::LeftOut;
 use crate::settings::limits::HeldBack;
 use crate::sites::SitePattern;
 use gloo::events::EventListener;
@@ -487,9 +487,11 @@ impl PopupView {
 
     /// Why the page's other numbers are not lines to call, one line per reason, folded.
     fn render_left_out(&self, left_out: Option<&LeftOut>) {
-        let reasons = left_out.map(LeftOut::reasons).unwrap_or_default();
-        self.left_out.set_hidden(reasons.is_empty());
-        let Some(left_out) = left_out.filter(|_| !reasons.is_empty()) else {
+        let lines = left_out
+            .map(super::left_out_text::reason_lines)
+            .unwrap_or_default();
+        self.left_out.set_hidden(lines.is_empty());
+        let Some(left_out) = left_out.filter(|_| !lines.is_empty()) else {
             return;
         };
         let total = left_out.total().to_string();
@@ -499,17 +501,10 @@ impl PopupView {
         let Some(document) = self.left_out_reasons.owner_document() else {
             return;
         };
-        for (reason, count) in reasons {
-            let key = match reason {
-                LeftOutReason::Fax => "popupLeftOutFax",
-                LeftOutReason::NotAPhone => "popupLeftOutNotAPhone",
-                LeftOutReason::InText => "popupLeftOutInText",
-                LeftOutReason::NoName => "popupLeftOutNoName",
-                LeftOutReason::Invalid => "popupLeftOutInvalid",
-            };
+        for (key, line) in lines {
             if let Ok(item) = document.create_element("li") {
                 let _ = item.set_attribute("data-reason", key);
-                item.set_text_content(Some(&platform::message(key, &[&count.to_string()])));
+                item.set_text_content(Some(&line));
                 let _ = self.left_out_reasons.append_child(&item);
             }
         }

@@ -59,6 +59,8 @@ async fn read_tab(
         url: evidence.url,
         found: found.contacts.len(),
         contacts: found.contacts.into_iter().take(PREVIEW_SHOWN).collect(),
+        unplaced: found.unplaced,
+        left_out: found.left_out,
     })
 }
 

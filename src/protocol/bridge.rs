@@ -377,6 +377,12 @@ pub enum Reply {
         found: usize,
         /// The first of them, as they would be stored.
         contacts: Vec<Contact>,
+        /// Numbers written without a country that could not be read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unplaced: Option<crate::protocol::evidence::Unplaced>,
+        /// The other numbers that did not become callable lines, by reason.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        left_out: Option<crate::protocol::evidence::LeftOut>,
     },
     /// Answer to a [`ToBackground::PageEvidenceDelta`] whose page the background no longer
     /// keeps (the worker restarted): send the page's evidence whole.

@@ -128,6 +128,18 @@ test('the popup says why numbers on a record are not lines to call: a fax, a not
     '1 labelled fax: kept as the contact\'s fax',
   ]);
   await popup.close();
+  // The options page's "Try it on the open tab" says the same of the open record.
+  const options = await browser.context.newPage();
+  await options.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await options.waitForSelector('body[data-state="ready"]');
+  await options.locator('#sites summary').first().click();
+  await page.bringToFront();
+  await options.locator('#preview-recipe-0').click();
+  await options.waitForSelector('#recipe-preview-0[data-kind="ok"]');
+  assert.match(await options.locator('#recipe-preview-0').textContent(), /^1 contacts? on http:\/\/127\.0\.0\.1:\d+\/contacts\/112 /);
+  assert.equal(await options.locator('#recipe-preview-left-0').textContent(),
+    'Not lines to call: 1 in notes or messages someone wrote; 1 labelled fax: kept as the contact\'s fax.');
+  await options.close();
   await page.close();
 });
 
