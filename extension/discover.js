@@ -285,6 +285,58 @@
     return { links, current: /^\d{1,6}$/.test(currentText) ? Number(currentText) : undefined };
   };
 
+  // Lists that grow as they are scrolled or by a "Load more" button (docs/discovery.md "Whole
+  // lists"): no pager leads to the rest, so the popup offers to read them whole in the tab.
+  const LOAD_MORE = /^\s*((load|show|see|view|get) more|more (results|rows|contacts|records|people))\b|mehr (laden|anzeigen)|weitere (laden|anzeigen)|(afficher|charger|voir) plus|(cargar|ver|mostrar) más|(carregar|ver|mostrar) mais|carica altri|もっと見る|さらに表示|加载更多|显示更多/i;
+  const LOAD_MORE_CONTROLS = 'button, [role="button"], a:not([href]), a[href="#"], a[href^="javascript:" i]';
+  const LIST_ROWS = 10; // a shorter list is not worth scrolling through
+  const LIST_CANDIDATES = 'tbody, [role="rowgroup"], [role="grid"], [role="list"], [role="feed"], ul, ol';
+  const NOT_LISTS = 'nav, [role="navigation"], [role="menu"], [role="menubar"], [role="listbox"], header, footer, [data-crm-bridge]';
+  /** The page's longest list of rows (a table body, a grid, a list), not a menu. */
+  const listRoot = (doc) => {
+    let best = null;
+    let most = LIST_ROWS - 1;
+    let looked = 0;
+    for (const el of doc.querySelectorAll(LIST_CANDIDATES)) {
+      if (++looked > 2000) break;
+      if (el.childElementCount <= most || el.closest(NOT_LISTS)) continue;
+      best = el;
+      most = el.childElementCount;
+    }
+    return best;
+  };
+  const scrollsItself = (el) => /^(auto|scroll|overlay)$/.test(getComputedStyle(el).overflowY)
+    && el.scrollHeight > el.clientHeight + 8;
+  /** What scrolls `el`: its nearest scrolling box, else the page when it is taller than the window. */
+  const scrollerOf = (el) => {
+    const page = el.ownerDocument.scrollingElement || el.ownerDocument.documentElement;
+    for (let node = el.parentElement; node && node !== page && node !== el.ownerDocument.body; node = node.parentElement) {
+      if (scrollsItself(node)) return node;
+    }
+    return page.scrollHeight > innerHeight + 8 ? page : null;
+  };
+  /** A shown, enabled "Load more" control that stays on the page (no link away, no form submit). */
+  const loadMoreButton = (doc) => {
+    let looked = 0;
+    // Links that lead away are never pressed, so a list's own row links are not even looked at.
+    for (const el of doc.querySelectorAll(LOAD_MORE_CONTROLS)) {
+      if (++looked > 3000) break;
+      if ((el.textContent || '').length > 80 || !LOAD_MORE.test(el.textContent || '')) continue;
+      if (el.disabled || el.getAttribute('aria-disabled') === 'true' || el.closest(NOT_LISTS)) continue;
+      if (el.tagName === 'BUTTON' && el.form && el.type === 'submit') continue;
+      if (!LOAD_MORE.test(clip(shownText(el), 80)) || !el.getClientRects().length) continue;
+      return el;
+    }
+    return null;
+  };
+  /** Whether the window's page has a list that grows by scrolling or by "Load more". */
+  const moreRows = (doc) => {
+    const list = listRoot(doc);
+    if (!list) return null;
+    if (loadMoreButton(doc)) return { via: 'button', rows: list.childElementCount };
+    return scrollerOf(list) ? { via: 'scroll', rows: list.childElementCount } : null;
+  };
+
   /**
    * Collects evidence for `doc`; resolves to the evidence object. `options.url` is the page's
    * address when `doc` is not the window's document (a fetched page parsed off-screen).
@@ -745,6 +797,9 @@
       evidence.pager = { links: pager.links };
       if (pager.current) evidence.pager.current = pager.current;
     }
+    // Layout says whether a list scrolls: only the window's own page has one.
+    const more = doc === document && doc.defaultView ? moreRows(doc) : null;
+    if (more) evidence.moreRows = more;
     if (!scopes[0].heading) delete scopes[0].heading;
     for (const s of scopes) {
       for (const key of Object.keys(s)) if (s[key] === undefined) delete s[key];
@@ -871,8 +926,84 @@
   }).observe(document.documentElement, { childList: true, subtree: true, characterData: true, characterDataOldValue: true });
   addEventListener('popstate', () => schedule(200));
   addEventListener('hashchange', () => schedule(200));
+  // "Read the whole list" (popup): scrolls the page's list a window at a time (or presses its
+  // "Load more"), reads each step before the next (a virtual list drops the rows it scrolled
+  // past), and stops when the end no longer grows; bounded in rows, steps and time.
+  const WHOLE = { ROWS: 5000, STEPS: 1500, MS: 180_000, SETTLE_MS: 50, GROW_WAIT_MS: 2500, STILL: 2 };
+  let whole = { state: 'idle', rows: 0, steps: 0 };
+  const rowKey = (row) => row.querySelector('a[href]')?.href || clip(row.textContent || '', 160);
+  // Scroll events are dispatched when the page next renders: two frames on, the list has had
+  // its chance to draw the rows now in view (a hidden tab may render no frames: then a second).
+  const rendered = () => new Promise((resolve) => {
+    const fallback = setTimeout(resolve, 1000);
+    requestAnimationFrame(() => requestAnimationFrame(() => { clearTimeout(fallback); setTimeout(resolve, WHOLE.SETTLE_MS); }));
+  });
+  const until = async (done, ms) => {
+    const end = now() + ms;
+    while (!done() && now() < end) await new Promise((r) => setTimeout(r, 100));
+  };
+  const readWholeList = async () => {
+    const run = { state: 'running', rows: 0, steps: 0 };
+    whole = run;
+    const seen = new Set();
+    const note = () => {
+      const list = listRoot(document);
+      for (const row of list ? list.children : []) {
+        if (seen.size >= WHOLE.ROWS) break;
+        const key = rowKey(row);
+        if (key.trim()) seen.add(key); // a virtual list's spacer rows hold nothing
+      }
+      run.rows = seen.size;
+      return seen.size;
+    };
+    note();
+    const first = listRoot(document);
+    const startScroller = first && scrollerOf(first);
+    const startTop = startScroller ? startScroller.scrollTop : 0;
+    const started = now();
+    let still = 0;
+    try {
+      while (run.state === 'running') {
+        if (seen.size >= WHOLE.ROWS || run.steps >= WHOLE.STEPS || now() - started > WHOLE.MS) {
+          run.state = 'capped';
+          break;
+        }
+        run.steps += 1;
+        const before = seen.size;
+        const button = loadMoreButton(document);
+        const list = listRoot(document);
+        const scroller = list && scrollerOf(list);
+        let atEnd = true;
+        if (button) button.click();
+        else if (scroller) {
+          scroller.scrollTop += Math.max(200, scroller.clientHeight * 0.9);
+          atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
+        } else break; // the list fits: it was read whole already
+        await rendered();
+        if (atEnd) await until(() => note() > before, WHOLE.GROW_WAIT_MS);
+        note();
+        await scan();
+        if (seen.size > before) still = 0;
+        else if (atEnd && ++still >= WHOLE.STILL) break;
+      }
+      if (run.state === 'running') run.state = 'done';
+    } finally {
+      if (startScroller) startScroller.scrollTop = startTop;
+      forgetLive();
+      schedule(0);
+    }
+  };
   runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (message && message.kind === 'scanPage') { forgetLive(); schedule(0); }
+    if (message && message.kind === 'readWholeList') {
+      if (whole.state !== 'running') readWholeList().catch(() => { whole.state = 'stopped'; });
+      sendResponse(whole);
+    }
+    if (message && message.kind === 'wholeListStatus') sendResponse(whole);
+    if (message && message.kind === 'stopWholeList') {
+      if (whole.state === 'running') whole.state = 'stopped';
+      sendResponse(whole);
+    }
     // The options page tries a recipe on this page: its evidence goes back to the background
     // only (not on to be stored); messages reach here from the extension alone, never the page.
     if (message && message.kind === 'previewRecipe') {

@@ -15,7 +15,7 @@ use crate::protocol::bridge::{
 };
 use crate::protocol::bridge::{PageReading, PhoneLogin};
 use crate::protocol::events::WidgetEvent;
-use crate::protocol::evidence::{LeftOut, Pager, Truncation, Unplaced};
+use crate::protocol::evidence::{LeftOut, MoreRows, Pager, Truncation, Unplaced};
 use crate::protocol::widget::WidgetMessage;
 use crate::service::data::{ContactSink, ContactSource, LogStore, ServiceState, WriteSummary};
 use crate::service::description::{
@@ -208,6 +208,8 @@ pub struct PageNotes {
     pub left_out: Option<LeftOut>,
     /// The page's pagers (a list with more pages offers the bulk import).
     pub pager: Option<Pager>,
+    /// The page's list grows by scrolling or a "Load more" button.
+    pub more_rows: Option<MoreRows>,
 }
 
 /// Pages whose last reading the core remembers for the popup.
@@ -903,13 +905,15 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             readings.pop_first();
         }
         let pager = notes.pager.as_ref();
+        let next = pager.and_then(|pager| next_page(pager, page_url));
         let reading = PageReading {
             found,
             truncated: notes.truncated.clone(),
             unplaced: notes.unplaced.clone(),
             left_out: notes.left_out.clone(),
-            next_page: pager.and_then(|pager| next_page(pager, page_url)),
+            next_page: next.clone(),
             last_page: pager.and_then(last_page),
+            more_rows: whole_list_offer(found, next.as_deref(), notes.more_rows),
             held_back,
         };
         readings.insert(page_url.to_owned(), reading);
@@ -1060,6 +1064,20 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
 
 /// Saving whole settings (a settings file, the options form applied): the saved settings as
 /// the answer, and the registration rebuilt; nothing changes when they were refused.
+/// Contacts a growing list must have given before the popup offers to read it whole: a page
+/// whose long list is a menu or a feed of notes gives none, and is not offered.
+pub const WHOLE_LIST_MIN_FOUND: usize = 5;
+
+/// Whether the popup offers "Read the whole list": the list grows as it is scrolled, it gave
+/// people, and no pager leads to the rest (the page-by-page import does that better).
+fn whole_list_offer(
+    found: usize,
+    next_page: Option<&str>,
+    more: Option<MoreRows>,
+) -> Option<MoreRows> {
+    more.filter(|_| found >= WHOLE_LIST_MIN_FOUND && next_page.is_none())
+}
+
 /// The answer to a change of one site's options: the settings to save, or why not (the sites
 /// themselves are unchanged, so nothing is registered again).
 fn saving_site_options(settings: Result<Settings, String>) -> Handled {
@@ -1156,6 +1174,22 @@ mod tests {
     /// What the core answers an extension page (the options page, the popup).
     fn ask(core: &BackgroundCore, request: ToBackground) -> Handled {
         block_on(core.handle(request, &page()))
+    }
+
+    #[test]
+    fn a_growing_list_is_offered_whole_only_when_it_gave_people_and_no_pager_leads_on() {
+        use crate::protocol::evidence::MoreVia;
+        let more = Some(MoreRows {
+            via: MoreVia::Scroll,
+            rows: 30,
+        });
+        assert_eq!(whole_list_offer(12, None, more), more);
+        assert_eq!(
+            whole_list_offer(12, Some("https://crm.test/?page=2"), more),
+            None
+        );
+        assert_eq!(whole_list_offer(WHOLE_LIST_MIN_FOUND - 1, None, more), None);
+        assert_eq!(whole_list_offer(12, None, None), None);
     }
 
     #[test]

@@ -405,6 +405,7 @@ async fn read_page(
         unplaced,
         left_out,
         pager: evidence.pager.clone(),
+        more_rows: evidence.more_rows,
     };
     match core.store_discovered(page, contacts, notes).await {
         Ok((summary, effects)) => {

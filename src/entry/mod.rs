@@ -20,6 +20,7 @@ mod options_webhook;
 mod popup;
 mod popup_import;
 mod popup_store_notice;
+mod popup_whole_list;
 mod recipe_preview;
 mod stored_settings;
 mod synced_settings;

@@ -52,6 +52,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
         .await;
     if let Ok(Reply::Site(status)) = &status {
         ImportView::start(&document, &bridge, &url, status)?;
+        super::popup_whole_list::WholeListView::start(&document, tab_id, status)?;
     }
     view.render(status);
 
@@ -424,6 +425,11 @@ impl PopupView {
                     platform::message("popupPageTruncated", &[&found.to_string(), &what]),
                 )
             }
+            Some(PageReading {
+                found: 1,
+                truncated: None,
+                ..
+            }) => ("ok", platform::message("popupPageFoundOne", &[&known])),
             Some(PageReading {
                 found,
                 truncated: None,

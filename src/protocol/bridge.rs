@@ -500,6 +500,10 @@ pub struct PageReading {
     /// The highest page number the list showed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<u32>,
+    /// The page's list grows as it is scrolled and no pager leads on (the popup offers to
+    /// read it whole in the tab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more_rows: Option<crate::protocol::evidence::MoreRows>,
     /// New people on the page were not kept: a limit was reached (popup notice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_back: Option<crate::settings::limits::HeldBackNote>,
@@ -598,6 +602,42 @@ pub enum ToContentScript {
         /// The recipe to try; none for the generic detectors alone.
         recipe: Option<Box<Recipe>>,
     },
+    /// The popup's "Read the whole list": scroll the page's list (or press its "Load more")
+    /// step by step, reading each step, until it stops growing; answers [`WholeList`].
+    ReadWholeList,
+    /// How the whole-list read stands; answers [`WholeList`].
+    WholeListStatus,
+    /// Stop the whole-list read where it is; answers [`WholeList`].
+    StopWholeList,
+}
+
+/// A content script's whole-list read (see [`ToContentScript::ReadWholeList`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WholeList {
+    /// Where it stands.
+    pub state: WholeListState,
+    /// Rows seen so far (each once, also when the list drops rows scrolled past).
+    pub rows: u32,
+    /// Scroll or "Load more" steps taken.
+    pub steps: u32,
+}
+
+/// Where a whole-list read stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WholeListState {
+    /// Never started in this page.
+    #[default]
+    Idle,
+    /// Scrolling and reading.
+    Running,
+    /// The list stopped growing: all of it was read.
+    Done,
+    /// It hit a bound (rows, steps or time) before the end.
+    Capped,
+    /// The user stopped it.
+    Stopped,
 }
 
 /// When this worker instance started and became useful, in ms since the worker's time origin.

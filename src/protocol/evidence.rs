@@ -61,11 +61,35 @@ pub struct PageEvidence {
     /// a walker without it sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pager: Option<Pager>,
+    /// Set when the page's longest list grows as the user scrolls or presses its "Load more"
+    /// (no pager leads to the rest): the popup offers to read it whole. Within version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more_rows: Option<MoreRows>,
     /// Tables with column headers, sent compactly (version 2): their rows are scopes and their
     /// cells fields once [`PageEvidence::expanded`]; `scopes` and `fields` hold the rest, with
     /// indexes as in the expanded evidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<TableEvidence>,
+}
+
+/// How a list shows more rows than it holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoreRows {
+    /// Scrolling or a button.
+    pub via: MoreVia,
+    /// The rows the list held when the page was read.
+    pub rows: u32,
+}
+
+/// What makes a list show more rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MoreVia {
+    /// Scrolling it (infinite scroll, or a long list in a scrolling box).
+    Scroll,
+    /// Its "Load more" / "Show more" button.
+    Button,
 }
 
 /// The links a page's pagers hold (`nav`, `.pagination`, `rel=next`, a recipe's `next`).

@@ -160,6 +160,24 @@ ${at < pages ? link(at + 1, 'Next ›') : '<span class="disabled">Next ›</span
 <table class="grid"><thead><tr><th>Name</th><th>Phone</th><th>Email</th></tr></thead><tbody>${rows}</tbody></table>${pager}`);
 }
 
+// A list with no pager that grows as it is scrolled (`more=scroll`, 30 rows at a time in a
+// scrolling box), by its "Load more" button (`more=button`), or a virtual list that keeps only
+// the rows in view (`more=virtual`): people `from`…`from + count` of the directory.
+function feedPage(params) {
+  const from = Math.max(0, Number(params.get('from')) || 0);
+  const count = Math.min(500, Math.max(1, Number(params.get('count')) || 150));
+  const more = ['button', 'virtual'].includes(params.get('more')) ? params.get('more') : 'scroll';
+  const people = DIRECTORY.slice(from, from + count).map(({ id, name, phone, email }) => ({ id, name, phone, email }));
+  // Inside a script element: "<" escaped so no name can close it.
+  const json = JSON.stringify(people).replace(/</g, '\\u003c');
+  return layout('Feed', 'Customers', `<h1>Customer feed</h1>
+<div id="feed-box" class="feed-box" style="height:420px;overflow-y:auto;border:1px solid #ddd">
+<table class="grid"><thead><tr><th>Name</th><th>Phone</th><th>Email</th></tr></thead><tbody id="feed"></tbody></table></div>
+${more === 'button' ? '<p><button id="load-more" type="button">Load more</button></p>' : ''}
+<script id="feed-data" type="application/json">${json}</script>
+<script src="/static/feed.js" data-more="${more}"></script>`);
+}
+
 function spaShell() {
   return layout('Pipeline', 'Pipeline', `<h1>Pipeline</h1><div id="spa" aria-live="polite">Loading…</div>
 <script src="/static/spa.js"></script>`);
@@ -240,6 +258,7 @@ async function route(req, res) {
   if (match && companyById.has(match[1])) return send(200, companyPage(companyById.get(match[1])));
   if (path === '/app' || path.startsWith('/app/')) return send(200, spaShell());
   if (path === '/board') return send(200, boardPage());
+  if (path === '/feed') return send(200, feedPage(url.searchParams));
   if (path.startsWith('/hostile/')) {
     const page = hostilePage(path.slice('/hostile/'.length));
     if (page) return send(200, page);
