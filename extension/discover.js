@@ -778,6 +778,14 @@
       addField(record, field, parent);
     }
     const pager = pagerLinks(doc, recipe, pagers);
+    // Whether the list grows by scrolling or "Load more": layout reads, so only for the
+    // window's own page, in a slice of its own when due, and counted in the scan's time (a
+    // pager's links may be a menu's: the background decides whether one leads on).
+    let more = null;
+    if (doc === document && doc.defaultView) {
+      await yieldIfDue();
+      more = moreRows(doc);
+    }
     const finished = now();
     mainThreadMs += finished - sliceStart;
     longestSliceMs = Math.max(longestSliceMs, finished - sliceStart);
@@ -797,8 +805,6 @@
       evidence.pager = { links: pager.links };
       if (pager.current) evidence.pager.current = pager.current;
     }
-    // Layout says whether a list scrolls: only the window's own page has one.
-    const more = doc === document && doc.defaultView ? moreRows(doc) : null;
     if (more) evidence.moreRows = more;
     if (!scopes[0].heading) delete scopes[0].heading;
     for (const s of scopes) {

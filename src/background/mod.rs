@@ -697,6 +697,16 @@ impl<C: ContactSource + ContactSink, L: LogStore> BackgroundCore<C, L> {
             ToBackground::SaveSiteOptions { site, options } => {
                 saving_site_options(self.with_site_options(&site, &options))
             }
+            ToBackground::AllowWholeList { site } => match self.enabled_pattern(&site) {
+                Ok(site) => {
+                    let now = (self.environment.now_ms)();
+                    self.learning
+                        .borrow_mut()
+                        .allow_whole_list(&site.to_string(), now);
+                    reply(Reply::Done)
+                }
+                Err(message) => reply(Reply::Error { message }),
+            },
             ToBackground::SetSiteCountry { site, country } => {
                 saving_site_options(self.with_site_country(&site, &country))
             }
@@ -1782,6 +1792,48 @@ mod tests {
             ),
             (5, 3)
         );
+    }
+
+    #[test]
+    fn a_whole_list_read_the_user_asked_for_adds_past_the_minutes_rate() {
+        let core = BackgroundCore::default();
+        let settings = json!({ "sites": ["https://crm.example.com"],
+            "limits": { "perSite": 100, "total": 100, "newPerMinute": 4 } });
+        core.set_settings(Settings::from_json(&settings.to_string()).unwrap());
+        let people = |from: usize, to: usize| {
+            (from..to)
+                .map(|n| Contact {
+                    id: format!("/people/{n}"),
+                    name: format!("Person {n}"),
+                    phone_numbers: vec![crate::contacts::ContactPhone {
+                        phone_number: format!("+1206555{n:04}"),
+                        phone_type: "business".into(),
+                        display: None,
+                    }],
+                    ..Contact::default()
+                })
+                .collect::<Vec<_>>()
+        };
+        let page = "https://crm.example.com/feed";
+        let store = |contacts| {
+            block_on(core.store_discovered(page, contacts, PageNotes::default()))
+                .unwrap()
+                .0
+                .added
+        };
+        assert_eq!(store(people(0, 6)), 4, "the rate holds without the user");
+        assert!(core.page_quiet_for_ms(page).is_some());
+        let popup = Caller::new(CallerKind::ExtensionPage, Some(1));
+        let ask = |site: &str| {
+            block_on(core.handle(ToBackground::AllowWholeList { site: site.into() }, &popup)).reply
+        };
+        assert!(matches!(
+            ask("https://elsewhere.example.com"),
+            Reply::Error { .. }
+        ));
+        assert_eq!(ask("https://crm.example.com"), Reply::Done);
+        assert_eq!(core.page_quiet_for_ms(page), None, "read again at once");
+        assert_eq!(store(people(0, 40)), 36, "the rest of the list");
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
         .await;
     if let Ok(Reply::Site(status)) = &status {
         ImportView::start(&document, &bridge, &url, status)?;
-        super::popup_whole_list::WholeListView::start(&document, tab_id, status)?;
+        super::popup_whole_list::WholeListView::start(&document, &bridge, tab_id, status)?;
     }
     view.render(status);
 

@@ -3,8 +3,11 @@
 //! script scrolls it step by step and reads each step (`extension/discover.js`), and the
 //! popup follows its progress while open. The read goes on in the tab when the popup closes.
 
+use crate::entry::bridge_client::BridgeClient;
 use crate::platform;
-use crate::protocol::bridge::{SiteStatus, ToContentScript, WholeList, WholeListState};
+use crate::protocol::bridge::{
+    Reply, SiteStatus, ToBackground, ToContentScript, WholeList, WholeListState,
+};
 use crate::protocol::evidence::MoreVia;
 use gloo::events::EventListener;
 use std::rc::Rc;
@@ -22,6 +25,9 @@ pub struct WholeListView {
     start: HtmlButtonElement,
     stop: HtmlButtonElement,
     tab: f64,
+    /// The site as listed, whose new-contact rate the read is let past.
+    site: String,
+    bridge: BridgeClient,
     /// Set when the page's reading offered it (else only a read already running is shown).
     offer: Option<MoreVia>,
 }
@@ -30,10 +36,11 @@ impl WholeListView {
     /// Wires the controls of `popup.html` for tab `tab`, as `status` describes its page.
     pub fn start(
         document: &Document,
+        bridge: &BridgeClient,
         tab: Option<f64>,
         status: &SiteStatus,
     ) -> Result<(), JsValue> {
-        let Some(tab) = tab.filter(|_| status.enabled_as.is_some()) else {
+        let (Some(tab), Some(site)) = (tab, status.enabled_as.clone()) else {
             return Ok(());
         };
         let get = |id: &str| {
@@ -47,13 +54,15 @@ impl WholeListView {
             start: get("list-start")?.dyn_into()?,
             stop: get("list-stop")?.dyn_into()?,
             tab,
+            site,
+            bridge: bridge.clone(),
             offer: status
                 .page
                 .as_ref()
                 .and_then(|page| page.more_rows)
                 .map(|more| more.via),
         });
-        view.on_click(&view.start, ToContentScript::ReadWholeList);
+        view.on_start();
         view.on_click(&view.stop, ToContentScript::StopWholeList);
         let first = view.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -67,6 +76,29 @@ impl WholeListView {
     async fn ask(&self, message: &ToContentScript) -> Option<WholeList> {
         let answer = platform::send_to_tab(self.tab, message).await.ok()?;
         serde_json::from_str(&platform::to_json(&answer)?).ok()
+    }
+
+    /// Starts the read: first the background lets this site's new contacts past the minute's
+    /// rate for it (the read is the user's own), then the tab scrolls.
+    fn on_start(self: &Rc<Self>) {
+        let view = self.clone();
+        EventListener::new(&self.start, "click", move |_| {
+            let view = view.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let site = view.site.clone();
+                let allowed = view
+                    .bridge
+                    .request(ToBackground::AllowWholeList { site })
+                    .await;
+                if !matches!(allowed, Ok(Reply::Done)) {
+                    view.show(None);
+                    return;
+                }
+                let answer = view.ask(&ToContentScript::ReadWholeList).await;
+                view.show(answer);
+            });
+        })
+        .forget();
     }
 
     fn on_click(self: &Rc<Self>, button: &HtmlButtonElement, message: ToContentScript) {

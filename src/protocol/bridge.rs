@@ -119,6 +119,12 @@ pub enum ToBackground {
         /// Two letters, or empty for none.
         country: String,
     },
+    /// The user pressed "Read the whole list" in the popup for a page of this site: its new
+    /// contacts are bounded by the read's own room for a few minutes, not the minute's rate.
+    AllowWholeList {
+        /// The site as listed.
+        site: String,
+    },
     /// Store contacts for a site (an import from the options page, sent in chunks so the page
     /// can show progress). A chunk without `batch` is written all or nothing on its own; the
     /// chunks of one batch go into one transaction, kept only when its last chunk commits.

@@ -282,7 +282,7 @@ impl Settings {
             )));
         }
         if let Some(region) = &settings.default_region {
-            if region.len() != 2 || !region.chars().all(|c| c.is_ascii_uppercase()) {
+            if !site_options::is_country_code(region) {
                 return Err(SettingsError::Unreadable(format!(
                     "default region \"{}\" is not a two-letter country code such as DE or US",
                     region.chars().take(20).collect::<String>()
@@ -291,8 +291,7 @@ impl Settings {
         }
         if let Some((site, country)) = settings.site_options.iter().find_map(|(site, options)| {
             let country = options.country.as_deref()?;
-            let fine = country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase());
-            (!fine).then_some((site, country))
+            (!site_options::is_country_code(country)).then_some((site, country))
         }) {
             return Err(SettingsError::Unreadable(format!(
                 "the country \"{}\" of {site} is not a two-letter country code such as DE or US",

@@ -321,12 +321,17 @@ pub fn parse_country(text: &str) -> Result<Option<String>, SiteOptionsError> {
     let code = text.trim().to_ascii_uppercase();
     match code.len() {
         0 => Ok(None),
-        2 if code.chars().all(|c| c.is_ascii_uppercase()) => Ok(Some(code)),
+        _ if is_country_code(&code) => Ok(Some(code)),
         _ => Err(SiteOptionsError(format!(
             "country \"{}\" is not a two-letter country code such as DE or US",
             text.trim().chars().take(20).collect::<String>()
         ))),
     }
+}
+
+/// Whether `code` is written as settings store a country: two capital letters (ISO 3166 alpha-2).
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase())
 }
 
 fn parse_keep_only(text: &str) -> Result<Vec<String>, SiteOptionsError> {

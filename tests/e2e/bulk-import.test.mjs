@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECTORY } from '../demo-crm/server.mjs';
-import { startDemoWithExtension, askOver, waitForFrame, accessibilityViolations } from './lib/extension.mjs';
+import { startDemoWithExtension, askOver, waitForFrame, accessibilityViolations, until } from './lib/extension.mjs';
 
 let crm;
 let browser;
@@ -22,17 +22,6 @@ before(async () => {
 });
 
 after(async () => close?.());
-
-/** Waits until `check()` resolves truthy; returns its value. */
-async function until(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** The popup for the tab showing `path`. */
 async function popupFor(path) {

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIRECTORY } from '../demo-crm/server.mjs';
-import { startDemoWithExtension, askOver } from './lib/extension.mjs';
+import { startDemoWithExtension, askOver, until } from './lib/extension.mjs';
 
 let crm;
 let browser;
@@ -26,17 +26,6 @@ async function storedOf(from, count) {
   const wanted = new Set(DIRECTORY.slice(from, from + count).map((p) => `/people/${p.id}`));
   const contacts = (await ask({ kind: 'exportContacts', site: SITE })).contacts ?? [];
   return contacts.filter((c) => wanted.has(c.id));
-}
-
-/** Waits until `check()` resolves truthy; returns its value. */
-async function until(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 /** Opens the feed at `query`, waits for its first rows to be stored, and opens the popup for its tab. */
@@ -106,4 +95,22 @@ test('a whole-list read stops when asked, and a record page offers none', async 
   assert.equal(await recordPopup.locator('#list-box').isHidden(), true);
   await recordPopup.close();
   await record.close();
+});
+
+test('a whole-list read the user started is not cut at the rate of new contacts a minute', async () => {
+  const current = (await ask({ kind: 'getSettings' })).settings;
+  const slow = { ...current, limits: { ...(current.limits ?? {}), newPerMinute: 40 } };
+  assert.equal((await ask({ kind: 'saveSettings', settings: slow })).kind, 'settings');
+  try {
+    const { page, popup } = await feedWithPopup('more=virtual&from=600', 600);
+    const before = (await storedOf(600, 150)).length;
+    assert.ok(before <= 40, `the rate holds for what the page showed by itself: ${before}`);
+    await popup.locator('#list-start').click();
+    await popup.waitForSelector('#list-status[data-kind="done"]', { timeout: 90_000 });
+    await until(async () => (await storedOf(600, 150)).length === 150, 20_000, 'all 150 people past the rate');
+    await popup.close();
+    await page.close();
+  } finally {
+    await ask({ kind: 'saveSettings', settings: current });
+  }
 });

@@ -172,12 +172,16 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
             f.phones.retain(|(raw, _, _)| !misfit(raw));
         }
         left.note_suspects(f, region.as_deref());
-        let numbers = valid_numbers(&f.phones, region.as_deref());
+        let ReadNumbers {
+            lines: numbers,
+            readable,
+            unreadable,
+        } = valid_numbers(&f.phones, region.as_deref());
         // Unreadable: not valid where the page said it is (a guessed country's misses are
         // counted as unplaced above).
-        for (raw, _, _) in &f.phones {
-            if (*page_said || !is_national(raw)) && read(raw, region.as_deref()).is_none() {
-                left.invalid.insert(digits_of(raw));
+        for raw in unreadable {
+            if *page_said || !is_national(&raw) {
+                left.invalid.insert(digits_of(&raw));
             }
         }
         if numbers.is_empty() {
@@ -224,9 +228,7 @@ pub fn detect(evidence: &PageEvidence, context: &Context) -> Detected {
                 .extend(f.phones.iter().map(|(raw, _, _)| digits_of(raw)));
             continue;
         };
-        let kept = f.phones.iter().map(|(raw, _, _)| raw);
-        let kept = kept.filter(|raw| read(raw, region.as_deref()).is_some());
-        left.used.extend(kept.map(|raw| digits_of(raw)));
+        left.used.extend(readable);
         left.fax += numbers.iter().filter(|n| n.phone_type == "fax").count();
         // A link to another origin (user content: a comment, a JSON-LD `url`) names no record
         // of this site, so it gives neither an identity nor a record URL.
@@ -623,15 +625,27 @@ fn note_international(facts: &mut Facts, raw: &str) {
     }
 }
 
-fn valid_numbers(
-    phones: &[(String, PhoneKind, String)],
-    region: Option<&str>,
-) -> Vec<ContactPhone> {
-    let mut numbers: Vec<ContactPhone> = Vec::new();
+/// A scope's numbers, each read once: the lines to call, and the numbers as written that read
+/// as a line (`readable`) or did not (`unreadable`), for the "left out" counts.
+struct ReadNumbers {
+    lines: Vec<ContactPhone>,
+    readable: Vec<String>,
+    unreadable: Vec<String>,
+}
+
+fn valid_numbers(phones: &[(String, PhoneKind, String)], region: Option<&str>) -> ReadNumbers {
+    let mut read_numbers = ReadNumbers {
+        lines: Vec::new(),
+        readable: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    let numbers = &mut read_numbers.lines;
     for (raw, kind, display) in phones {
         let Some(number) = read(raw, region) else {
+            read_numbers.unreadable.push(raw.clone());
             continue;
         };
+        read_numbers.readable.push(digits_of(raw));
         match numbers.iter_mut().find(|p| p.phone_number == number.e164) {
             // The same number shown twice (link and text): keep the kind a label gave.
             Some(known) if known.phone_type == "other" => {
@@ -645,7 +659,7 @@ fn valid_numbers(
             }),
         }
     }
-    numbers
+    read_numbers
 }
 
 /// The number of a `tel:`/`sms:` link (`tel:+1-650-555-0101;ext=12`, `tel:%2B4930…`).

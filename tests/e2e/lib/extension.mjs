@@ -163,3 +163,14 @@ export async function startDemoWithExtension(name) {
   };
   return { crm, browser, extensionPage, close };
 }
+
+/** Polls `check()` every `intervalMs` until it resolves truthy, and returns that value; throws naming `what` after `timeoutMs`. */
+export async function until(check, timeoutMs, what, intervalMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
