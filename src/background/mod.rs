@@ -1717,6 +1717,22 @@ mod tests {
         assert!(!elsewhere.is_admitted(), "a pass works only in its tab");
     }
 
+    /// People `from`…`to` of `site`, named `name n`, each with one business number.
+    fn people(site: &str, from: usize, to: usize, name: &str) -> Vec<Contact> {
+        (from..to)
+            .map(|n| Contact {
+                id: format!("{site}/c/{n}"),
+                name: format!("{name} {n}"),
+                phone_numbers: vec![crate::contacts::ContactPhone {
+                    phone_number: format!("+1206555{n:04}"),
+                    phone_type: "business".into(),
+                    display: None,
+                }],
+                ..Contact::default()
+            })
+            .collect()
+    }
+
     #[test]
     fn a_page_that_floods_new_people_is_held_back_and_known_people_are_still_updated() {
         let clock = std::rc::Rc::new(Cell::new(0.0));
@@ -1733,20 +1749,6 @@ mod tests {
         let settings = json!({ "sites": ["https://crm.example.com", "https://b.example.com"],
             "limits": { "perSite": 5, "total": 8, "newPerMinute": 4 } });
         core.set_settings(Settings::from_json(&settings.to_string()).unwrap());
-        let people = |site: &str, from: usize, to: usize, name: &str| {
-            (from..to)
-                .map(|n| Contact {
-                    id: format!("{site}/c/{n}"),
-                    name: format!("{name} {n}"),
-                    phone_numbers: vec![crate::contacts::ContactPhone {
-                        phone_number: format!("+1206555{n:04}"),
-                        phone_type: "business".into(),
-                        display: None,
-                    }],
-                    ..Contact::default()
-                })
-                .collect::<Vec<_>>()
-        };
         let store = |page: &str, contacts| {
             block_on(core.store_discovered(page, contacts, PageNotes::default())).unwrap()
         };
@@ -1800,20 +1802,7 @@ mod tests {
         let settings = json!({ "sites": ["https://crm.example.com"],
             "limits": { "perSite": 100, "total": 100, "newPerMinute": 4 } });
         core.set_settings(Settings::from_json(&settings.to_string()).unwrap());
-        let people = |from: usize, to: usize| {
-            (from..to)
-                .map(|n| Contact {
-                    id: format!("/people/{n}"),
-                    name: format!("Person {n}"),
-                    phone_numbers: vec![crate::contacts::ContactPhone {
-                        phone_number: format!("+1206555{n:04}"),
-                        phone_type: "business".into(),
-                        display: None,
-                    }],
-                    ..Contact::default()
-                })
-                .collect::<Vec<_>>()
-        };
+        let people = |from, to| people("a", from, to, "Person");
         let page = "https://crm.example.com/feed";
         let store = |contacts| {
             block_on(core.store_discovered(page, contacts, PageNotes::default()))
